@@ -1,0 +1,85 @@
+# loanpipe: one entry point. `make demo` runs the pipeline on the local cloud, `make test` runs the tests.
+# Every target does its own set-up on a fresh machine (Debian packages, the virtual environment).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .tools/sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_VERSION := 1.170.0
+ARGS ?=
+PYTEST_ARGS ?=
+APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei
+
+.PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-template build \
+        bench bench-extract bench-decision clean
+
+help:
+	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
+	@echo "make test   lint + unit + integration + end-to-end tests"
+	@echo "make build  sam build (python3.13 functions and layers, no Docker)"
+	@echo "make bench  benchmarks, reports under benchmarks/"
+
+setup: system-deps $(BIN)/.installed
+
+# Debian packages: Tesseract with the simplified Chinese model and a CJK font (documents, contract PDF).
+system-deps:
+	@missing=""; \
+	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
+	[ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || missing="$$missing tesseract-ocr-chi-sim"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else \
+	    echo "ERROR: need root (or sudo) to install:$$missing -- run: apt-get install -y$$missing" >&2; exit 1; fi; \
+	  ( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null ) || \
+	    { echo "ERROR: could not install$$missing with apt-get; install them by hand" >&2; exit 1; }; \
+	fi
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/pip install -q -e ".[local,dev]" 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -c "import loanpipe, loanpipe_infra, moto, rapidocr_onnxruntime" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
+	@touch $@
+
+$(SAM): 
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli==$(SAM_VERSION) 2>&1 | grep -v '^WARNING: Location' || true
+	@test -x $(SAM) || { echo "ERROR: SAM CLI did not install" >&2; exit 1; }
+
+demo: setup
+	$(BIN)/loanpipe demo $(ARGS)
+
+test: setup lint
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-unit: setup
+	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
+
+test-integration: setup
+	$(BIN)/pytest -q tests/integration tests/e2e $(PYTEST_ARGS)
+
+lint: lint-code lint-template
+
+lint-code: setup
+	$(BIN)/ruff check layers infra functions tests benchmarks
+
+lint-template: setup $(SAM)
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template-file template.yaml --region eu-west-1
+
+build: setup $(SAM)
+	$(SAM) build --template-file template.yaml
+
+bench: bench-extract bench-decision
+
+bench-extract: setup
+	$(BIN)/python -m benchmarks.extract
+
+bench-decision: setup
+	$(BIN)/python -m benchmarks.decision
+
+clean:
+	rm -rf .aws-sam .loanpipe build *.egg-info

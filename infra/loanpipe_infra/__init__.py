@@ -1,0 +1,1 @@
+"""Local cloud, CLI, sample-document generator and deploy helpers (not shipped to Lambda)."""

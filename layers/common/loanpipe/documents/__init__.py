@@ -1,0 +1,1 @@
+"""Documents: sniffing, classification, preprocessing, OCR and field extraction."""
