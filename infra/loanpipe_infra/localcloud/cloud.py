@@ -1,0 +1,204 @@
+"""``loanpipe local up``: the whole template running on this machine."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from loanpipe_infra.localcloud.auth import JwksCache, issue_token
+from loanpipe_infra.localcloud.gateway import HttpApiGateway
+from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
+from loanpipe_infra.localcloud.provision import REGION, ProvisionedStack, Provisioner
+from loanpipe_infra.localcloud.runtime import FunctionPool
+
+log = logging.getLogger(__name__)
+
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fixed local credentials
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def project_root() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "template.yaml").exists():
+            return parent
+    raise FileNotFoundError("template.yaml not found above " + str(here))
+
+
+@dataclass
+class LocalCloudState:
+    """What other processes (``loanpipe token``, the AWS CLI, tests) need to reach a running cloud."""
+
+    endpoint_url: str
+    api_url: str
+    user_pool_id: str
+    user_pool_client_id: str
+    region: str
+    resources: dict[str, Any]
+    pid: int
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.__dict__, indent=2, default=str))
+
+    @classmethod
+    def read(cls, path: Path) -> LocalCloudState:
+        if not path.exists():
+            raise FileNotFoundError(f"no local cloud is running ({path} is missing): run `loanpipe local up`")
+        return cls(**json.loads(path.read_text()))
+
+    def session(self) -> boto3.Session:
+        return boto3.Session(
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=self.region,
+        )
+
+    def client(self, service: str) -> Any:
+        return self.session().client(service, endpoint_url=self.endpoint_url)
+
+    def token(self, role: str, user: str, phone: str | None = None) -> str:
+        return issue_token(self.client("cognito-idp"), self.user_pool_id, self.user_pool_client_id, user, role, phone)
+
+
+class LocalCloud:
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        moto_port: int = 0,
+        api_port: int = 0,
+        concurrency: int | None = None,
+        retry_delay: int = 2,
+        parameter_overrides: dict[str, str] | None = None,
+        state_dir: Path | None = None,
+        warm: bool = True,
+    ):
+        self.root = root or project_root()
+        self.state_dir = state_dir or self.root / ".loanpipe"
+        self._moto_port = moto_port
+        self._api_port = api_port
+        self._concurrency = concurrency or int(os.environ.get("LOANPIPE_LOCAL_CONCURRENCY", "2"))
+        self._retry_delay = retry_delay
+        self._overrides = parameter_overrides or {}
+        self._warm = warm
+        self._moto = None
+        self.stack: ProvisionedStack | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.pollers: list[QueuePoller] = []
+        self.gateways: dict[str, HttpApiGateway] = {}
+        self.state: LocalCloudState | None = None
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self) -> LocalCloudState:
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        session = boto3.Session(
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=REGION,
+        )
+        self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides).provision()
+        log_dir = self.state_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        base_env = {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_TRACE_DISABLED": "true",
+                    "LOANPIPE_LOCAL": "1"}
+        for logical_id, spec in self.stack.functions.items():
+            concurrency = min(
+                filter(None, [self._concurrency, spec.reserved_concurrency,
+                              *[s.maximum_concurrency for s in spec.sqs_sources]])
+            )
+            self.pools[logical_id] = FunctionPool(spec, base_env, log_dir, concurrency)
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        for logical_id, spec in self.stack.functions.items():
+            for source in spec.sqs_sources:
+                self.pollers.append(QueuePoller(sqs, self.pools[logical_id], source, retry_delay=self._retry_delay))
+        jwks = JwksCache(endpoint)
+        for api_id, api in self.stack.apis.items():
+            routes = [
+                (route, self.pools[logical_id])
+                for logical_id, spec in self.stack.functions.items()
+                for route in spec.routes
+                if route.api_logical_id == api_id
+            ]
+            self.gateways[api_id] = HttpApiGateway(api, routes, jwks, port=self._api_port)
+        if self._warm:
+            for pool in self.pools.values():
+                pool.warm()
+        for poller in self.pollers:
+            poller.start()
+        for gateway in self.gateways.values():
+            gateway.start()
+        self._sqs = sqs
+        pool_id = next(r["Ref"] for r in self.stack.resources.values() if r["Type"] == "AWS::Cognito::UserPool")
+        client_id = next(
+            r["Ref"] for r in self.stack.resources.values() if r["Type"] == "AWS::Cognito::UserPoolClient"
+        )
+        self.state = LocalCloudState(
+            endpoint_url=endpoint,
+            api_url=next(iter(self.gateways.values())).base_url,
+            user_pool_id=pool_id,
+            user_pool_client_id=client_id,
+            region=REGION,
+            resources={k: {"Type": v["Type"], "Ref": v.get("Ref")} for k, v in self.stack.resources.items()},
+            pid=os.getpid(),
+        )
+        self.state.write(self.state_dir / "local.json")
+        return self.state
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        for gateway in self.gateways.values():
+            gateway.stop()
+        for pool in self.pools.values():
+            pool.close()
+        if self._moto is not None:
+            self._moto.stop()
+        state_file = self.state_dir / "local.json"
+        if self.state and state_file.exists():
+            try:
+                if json.loads(state_file.read_text()).get("pid") == os.getpid():
+                    state_file.unlink()
+            except (OSError, json.JSONDecodeError):
+                pass
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ helpers for the demo and tests
+    def client(self, service: str) -> Any:
+        assert self.state is not None
+        return self.state.client(service)
+
+    def token(self, role: str, user: str) -> str:
+        assert self.state is not None
+        return self.state.token(role, user)
+
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        return wait_until_idle(self._sqs, self.pollers, timeout)
+
+    def queue_url(self, logical_id: str) -> str:
+        assert self.stack is not None
+        return self.stack.ref(logical_id)

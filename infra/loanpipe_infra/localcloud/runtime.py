@@ -1,0 +1,208 @@
+"""Lambda-like execution of the template's functions on this machine.
+
+Each function gets a pool of worker processes (warm execution environments) started with the
+function's own environment variables; the pool size is the function's concurrency. An invocation
+that outlives the function's timeout kills its worker, as Lambda does, and is reported as an error.
+A worker that crashes is replaced; the caller (poller or gateway) sees an invocation error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loanpipe_infra.localcloud.provision import FunctionSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class InvocationResult:
+    ok: bool
+    result: Any = None
+    error_type: str | None = None
+    error_message: str | None = None
+    duration_ms: float = 0.0
+
+
+class _Worker:
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], log_path: Path):
+        self.spec = spec
+        self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the worker
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "loanpipe_infra.localcloud.worker", str(spec.code_dir), spec.handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env=env,
+            cwd=str(spec.code_dir),
+            text=True,
+            bufsize=1,
+        )
+        self._answers: queue.Queue[dict | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True, name=f"worker-read-{spec.logical_id}")
+        self._reader.start()
+        self.ready: dict | None = None
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                self._answers.put(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        self._answers.put(None)  # the process ended
+
+    def wait_ready(self, timeout: float) -> dict:
+        if self.ready is None:
+            try:
+                answer = self._answers.get(timeout=timeout)
+            except queue.Empty:
+                answer = None
+            self.ready = answer or {"ready": False, "errorType": "Runtime.InitError",
+                                    "errorMessage": "the execution environment did not start"}
+        return self.ready
+
+    def invoke(self, event: dict, timeout: float) -> InvocationResult:
+        started = time.monotonic()
+        ready = self.wait_ready(timeout=max(timeout, 60))
+        if not ready.get("ready"):
+            return InvocationResult(False, error_type=ready.get("errorType"), error_message=ready.get("errorMessage"))
+        request = {"event": event, "deadline": time.time() + timeout, "request_id": str(uuid.uuid4())}
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps(request, default=str) + "\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return InvocationResult(False, error_type="Runtime.ExitError", error_message="the worker process exited")
+        remaining = timeout - (time.monotonic() - started) + 0.5
+        try:
+            answer = self._answers.get(timeout=max(0.1, remaining))
+        except queue.Empty:
+            self.kill()
+            return InvocationResult(False, error_type="Sandbox.Timedout",
+                                    error_message=f"Task timed out after {timeout:.2f} seconds",
+                                    duration_ms=(time.monotonic() - started) * 1000)
+        duration_ms = (time.monotonic() - started) * 1000
+        if answer is None:
+            return InvocationResult(False, error_type="Runtime.ExitError",
+                                    error_message=f"the worker exited with {self.process.poll()}",
+                                    duration_ms=duration_ms)
+        if answer.get("ok"):
+            return InvocationResult(True, result=answer.get("result"), duration_ms=duration_ms)
+        return InvocationResult(False, error_type=answer.get("errorType"), error_message=answer.get("errorMessage"),
+                                duration_ms=duration_ms)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.alive:
+            self.process.kill()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self._log.close()
+
+
+class FunctionPool:
+    """At most ``concurrency`` warm workers for one function; callers block while all are busy."""
+
+    def __init__(self, spec: FunctionSpec, base_env: dict[str, str], log_dir: Path, concurrency: int):
+        self.spec = spec
+        self.concurrency = max(1, concurrency)
+        self._env = self._environment(spec, base_env)
+        self._log_path = log_dir / f"{spec.logical_id}.log"
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._lock = threading.Condition()
+        self._closed = False
+        self.invocations = 0
+        self.errors = 0
+
+    @staticmethod
+    def _environment(spec: FunctionSpec, base_env: dict[str, str]) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))}
+        env.update(base_env)
+        env.update(spec.environment)
+        env.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "LOANPIPE_FUNCTION_ARN": f"arn:aws:lambda:local:function:{spec.name}",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def warm(self) -> None:
+        """Start one worker ahead of the first invocation (the cold start happens now)."""
+        with self._lock:
+            if self._count >= self.concurrency:
+                return
+            self._count += 1
+        worker = _Worker(self.spec, self._env, self._log_path)
+        worker.wait_ready(timeout=120)
+        self._release(worker)
+
+    def invoke(self, event: dict) -> InvocationResult:
+        worker = self._acquire()
+        try:
+            result = worker.invoke(event, timeout=float(self.spec.timeout))
+        except Exception:
+            worker.kill()
+            raise
+        finally:
+            self._release(worker)
+        self.invocations += 1
+        if not result.ok:
+            self.errors += 1
+            log.warning("%s invocation failed: %s %s", self.spec.logical_id, result.error_type, result.error_message)
+        return result
+
+    def _acquire(self) -> _Worker:
+        with self._lock:
+            while True:
+                if self._closed:
+                    raise RuntimeError("the local cloud is stopping")
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.concurrency:
+                    self._count += 1
+                    break
+                self._lock.wait()
+        return _Worker(self.spec, self._env, self._log_path)
+
+    def _release(self, worker: _Worker) -> None:
+        with self._lock:
+            if worker.alive and not self._closed:
+                self._idle.append(worker)
+            else:
+                worker.kill()
+                self._count -= 1
+            self._lock.notify()
+
+    def available(self) -> bool:
+        with self._lock:
+            return bool(self._idle) or self._count < self.concurrency
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._lock.notify_all()
+        for worker in idle:
+            worker.kill()

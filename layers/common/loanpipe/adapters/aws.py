@@ -1,0 +1,67 @@
+"""Thin AWS adapters for blobs (S3), stage queues (SQS) and domain events (EventBridge)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from loanpipe.errors import RejectedInput
+
+EVENT_SOURCE = "loanpipe"
+
+
+class S3BlobStore:
+    def __init__(self, client: Any):
+        self._s3 = client
+
+    def get(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes:
+        response = self._s3.get_object(Bucket=bucket, Key=key)
+        body = response["Body"]
+        if max_bytes is None:
+            return body.read()
+        data = body.read(max_bytes + 1)
+        body.close()
+        if len(data) > max_bytes:
+            raise RejectedInput("file_too_large", f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        return data
+
+    def head(self, bucket: str, key: str) -> dict | None:
+        try:
+            return self._s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+
+class SqsStageQueue:
+    def __init__(self, client: Any):
+        self._sqs = client
+
+    def send(self, queue_url: str, body: str) -> None:
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+
+
+class EventBridgePublisher:
+    def __init__(self, client: Any, bus_name: str):
+        self._events = client
+        self._bus = bus_name
+
+    def publish(self, detail_type: str, detail: dict) -> None:
+        response = self._events.put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail, ensure_ascii=False, default=str),
+                    "EventBusName": self._bus,
+                }
+            ]
+        )
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"EventBridge refused {detail_type}: {response['Entries']}")

@@ -1,0 +1,211 @@
+"""DynamoDB adapter of ``ApplicationRepository`` (single table, see template.yaml ApplicationsTable).
+
+Items
+- ``pk=APP#<id>, sk=APP``: the application. ``body`` holds the record as JSON; ``state``, ``version``,
+  ``officer_id``, ``created_at``, ``updated_at`` and ``id_number_hash`` are top-level for conditions and
+  the GSIs (by-state = review queue and operations, by-officer, by-id-number).
+- ``pk=APP#<id>, sk=AUDIT#<timestamp>#<version>#<n>``: the audit trail, written in the same transaction.
+- ``pk=APP#<id>, sk=REPORT#<round>#<kind>``: validation reports and decisions of each round.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from loanpipe.audit import AuditEntry
+from loanpipe.errors import NotFound, StaleWrite
+from loanpipe.ports import ApplicationSummary, Page
+from loanpipe.records import ApplicationRecord, id_number_hash
+
+
+def _pk(application_id: str) -> dict:
+    return {"S": f"APP#{application_id}"}
+
+
+def _encode_cursor(key: dict | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, json.JSONDecodeError) as exc:
+        from loanpipe.errors import UserInputError
+
+        raise UserInputError("bad_cursor", "the page cursor is not valid") from exc
+
+
+class DynamoApplicationRepository:
+    def __init__(self, client: Any, table_name: str):
+        self._db = client
+        self._table = table_name
+
+    # -------------------------------------------------------------- application item
+    def _item(self, record: ApplicationRecord) -> dict:
+        return {
+            "pk": _pk(record.application_id),
+            "sk": {"S": "APP"},
+            "application_id": {"S": record.application_id},
+            "state": {"S": record.state.value},
+            "version": {"N": str(record.version)},
+            "officer_id": {"S": record.officer_id},
+            "created_at": {"S": record.created_at.isoformat()},
+            "updated_at": {"S": record.updated_at.isoformat()},
+            "id_number_hash": {"S": id_number_hash(record.declared.applicant.id_number)},
+            "body": {"S": record.model_dump_json()},
+        }
+
+    def _audit_put(self, application_id: str, version: int, n: int, entry: AuditEntry) -> dict:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": {
+                    "pk": _pk(application_id),
+                    "sk": {"S": f"AUDIT#{entry.at.isoformat()}#{version:08d}#{n:03d}"},
+                    "body": {"S": entry.model_dump_json()},
+                },
+            }
+        }
+
+    def create(self, record: ApplicationRecord, audit: AuditEntry) -> None:
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": self._item(record),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    self._audit_put(record.application_id, record.version, 0, audit),
+                ]
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+                raise StaleWrite(f"application {record.application_id} already exists") from exc
+            raise
+
+    def get(self, application_id: str) -> ApplicationRecord:
+        response = self._db.get_item(
+            TableName=self._table, Key={"pk": _pk(application_id), "sk": {"S": "APP"}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        if item is None:
+            raise NotFound(f"application {application_id}")
+        return ApplicationRecord.model_validate_json(item["body"]["S"])
+
+    def save(self, record: ApplicationRecord, expected_version: int, audit: list[AuditEntry]) -> None:
+        items = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._item(record),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+                }
+            }
+        ]
+        items += [self._audit_put(record.application_id, record.version, n, e) for n, e in enumerate(audit)]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+                raise StaleWrite(f"{record.application_id} changed since version {expected_version}") from exc
+            raise
+
+    # -------------------------------------------------------------- audit and reports
+    def audit_trail(self, application_id: str) -> list[AuditEntry]:
+        entries: list[AuditEntry] = []
+        kwargs = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :audit)",
+            "ExpressionAttributeValues": {":pk": _pk(application_id), ":audit": {"S": "AUDIT#"}},
+        }
+        while True:
+            response = self._db.query(**kwargs)
+            entries += [AuditEntry.model_validate_json(item["body"]["S"]) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return entries
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def put_report(self, application_id: str, round_: int, kind: str, body: dict) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                "pk": _pk(application_id),
+                "sk": {"S": f"REPORT#{round_:04d}#{kind}"},
+                "body": {"S": json.dumps(body, ensure_ascii=False, default=str)},
+            },
+        )
+
+    def get_report(self, application_id: str, round_: int, kind: str) -> dict | None:
+        response = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": _pk(application_id), "sk": {"S": f"REPORT#{round_:04d}#{kind}"}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return json.loads(item["body"]["S"]) if item else None
+
+    # -------------------------------------------------------------- indexes
+    def _page(self, index: str, key_name: str, key_value: str, limit: int, cursor: str | None,
+              newest_first: bool) -> Page:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": "#k = :v",
+            "ExpressionAttributeNames": {"#k": key_name},
+            "ExpressionAttributeValues": {":v": {"S": key_value}},
+            "Limit": max(1, min(limit, 200)),
+            "ScanIndexForward": not newest_first,
+        }
+        start = _decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        response = self._db.query(**kwargs)
+        items = [
+            ApplicationSummary(
+                application_id=item["application_id"]["S"],
+                officer_id=item["officer_id"]["S"],
+                state=item["state"]["S"],
+                created_at=item["created_at"]["S"],
+                updated_at=item["updated_at"]["S"],
+            )
+            for item in response.get("Items", [])
+        ]
+        return Page(items=items, cursor=_encode_cursor(response.get("LastEvaluatedKey")))
+
+    def list_by_state(self, state: str, limit: int = 50, cursor: str | None = None) -> Page:
+        # The review queue is oldest first: the applicant who waited longest is served first.
+        return self._page("by-state", "state", state, limit, cursor, newest_first=False)
+
+    def list_by_officer(self, officer_id: str, limit: int = 50, cursor: str | None = None) -> Page:
+        return self._page("by-officer", "officer_id", officer_id, limit, cursor, newest_first=True)
+
+    def with_id_number(self, id_number_hash_: str) -> list[ApplicationSummary]:
+        response = self._db.query(
+            TableName=self._table,
+            IndexName="by-id-number",
+            KeyConditionExpression="id_number_hash = :h",
+            ExpressionAttributeValues={":h": {"S": id_number_hash_}},
+        )
+        return [
+            ApplicationSummary(
+                application_id=item["application_id"]["S"],
+                officer_id=item["officer_id"]["S"],
+                state=item["state"]["S"],
+                created_at=item["created_at"]["S"],
+                updated_at="",
+            )
+            for item in response.get("Items", [])
+        ]

@@ -1,0 +1,1 @@
+"""Loan contracts: the PDF the customer reads and signs at the door."""

@@ -1,0 +1,111 @@
+"""Messages between stages: versioned pydantic models, one module.
+
+A stage's output parses as the next stage's input (tests/unit/test_messages.py proves it).
+Idempotency keys are business keys (``idempotency_key``), never the SQS message id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+    application_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    round: int = Field(ge=1)
+
+    def idempotency_key(self) -> str:
+        return f"{self.application_id}:{self.kind}:{self.round}"  # type: ignore[attr-defined]
+
+
+class ValidateRequested(_Message):
+    """extract fan-in / submit / reviewer -> validate."""
+
+    kind: Literal["validate"] = "validate"
+    trigger: Literal["capture_complete", "final_submission", "reviewer_correction"] = "capture_complete"
+
+
+class ScoreRequested(_Message):
+    """validate -> score: the validation report of this round is stored under the application."""
+
+    kind: Literal["score"] = "score"
+
+
+class ContractRequested(_Message):
+    """score (approve) / reviewer (approve) -> contract."""
+
+    kind: Literal["contract"] = "contract"
+    approved_by: str = Field(min_length=1, max_length=64)
+
+
+StageMessage = Annotated[ValidateRequested | ScoreRequested | ContractRequested, Field(discriminator="kind")]
+_stage_message = TypeAdapter(StageMessage)
+
+
+def parse_stage_message(body: str) -> ValidateRequested | ScoreRequested | ContractRequested:
+    return _stage_message.validate_json(body)
+
+
+# ------------------------------------------------------------------ S3 notifications (extract queue input)
+class S3Object(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    size: int = 0
+    eTag: str = ""
+    sequencer: str | None = None
+
+
+class S3Bucket(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+
+
+class S3Entity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    bucket: S3Bucket
+    object: S3Object
+
+
+class S3EventRecord(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    eventName: str
+    eventTime: str | None = None
+    s3: S3Entity
+
+    @property
+    def key(self) -> str:
+        """Keys arrive URL-encoded (spaces as '+'), as on AWS."""
+        return unquote_plus(self.s3.object.key)
+
+    @property
+    def bucket(self) -> str:
+        return self.s3.bucket.name
+
+    @property
+    def etag(self) -> str:
+        return self.s3.object.eTag.strip('"')
+
+    def idempotency_key(self) -> str:
+        return f"{self.bucket}/{self.key}@{self.etag}"
+
+
+class S3Notification(BaseModel):
+    """The body S3 sends to the extract queue: ``Records`` or, once, an ``s3:TestEvent``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    Records: list[S3EventRecord] = Field(default_factory=list)
+    Event: str | None = None
+
+    @property
+    def is_test_event(self) -> bool:
+        return self.Event == "s3:TestEvent"

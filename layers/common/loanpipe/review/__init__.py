@@ -1,0 +1,1 @@
+"""The back office: the review queue, claims, field corrections and human decisions."""

@@ -1,0 +1,1 @@
+"""The logic of each pipeline stage; handlers in functions/ are thin adapters around these."""
