@@ -8,9 +8,10 @@ BIN := $(VENV)/bin
 SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_VERSION := 1.170.0
+export SAM_CLI_TELEMETRY := 0
 ARGS ?=
 PYTEST_ARGS ?=
-APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei
+APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei
 
 .PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-template build \
         bench bench-extract bench-decision clean
@@ -29,6 +30,7 @@ system-deps:
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
 	[ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || missing="$$missing tesseract-ocr-chi-sim"; \
 	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else \
@@ -72,6 +74,7 @@ lint-template: setup $(SAM)
 
 build: setup $(SAM)
 	$(SAM) build --template-file template.yaml
+	$(BIN)/python -m loanpipe_infra.deploy.sizes || echo "WARNING: a function is over Lambda's zip size limit (see README, Deploying)"
 
 bench: bench-extract bench-decision
 

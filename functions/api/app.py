@@ -11,6 +11,9 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
 from loanpipe.access import Caller, parse_groups, require_view
 from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
 from loanpipe.adapters.clients import client
@@ -42,8 +45,6 @@ from loanpipe.stages.intake import (
 )
 from loanpipe.transitions import Change, apply_change
 from loanpipe.views import application_view, document_view
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings
 
 logger = make_logger()
 tracer = make_tracer()

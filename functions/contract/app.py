@@ -20,8 +20,8 @@ from loanpipe.adapters.clients import client
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
 from loanpipe.messages import ContractRequested
 from loanpipe.observability import make_logger, make_metrics, make_tracer
-from loanpipe.scoring.policy import default_policy
 from loanpipe.stages.contracting import ContractConfig, ContractDeps, handle_contract
+from loanpipe.stages.policy_source import policy_in_force
 
 logger = make_logger()
 tracer = make_tracer()
@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     contracts_bucket: str
     loanpipe_font_path: str | None = None
     lender_name: str = "示范汽车金融有限公司"
+    credit_policy: str = "default"
 
 
 @functools.cache
@@ -52,7 +53,7 @@ def deps() -> ContractDeps:
         queue=SqsStageQueue(client("sqs")),
         events=EventBridgePublisher(client("events"), config.event_bus_name),
         config=ContractConfig(config.contracts_bucket, config.lender_name, config.loanpipe_font_path),
-        policy=default_policy(),
+        policy=policy_in_force(config.credit_policy),
     )
 
 

@@ -13,6 +13,8 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic_settings import BaseSettings
+
 from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
 from loanpipe.adapters.clients import client
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
@@ -21,7 +23,6 @@ from loanpipe.documents.forensics import image_evidence
 from loanpipe.messages import S3EventRecord, S3Notification
 from loanpipe.observability import make_logger, make_metrics, make_tracer
 from loanpipe.stages.extraction import ExtractConfig, ExtractDeps, handle_upload
-from pydantic_settings import BaseSettings
 
 logger = make_logger()
 tracer = make_tracer()

@@ -1,11 +1,188 @@
-"""The ``loanpipe`` command."""
+"""The ``loanpipe`` command: the local cloud, tokens, extraction, the demo, explanations, operations."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from loanpipe_infra.localcloud.auth import ROLES
+from loanpipe_infra.localcloud.cloud import LocalCloud, LocalCloudState, project_root
+
+
+def _state_path() -> Path:
+    return project_root() / ".loanpipe" / "local.json"
+
+
+def _wait_forever() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+def cmd_local_up(args: argparse.Namespace) -> int:
+    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port)
+    state = cloud.start()
+    print(f"local cloud up (pid {state.pid})")
+    print(f"  AWS endpoint  {state.endpoint_url}   e.g. aws --endpoint-url {state.endpoint_url} sqs list-queues")
+    print(f"  HTTP API      {state.api_url}")
+    print(f"  user pool     {state.user_pool_id}   client {state.user_pool_client_id}")
+    print(f"  functions     {', '.join(cloud.pools)}")
+    print(f"  logs          {cloud.state_dir / 'logs'}")
+    print("  tokens        loanpipe token --role reviewer --user r1")
+    print("Ctrl-C stops it.")
+    try:
+        _wait_forever()
+    finally:
+        cloud.stop()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    state = LocalCloudState.read(_state_path())
+    print(state.token(args.role, args.user, args.phone))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from loanpipe.documents.contract import DocType
+    from loanpipe.documents.extract import extract_document
+    from loanpipe.errors import RejectedInput
+
+    path = Path(args.path)
+    expected = None if args.type == "auto" else DocType(args.type)
+    try:
+        extraction = extract_document(path.read_bytes(), expected_type=expected, filename=path.name,
+                                      engine=args.engine)
+    except RejectedInput as exc:
+        print(json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False))
+        return 2
+    print(json.dumps(extraction.result.contract_dict(), ensure_ascii=False, indent=2 if args.pretty else None))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from loanpipe_infra.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from loanpipe_infra.client import ApiClient
+
+    state = LocalCloudState.read(_state_path())
+    api = ApiClient(state.api_url, state.token("admin", args.user))
+    decision = api.get(f"/applications/{args.application_id}/decision")
+    print(decision.get("explanation") or json.dumps(decision, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_ops_queues(args: argparse.Namespace) -> int:
+    from loanpipe_infra.ops import queue_depths
+
+    state = LocalCloudState.read(_state_path())
+    for row in queue_depths(state):
+        print(f"{row['queue']:<16} visible {row['visible']:>4}  in flight {row['in_flight']:>4}  "
+              f"dead letters {row['dead_letters']:>4}")
+    return 0
+
+
+def cmd_ops_redrive(args: argparse.Namespace) -> int:
+    from loanpipe_infra.ops import redrive
+
+    state = LocalCloudState.read(_state_path())
+    moved = redrive(state, args.queue)
+    print(f"moved {moved} message(s) from the {args.queue} dead-letter queue back to its queue")
+    return 0
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from loanpipe_infra.samples import generate_applications
+
+    samples = generate_applications(Path(args.out), args.count, args.seed, defect_rate=args.defect_rate)
+    for sample in samples:
+        print(f"{sample.folder}  defects={','.join(sample.defects) or '-'}  expected={sample.expected_decision}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loanpipe", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="the embedded local cloud")
+    local_sub = local.add_subparsers(dest="local_command", required=True)
+    up = local_sub.add_parser("up", help="start it (moto server, template resources, functions, HTTP API)")
+    up.add_argument("--moto-port", type=int, default=4566)
+    up.add_argument("--api-port", type=int, default=3000)
+    up.set_defaults(func=cmd_local_up)
+
+    token = sub.add_parser("token", help="print an access token of a local staff user")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--user", required=True)
+    token.add_argument("--phone", help="the user's phone number (officers: used by the fraud checks)")
+    token.set_defaults(func=cmd_token)
+
+    extract = sub.add_parser("extract", help="read one document and print the extraction contract JSON")
+    extract.add_argument("--type", required=True,
+                         choices=["auto", "id_card_front", "id_card_back", "income_certificate", "bank_statement"])
+    extract.add_argument("--engine", choices=["rapidocr", "tesseract", "consensus"])
+    extract.add_argument("--pretty", action="store_true")
+    extract.add_argument("path")
+    extract.set_defaults(func=cmd_extract)
+
+    demo = sub.add_parser("demo", help="run sample (or your) applications through the local cloud")
+    demo.add_argument("--input", help="a folder of application folders (DESIGN.md format); replayed as of capture")
+    demo.add_argument("--count", type=int, default=8, help="generated applications when no --input")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--defect-rate", type=float, default=0.4, help="share of generated applications with a defect")
+    demo.add_argument("--json-out", help="write the outcomes to this JSON file")
+    demo.add_argument("--exit", action="store_true", help="stop when done instead of serving reviewers")
+    demo.add_argument("--timeout", type=float, default=900, help="seconds to wait for every outcome")
+    demo.add_argument("--moto-port", type=int, default=0)
+    demo.add_argument("--api-port", type=int, default=0)
+    demo.set_defaults(func=cmd_demo)
+
+    explain = sub.add_parser("explain", help="why an application was decided as it was")
+    explain.add_argument("application_id")
+    explain.add_argument("--user", default="ops-explain")
+    explain.set_defaults(func=cmd_explain)
+
+    ops = sub.add_parser("ops", help="operations: queues and dead letters")
+    ops_sub = ops.add_subparsers(dest="ops_command", required=True)
+    ops_sub.add_parser("queues", help="depth of every stage queue and its DLQ").set_defaults(func=cmd_ops_queues)
+    redrive_parser = ops_sub.add_parser("redrive", help="move a stage's dead letters back to its queue")
+    redrive_parser.add_argument("queue", choices=["extract", "validate", "score", "contract"])
+    redrive_parser.set_defaults(func=cmd_ops_redrive)
+
+    samples = sub.add_parser("samples", help="generate synthetic application folders")
+    samples.add_argument("--out", required=True)
+    samples.add_argument("--count", type=int, default=10)
+    samples.add_argument("--seed", type=int, default=7)
+    samples.add_argument("--defect-rate", type=float, default=0.3)
+    samples.set_defaults(func=cmd_samples)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="loanpipe")
-    parser.parse_args(argv)
-    return 0
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    try:
+        return args.func(args)
+    except FileNotFoundError as exc:
+        print(f"loanpipe: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

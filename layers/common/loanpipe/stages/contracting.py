@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from loanpipe.contracts.render import ContractTerms, render_contract
+from loanpipe.errors import NotFound
 from loanpipe.lifecycle import AppState
 from loanpipe.messages import ContractRequested
 from loanpipe.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
@@ -56,7 +57,11 @@ def contract_terms(record: ApplicationRecord, policy: Policy, approved_by: str, 
 
 
 def handle_contract(message: ContractRequested, deps: ContractDeps) -> str:
-    record = deps.repo.get(message.application_id)
+    try:
+        record = deps.repo.get(message.application_id)
+    except NotFound:
+        log.warning("message for an unknown application dropped")
+        return "unknown_application"
     if record.round != message.round:
         log.info("stale contract request ignored")
         return "stale"

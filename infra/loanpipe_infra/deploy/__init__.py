@@ -1,0 +1,1 @@
+"""Deploy helpers: checks on what `sam build` produced."""

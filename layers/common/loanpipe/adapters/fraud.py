@@ -1,0 +1,115 @@
+"""AWS adapters of the fraud ports (``loanpipe.rules.ports``).
+
+- ``DynamoImageIndex``: the perceptual-hash index in the ImageIndex table. Each image is stored once
+  (``pk=IMG#<application>#<document>``) and once per band of its hash (``pk=BAND#<band>``,
+  ``sk=<application>#<document>``); a search reads the bands of the hash and keeps the candidates
+  within the distance (two hashes within d bits share at least one of d+1 bands exactly).
+- ``DynamoOpenApplications``: other open applications with the same ID number, from the
+  applications table's by-id-number index (keyed by a hash of the number, never the number).
+- ``CognitoOfficerDirectory``: officers are the user pool's field_officer group; their registered
+  phone numbers are the directory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from loanpipe.lifecycle import OPEN_APP_STATES
+from loanpipe.records import id_number_hash
+from loanpipe.rules.ports import ImageMatch, OpenApplication, hamming, hash_bands
+
+
+class DynamoImageIndex:
+    def __init__(self, client: Any, table_name: str, band_distance: int):
+        self._db = client
+        self._table = table_name
+        self._band_distance = band_distance
+
+    def record(self, application_id: str, document_id: str, phash: str, officer_id: str,
+               recorded_at: datetime) -> None:
+        member = f"{application_id}#{document_id}"
+        attributes = {
+            "application_id": {"S": application_id},
+            "document_id": {"S": document_id},
+            "phash": {"S": phash},
+            "officer_id": {"S": officer_id},
+            "recorded_at": {"S": recorded_at.isoformat()},
+        }
+        # Idempotent: a re-delivered validation keeps the first recording time.
+        self._db.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"IMG#{member}"}, "sk": {"S": "IMG"}},
+            UpdateExpression="SET phash = :p, officer_id = :o, application_id = :a, document_id = :d, "
+                             "recorded_at = if_not_exists(recorded_at, :r)",
+            ExpressionAttributeValues={":p": attributes["phash"], ":o": attributes["officer_id"],
+                                       ":a": attributes["application_id"], ":d": attributes["document_id"],
+                                       ":r": attributes["recorded_at"]},
+        )
+        stored = self._db.get_item(TableName=self._table, Key={"pk": {"S": f"IMG#{member}"}, "sk": {"S": "IMG"}},
+                                   ConsistentRead=True)["Item"]
+        attributes["recorded_at"] = stored["recorded_at"]
+        for band in hash_bands(phash, self._band_distance):
+            self._db.put_item(TableName=self._table,
+                              Item={"pk": {"S": f"BAND#{band}"}, "sk": {"S": member}, **attributes})
+
+    def find_near(self, phash: str, max_distance: int) -> list[ImageMatch]:
+        if max_distance > self._band_distance:
+            raise ValueError("the index was banded for a smaller distance")
+        found: dict[str, ImageMatch] = {}
+        for band in hash_bands(phash, self._band_distance):
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": f"BAND#{band}"}},
+            }
+            while True:
+                response = self._db.query(**kwargs)
+                for item in response.get("Items", []):
+                    distance = hamming(phash, item["phash"]["S"])
+                    if distance <= max_distance:
+                        found[item["sk"]["S"]] = ImageMatch(
+                            application_id=item["application_id"]["S"],
+                            document_id=item["document_id"]["S"],
+                            officer_id=item["officer_id"]["S"],
+                            recorded_at=datetime.fromisoformat(item["recorded_at"]["S"]),
+                            distance=distance,
+                        )
+                if "LastEvaluatedKey" not in response:
+                    break
+                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return sorted(found.values(), key=lambda m: (m.recorded_at, m.application_id, m.document_id))
+
+
+class DynamoOpenApplications:
+    def __init__(self, repo: Any):
+        self._repo = repo  # loanpipe.adapters.dynamo.DynamoApplicationRepository
+
+    def with_id_number(self, id_number: str) -> list[OpenApplication]:
+        return [
+            OpenApplication(summary.application_id, summary.officer_id)
+            for summary in self._repo.with_id_number(id_number_hash(id_number))
+            if summary.state in OPEN_APP_STATES
+        ]
+
+
+class CognitoOfficerDirectory:
+    def __init__(self, client: Any, user_pool_id: str, group: str = "field_officer"):
+        self._cognito = client
+        self._pool = user_pool_id
+        self._group = group
+
+    def officer_with_phone(self, phone: str) -> str | None:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if not digits:
+            return None
+        candidates = {f"+86{digits[-11:]}", f"+{digits}"}
+        for number in sorted(candidates):
+            users = self._cognito.list_users(UserPoolId=self._pool, Filter=f'phone_number = "{number}"',
+                                             Limit=10).get("Users", [])
+            for user in users:
+                groups = self._cognito.admin_list_groups_for_user(UserPoolId=self._pool,
+                                                                  Username=user["Username"]).get("Groups", [])
+                if any(group["GroupName"] == self._group for group in groups):
+                    return user["Username"]
+        return None

@@ -1,0 +1,383 @@
+"""The stages' logic on in-memory fakes: intake, fan-in, extraction outcomes, review, contract."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from loanpipe.access import Caller, Role
+from loanpipe.adapters.memory import (
+    MemoryApplicationRepository,
+    MemoryBlobStore,
+    MemoryEventPublisher,
+    MemoryStageQueue,
+)
+from loanpipe.application import read_declared
+from loanpipe.documents.contract import DocType, ExtractionResult, FieldValue, Quality
+from loanpipe.errors import Conflict, Forbidden, RejectedInput, UserInputError
+from loanpipe.lifecycle import AppState, DocState
+from loanpipe.messages import ContractRequested, S3EventRecord, parse_stage_message
+from loanpipe.records import ReviewState, utcnow
+from loanpipe.review.service import FieldCorrections, ReviewConfig, ReviewDecision, claim, correct_fields, decide
+from loanpipe.scoring.policy import default_policy
+from loanpipe.stages.contracting import ContractConfig, ContractDeps, handle_contract
+from loanpipe.stages.extraction import ExtractConfig, ExtractDeps, handle_upload
+from loanpipe.stages.intake import (
+    IntakeConfig,
+    SubmitRequest,
+    UploadRequest,
+    create_application,
+    request_upload,
+    submit_application,
+)
+from loanpipe.transitions import Change, apply_change
+
+OFFICER = Caller("FO-0012", frozenset({Role.FIELD_OFFICER}))
+OTHER_OFFICER = Caller("FO-0099", frozenset({Role.FIELD_OFFICER}))
+REVIEWER = Caller("r1", frozenset({Role.REVIEWER}))
+UPLOADS, RESULTS, VALIDATE_Q, CONTRACT_Q = "uploads-bucket", "results-bucket", "validate-q", "contract-q"
+
+DECLARED = json.dumps({
+    "applicant": {"name": "张伟", "id_number": "110105198803120014", "phone": "13800138000", "address": "北京市朝阳区"},
+    "loan": {"amount": "120000.00", "term_months": 36, "vehicle_price": "180000.00", "vehicle_type": "new"},
+    "capture": {"officer_id": "FO-0012", "lat": 39.91, "lon": 116.46, "captured_at": "2026-11-20T10:31:00+08:00"},
+})
+
+
+class FakeSigner:
+    def presigned_post(self, bucket, key, content_type, max_bytes, expires_in):
+        return {"url": f"https://{bucket}.example/", "fields": {"key": key, "Content-Type": content_type}}
+
+
+@dataclass
+class FakeExtraction:
+    result: ExtractionResult
+    text: str = "text"
+    engine: str = "fake"
+    pages: int = 1
+
+
+class FakeReader:
+    """Reads a document by the first bytes of its content: b"ok", b"blur", b"junk"."""
+
+    def __call__(self, data, *, expected_type, filename, content_type, budget_seconds):
+        if data.startswith(b"junk"):
+            raise RejectedInput("type_mismatch", "not an image")
+        ok = data.startswith(b"ok")
+        return FakeExtraction(ExtractionResult(
+            doc_type=expected_type, fields={"name": FieldValue(value="张伟", confidence=0.99)},
+            quality=Quality(ok=ok, reasons=[] if ok else ["blurry"])))
+
+
+@pytest.fixture
+def world():
+    repo = MemoryApplicationRepository()
+    blobs = MemoryBlobStore()
+    queue = MemoryStageQueue()
+    events = MemoryEventPublisher()
+    deps = ExtractDeps(repo, blobs, queue, events, ExtractConfig(UPLOADS, RESULTS, VALIDATE_Q), FakeReader())
+    return repo, blobs, queue, events, deps
+
+
+def _new_application(repo):
+    return create_application(repo, OFFICER, read_declared(DECLARED))
+
+
+def _upload(repo, blobs, deps, app_id, slot, content=b"ok", etag="e1"):
+    grant = request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, app_id,
+                           UploadRequest(slot=slot, content_type="image/jpeg"))
+    blobs.put(UPLOADS, grant["key"], content, "image/jpeg")
+    record = S3EventRecord.model_validate({"eventName": "ObjectCreated:Post", "s3": {
+        "bucket": {"name": UPLOADS}, "object": {"key": grant["key"], "size": len(content), "eTag": etag}}})
+    return grant["document_id"], record
+
+
+def _validate_messages(queue):
+    return [parse_stage_message(body) for url, body in queue.sent if url == VALIDATE_Q]
+
+
+# ------------------------------------------------------------------ intake
+def test_an_officer_cannot_create_an_application_in_another_officers_name():
+    repo = MemoryApplicationRepository()
+    with pytest.raises(UserInputError) as refused:
+        create_application(repo, OTHER_OFFICER, read_declared(DECLARED))
+    assert refused.value.code == "officer_mismatch"
+
+
+def test_a_reviewer_cannot_create_applications():
+    with pytest.raises(Forbidden):
+        create_application(MemoryApplicationRepository(), REVIEWER, read_declared(DECLARED))
+
+
+def test_upload_slots_are_server_chosen_keys_under_the_application(world):
+    repo, blobs, queue, events, deps = world
+    record = _new_application(repo)
+    grant = request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, record.application_id,
+                           UploadRequest(slot=DocType.ID_CARD_FRONT, content_type="image/png", filename="../../x"))
+    assert grant["key"] == f"uploads/{record.application_id}/{grant['document_id']}/id_card_front.png"
+    assert repo.get(record.application_id).documents[grant["document_id"]].state == DocState.PENDING_UPLOAD
+
+
+def test_only_the_owning_officer_may_request_uploads(world):
+    repo, *_ = world
+    record = _new_application(repo)
+    with pytest.raises(Forbidden):
+        request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OTHER_OFFICER, record.application_id,
+                       UploadRequest(slot=DocType.ID_CARD_FRONT, content_type="image/jpeg"))
+
+
+def test_unsupported_content_types_are_refused(world):
+    repo, *_ = world
+    record = _new_application(repo)
+    with pytest.raises(UserInputError) as refused:
+        request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, record.application_id,
+                       UploadRequest(slot=DocType.ID_CARD_FRONT, content_type="image/gif"))
+    assert refused.value.code == "unsupported_type"
+
+
+# ------------------------------------------------------------------ extraction and the fan-in
+def test_a_readable_upload_is_extracted_and_its_result_stored(world):
+    repo, blobs, queue, events, deps = world
+    record = _new_application(repo)
+    doc_id, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT)
+    outcome = handle_upload(upload, deps)
+    assert outcome.outcome == "extracted"
+    doc = repo.get(record.application_id).documents[doc_id]
+    assert doc.state == DocState.EXTRACTED and doc.fields["name"].value == "张伟"
+    stored = json.loads(blobs.get(RESULTS, doc.result_key))
+    assert stored["doc_type"] == "id_card_front" and stored["quality"]["ok"] is True
+
+
+def test_a_blurred_photo_asks_the_officer_for_a_retake_with_the_reason(world):
+    repo, blobs, queue, events, deps = world
+    record = _new_application(repo)
+    doc_id, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT, b"blurred")
+    assert handle_upload(upload, deps).outcome == "retake_requested"
+    assert repo.get(record.application_id).documents[doc_id].reasons == ["blurry"]
+    assert events.published[-1][0] == "DocumentRetakeRequested"
+    assert events.published[-1][1]["reasons"] == ["blurry"]
+
+
+def test_a_file_that_is_not_a_document_ends_rejected_with_its_reason(world):
+    repo, blobs, queue, events, deps = world
+    record = _new_application(repo)
+    doc_id, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT, b"junk")
+    outcome = handle_upload(upload, deps)
+    assert outcome.outcome == "rejected_input" and outcome.reasons == ["type_mismatch"]
+    assert repo.get(record.application_id).documents[doc_id].state == DocState.REJECTED_INPUT
+
+
+def test_uploads_outside_an_application_or_for_unknown_ones_are_ignored_without_harm(world):
+    repo, blobs, queue, events, deps = world
+    stray = S3EventRecord.model_validate({"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": UPLOADS}, "object": {"key": "uploads/elsewhere.jpg", "size": 3, "eTag": "x"}}})
+    assert handle_upload(stray, deps).reasons == ["key_outside_application"]
+    unknown = S3EventRecord.model_validate({"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": UPLOADS},
+        "object": {"key": "uploads/LA404/D404/id_card_front.jpg", "size": 3, "eTag": "x"}}})
+    assert handle_upload(unknown, deps).reasons == ["unknown_application"]
+
+
+def test_the_same_upload_event_twice_gives_one_result(world):
+    repo, blobs, queue, events, deps = world
+    record = _new_application(repo)
+    _, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT)
+    assert handle_upload(upload, deps).outcome == "extracted"
+    assert handle_upload(upload, deps).outcome == "duplicate"
+    extracted = [e for e in repo.audit_trail(record.application_id) if e.action == "document.extracted"]
+    assert len(extracted) == 1
+
+
+def test_validation_starts_once_when_submitted_and_every_required_slot_is_extracted(world):
+    repo, blobs, queue, events, deps = world
+    app_id = _new_application(repo).application_id
+    config = IntakeConfig(UPLOADS, VALIDATE_Q)
+    pending = [_upload(repo, blobs, deps, app_id, slot) for slot in
+               (DocType.ID_CARD_FRONT, DocType.ID_CARD_BACK, DocType.INCOME_CERTIFICATE, DocType.BANK_STATEMENT)]
+    for _, upload in pending[:3]:
+        handle_upload(upload, deps)
+    record, change = submit_application(repo, blobs, config, OFFICER, app_id, SubmitRequest())
+    assert record.state == AppState.SUBMITTED and not change.outbox.messages
+    handle_upload(pending[3][1], deps)  # the last slot completes the capture
+    assert repo.get(app_id).state == AppState.VALIDATING
+    handle_upload(pending[3][1], deps)  # a re-delivered event must not start a second validation round
+    messages = _validate_messages(queue)
+    assert {m.round for m in messages} == {1} and all(m.application_id == app_id for m in messages)
+    started = [e for e in repo.audit_trail(app_id) if e.action == "application.validation_started"]
+    assert len(started) == 1
+
+
+def test_a_final_submission_validates_with_what_there_is_once_uploads_settle(world):
+    repo, blobs, queue, events, deps = world
+    app_id = _new_application(repo).application_id
+    _, blurred = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT, b"blurred")
+    handle_upload(blurred, deps)
+    record, change = submit_application(repo, blobs, IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, app_id,
+                                        SubmitRequest(final=True))
+    assert record.state == AppState.VALIDATING
+    assert [m.trigger for m in _validate_messages(change.outbox and _as_queue(change))] == ["final_submission"]
+
+
+def _as_queue(change: Change) -> MemoryStageQueue:
+    queue = MemoryStageQueue()
+    queue.sent = list(change.outbox.messages)
+    return queue
+
+
+def test_a_newer_upload_in_the_same_slot_supersedes_the_older_one(world):
+    repo, blobs, queue, events, deps = world
+    app_id = _new_application(repo).application_id
+    first_id, first = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT, b"blurred", etag="a")
+    handle_upload(first, deps)
+    second_id, second = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT, b"ok", etag="b")
+    handle_upload(second, deps)
+    docs = repo.get(app_id).documents
+    assert docs[first_id].state == DocState.SUPERSEDED and docs[second_id].state == DocState.EXTRACTED
+
+
+def test_uploads_after_the_capture_closed_are_rejected(world):
+    repo, blobs, queue, events, deps = world
+    app_id = _new_application(repo).application_id
+    _, late = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT)
+
+    def decline(record):
+        record.state = AppState.DECLINED
+        return Change()
+
+    apply_change(repo, app_id, decline)
+    outcome = handle_upload(late, deps)
+    assert outcome.outcome == "rejected_input" and outcome.reasons == ["slot_closed"]
+
+
+def test_a_stale_writer_re_reads_and_decides_on_the_newest_state(world):
+    repo, *_ = world
+    app_id = _new_application(repo).application_id
+    calls = []
+
+    def racing_change(record):
+        calls.append(record.version)
+        if len(calls) == 1:  # someone else writes between our read and our write
+            apply_change(repo, app_id, lambda other: (other.flags.append("theirs"), Change())[1])
+        record.flags.append("ours")
+        return Change()
+
+    final, _ = apply_change(repo, app_id, racing_change)
+    assert calls == [0, 1] and final.version == 2 and final.flags == ["theirs", "ours"]
+
+
+# ------------------------------------------------------------------ review
+def _in_review(repo):
+    app_id = _new_application(repo).application_id
+
+    def to_review(record):
+        record.state = AppState.IN_REVIEW
+        record.review = ReviewState(queued_at=utcnow(), reasons=["low_confidence"])
+        return Change()
+
+    apply_change(repo, app_id, to_review)
+    return app_id
+
+
+def test_reviewers_claim_before_acting_and_an_active_claim_is_exclusive():
+    repo = MemoryApplicationRepository()
+    app_id = _in_review(repo)
+    config = ReviewConfig(VALIDATE_Q, CONTRACT_Q)
+    with pytest.raises(Conflict):
+        decide(repo, config, REVIEWER, app_id, ReviewDecision(action="approve", note="documents are fine"))
+    claim(repo, REVIEWER, app_id)
+    with pytest.raises(Conflict) as taken:
+        claim(repo, Caller("r2", frozenset({Role.REVIEWER})), app_id)
+    assert taken.value.code == "claimed"
+
+
+def test_an_officer_cannot_review_and_a_reviewer_cannot_review_their_own_capture():
+    repo = MemoryApplicationRepository()
+    app_id = _in_review(repo)
+    with pytest.raises(Forbidden):
+        claim(repo, OFFICER, app_id)
+    with pytest.raises(Forbidden):
+        claim(repo, Caller("FO-0012", frozenset({Role.REVIEWER, Role.FIELD_OFFICER})), app_id)
+
+
+def test_an_approval_by_a_reviewer_needs_a_note_and_queues_the_contract():
+    repo = MemoryApplicationRepository()
+    app_id = _in_review(repo)
+    claim(repo, REVIEWER, app_id)
+    with pytest.raises(ValueError):
+        ReviewDecision(action="approve")
+    record, change = decide(repo, ReviewConfig(VALIDATE_Q, CONTRACT_Q), REVIEWER, app_id,
+                            ReviewDecision(action="approve", note="income confirmed by phone with the employer"))
+    assert record.state == AppState.APPROVED and record.decision.decided_by == "r1"
+    (url, body), = change.outbox.messages
+    assert url == CONTRACT_Q and ContractRequested.model_validate_json(body).approved_by == "r1"
+
+
+def test_corrections_are_audited_by_field_name_without_their_values():
+    repo = MemoryApplicationRepository()
+    app_id = _in_review(repo)
+
+    def add_doc(record):
+        from loanpipe.records import DocumentRecord
+
+        record.documents["D1"] = DocumentRecord(document_id="D1", slot=DocType.ID_CARD_FRONT, state=DocState.EXTRACTED,
+                                                key="uploads/x/D1/id_card_front.jpg", content_type="image/jpeg",
+                                                requested_at=datetime.now(UTC))
+        return Change()
+
+    apply_change(repo, app_id, add_doc)
+    claim(repo, REVIEWER, app_id)
+    record = correct_fields(repo, REVIEWER, app_id, "D1", FieldCorrections(fields={"name": "张伟"}))
+    assert record.documents["D1"].corrected_fields == {"name": "张伟"}
+    entry = repo.audit_trail(app_id)[-1]
+    assert entry.action == "review.fields_corrected" and entry.detail["fields"] == ["name"]
+    assert "张伟" not in entry.model_dump_json()
+    with pytest.raises(UserInputError):
+        correct_fields(repo, REVIEWER, app_id, "D1", FieldCorrections(fields={"salary": "1"}))
+
+
+def test_a_retake_request_reopens_the_capture_for_the_officer_in_a_new_round():
+    repo = MemoryApplicationRepository()
+    app_id = _in_review(repo)
+
+    def add_doc(record):
+        from loanpipe.records import DocumentRecord
+
+        record.documents["D1"] = DocumentRecord(document_id="D1", slot=DocType.INCOME_CERTIFICATE,
+                                                state=DocState.EXTRACTED, key="k", content_type="image/jpeg",
+                                                requested_at=datetime.now(UTC))
+        return Change()
+
+    apply_change(repo, app_id, add_doc)
+    claim(repo, REVIEWER, app_id)
+    record, change = decide(repo, ReviewConfig(VALIDATE_Q, CONTRACT_Q), REVIEWER, app_id,
+                            ReviewDecision(action="request_retake", documents=["D1"], reasons=["glare"]))
+    assert record.state == AppState.SUBMITTED and record.round == 2
+    assert record.documents["D1"].state == DocState.RETAKE_REQUESTED and record.documents["D1"].reasons == ["glare"]
+    assert change.outbox.events[0][0] == "DocumentRetakeRequested"
+
+
+# ------------------------------------------------------------------ contract
+def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for_signature():
+    repo, blobs = MemoryApplicationRepository(), MemoryBlobStore()
+    app_id = _new_application(repo).application_id
+
+    def approve(record):
+        record.state = AppState.APPROVED
+        return Change()
+
+    apply_change(repo, app_id, approve)
+    deps = ContractDeps(repo, blobs, MemoryStageQueue(), MemoryEventPublisher(), ContractConfig("contracts"),
+                        default_policy())
+    message = ContractRequested(application_id=app_id, round=1, approved_by="machine")
+    assert handle_contract(message, deps) == "rendered"
+    record = repo.get(app_id)
+    assert record.state == AppState.AWAITING_SIGNATURE
+    pdf = blobs.get("contracts", record.contract.key)
+    assert pdf.startswith(b"%PDF") and record.contract.pages >= 2
+    import hashlib
+
+    assert hashlib.sha256(pdf).hexdigest() == record.contract.sha256
+    assert handle_contract(message, deps) == "duplicate"

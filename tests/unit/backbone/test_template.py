@@ -1,0 +1,168 @@
+"""template.yaml is the whole cloud: these tests read it and hold it to the architecture's rules."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+
+
+def _resources(template: dict, rtype: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == rtype}
+
+
+def _ref_target(value) -> str | None:
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            att = value["Fn::GetAtt"]
+            return att[0] if isinstance(att, list) else att.split(".")[0]
+    return None
+
+
+def _consumers(template: dict) -> dict[str, tuple[str, dict]]:
+    """queue logical id -> (function logical id, function properties)."""
+    out = {}
+    for name, fn in _resources(template, "AWS::Serverless::Function").items():
+        for event in (fn["Properties"].get("Events") or {}).values():
+            if event["Type"] == "SQS":
+                out[_ref_target(event["Properties"]["Queue"])] = (name, fn["Properties"])
+    return out
+
+
+def test_every_stage_queue_has_a_dead_letter_queue_a_small_redrive_and_a_consumer(template):
+    queues = _resources(template, "AWS::SQS::Queue")
+    consumers = _consumers(template)
+    dlqs = {_ref_target(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+            for q in queues.values() if "RedrivePolicy" in q["Properties"]}
+    stage_queues = {name for name in queues if name not in dlqs}
+    assert stage_queues == {"ExtractQueue", "ValidateQueue", "ScoreQueue", "ContractQueue"}
+    for name in stage_queues:
+        redrive = queues[name]["Properties"]["RedrivePolicy"]
+        assert 3 <= int(redrive["maxReceiveCount"]) <= 5, name
+        assert name in consumers, f"{name} has no function reading it"
+
+
+def test_visibility_timeout_is_at_least_six_times_the_consuming_function_timeout(template):
+    default_timeout = int(template["Globals"]["Function"]["Timeout"])
+    for queue, (function, props) in _consumers(template).items():
+        visibility = int(template["Resources"][queue]["Properties"]["VisibilityTimeout"])
+        assert visibility >= 6 * int(props.get("Timeout", default_timeout)), (queue, function)
+
+
+def test_every_queue_consumer_reports_partial_batch_failures(template):
+    for _queue, (function, props) in _consumers(template).items():
+        for event in props["Events"].values():
+            if event["Type"] == "SQS":
+                assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], function
+
+
+def test_every_dead_letter_queue_has_an_alarm_on_its_depth(template):
+    queues = _resources(template, "AWS::SQS::Queue")
+    dlqs = {_ref_target(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+            for q in queues.values() if "RedrivePolicy" in q["Properties"]}
+    alarmed = set()
+    for alarm in _resources(template, "AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        if props["MetricName"] == "ApproximateNumberOfMessagesVisible":
+            for dim in props["Dimensions"]:
+                alarmed.add(_ref_target(dim["Value"]))
+            assert props["AlarmActions"], "an alarm must notify someone"
+    assert dlqs and dlqs <= alarmed
+
+
+def test_buckets_are_private_encrypted_with_the_customer_key_and_refuse_plain_http(template):
+    buckets = _resources(template, "AWS::S3::Bucket")
+    policies = {_ref_target(p["Properties"]["Bucket"]): p["Properties"]["PolicyDocument"]
+                for p in _resources(template, "AWS::S3::BucketPolicy").values()}
+    for name, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert all(props["PublicAccessBlockConfiguration"].values()), name
+        rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+        assert rule["SSEAlgorithm"] == "aws:kms" and _ref_target(rule["KMSMasterKeyID"]) == "DataKey", name
+        denies_http = [s for s in policies[name]["Statement"]
+                       if s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"]
+        assert denies_http, f"{name} accepts plain HTTP"
+
+
+def test_raw_scans_expire_and_contracts_are_locked(template):
+    uploads = template["Resources"]["UploadsBucket"]["Properties"]
+    expiring = [r for r in uploads["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
+    assert expiring and expiring[0]["Prefix"] == "uploads/"
+    contracts = template["Resources"]["ContractsBucket"]["Properties"]
+    assert contracts["ObjectLockEnabled"] is True
+    assert contracts["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] in ("GOVERNANCE", "COMPLIANCE")
+
+
+def test_uploads_notify_the_extract_queue(template):
+    notification = template["Resources"]["UploadsBucket"]["Properties"]["NotificationConfiguration"]
+    config = notification["QueueConfigurations"][0]
+    assert config["Event"] == "s3:ObjectCreated:*" and _ref_target(config["Queue"]) == "ExtractQueue"
+
+
+def test_tables_are_encrypted_with_the_customer_key_and_idempotency_records_expire(template):
+    for name, table in _resources(template, "AWS::DynamoDB::Table").items():
+        sse = table["Properties"]["SSESpecification"]
+        assert sse["SSEType"] == "KMS" and _ref_target(sse["KMSMasterKeyId"]) == "DataKey", name
+    ttl = template["Resources"]["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expiration", "Enabled": True}
+
+
+def test_functions_build_with_a_makefile_for_python_3_13(template, project_root):
+    assert template["Globals"]["Function"]["Runtime"] == "python3.13"
+    for name, fn in _resources(template, "AWS::Serverless::Function").items():
+        assert fn["Metadata"]["BuildMethod"] == "makefile", name
+        makefile = (project_root / fn["Properties"]["CodeUri"] / "Makefile").read_text()
+        assert f"build-{name}:" in makefile
+    for name, layer in _resources(template, "AWS::Serverless::LayerVersion").items():
+        assert layer["Metadata"]["BuildMethod"] == "makefile", name
+        assert f"build-{name}:" in (project_root / layer["Properties"]["ContentUri"] / "Makefile").read_text()
+
+
+def test_the_api_is_behind_the_cognito_jwt_authorizer_on_every_route(template):
+    api = template["Resources"]["HttpApi"]["Properties"]["Auth"]
+    assert api["DefaultAuthorizer"] == "CognitoJwt"
+    jwt = api["Authorizers"]["CognitoJwt"]["JwtConfiguration"]
+    assert _ref_target(jwt["audience"][0]) == "UserPoolClient"
+    for event in template["Resources"]["ApiFunction"]["Properties"]["Events"].values():
+        assert "Auth" not in event["Properties"], "no route may opt out of the authorizer"
+
+
+def test_the_api_function_serves_exactly_the_routes_of_the_template(template, project_root):
+    # Read from the source: importing the handler would start the X-Ray SDK (a socket) in a unit test.
+    tree = ast.parse((project_root / "functions/api/app.py").read_text())
+    table = next(node.value for node in ast.walk(tree)
+                 if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "ROUTES")
+    served = {key.value for key in table.keys}
+    routes = {f"{e['Properties']['Method']} {e['Properties']['Path']}"
+              for e in template["Resources"]["ApiFunction"]["Properties"]["Events"].values()}
+    assert routes == served
+
+
+def test_cognito_has_the_three_staff_groups(template):
+    groups = {g["Properties"]["GroupName"] for g in _resources(template, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"field_officer", "reviewer", "admin"}
+
+
+@pytest.mark.parametrize("function", ["ExtractFunction", "ValidateFunction", "ScoreFunction", "ContractFunction"])
+def test_each_stage_may_only_send_to_the_queues_it_feeds(template, function):
+    props = template["Resources"][function]["Properties"]
+    sends = {_ref_target(p["SQSSendMessagePolicy"]["QueueName"]) for p in props["Policies"]
+             if isinstance(p, dict) and "SQSSendMessagePolicy" in p}
+    expected = {"ExtractFunction": {"ValidateQueue"}, "ValidateFunction": {"ScoreQueue"},
+                "ScoreFunction": {"ContractQueue"}, "ContractFunction": set()}[function]
+    assert sends == expected
+
+
+def test_environment_variables_of_handlers_match_their_settings_models(template, project_root):
+    """Each handler's Settings fields are set by the template (globals + its own), none left to defaults."""
+    globals_env = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    for name, fn in _resources(template, "AWS::Serverless::Function").items():
+        env = globals_env | set((fn["Properties"].get("Environment") or {}).get("Variables", {}))
+        source = (project_root / fn["Properties"]["CodeUri"] / "app.py").read_text()
+        block = re.search(r"class Settings\(BaseSettings\):\n((?:    .+\n)+)", source).group(1)
+        required = [line.split(":")[0].strip().upper() for line in block.splitlines() if "=" not in line]
+        missing = [var for var in required if var not in env]
+        assert not missing, f"{name} needs {missing} from the template"
