@@ -74,7 +74,7 @@ lint-template: setup $(SAM)
 
 build: setup $(SAM)
 	$(SAM) build --template-file template.yaml
-	$(BIN)/python -m loanpipe_infra.deploy.sizes || echo "WARNING: a function is over Lambda's zip size limit (see README, Deploying)"
+	$(BIN)/python -m loanpipe_infra.deploy.sizes || echo "WARNING: not deployable as built (see README, Deploying)"
 
 bench: bench-extract bench-decision
 

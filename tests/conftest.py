@@ -19,3 +19,28 @@ def template() -> dict:
     from loanpipe_infra.localcloud.template import load_template
 
     return load_template(ROOT / "template.yaml")
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory):
+    """One local cloud for the integration and end-to-end tests (failed messages retried after 1 s)."""
+    from loanpipe_infra.localcloud.cloud import LocalCloud
+
+    cloud = LocalCloud(ROOT, retry_delay=1, state_dir=tmp_path_factory.mktemp("localcloud"))
+    cloud.start()
+    yield cloud
+    cloud.stop()
+
+
+@pytest.fixture(scope="session")
+def officer_api(local_cloud):
+    from loanpipe_infra.client import ApiClient
+
+    return ApiClient(local_cloud.state.api_url, local_cloud.token("field_officer", "FO-0012"))
+
+
+@pytest.fixture(scope="session")
+def reviewer_api(local_cloud):
+    from loanpipe_infra.client import ApiClient
+
+    return ApiClient(local_cloud.state.api_url, local_cloud.token("reviewer", "reviewer-1"))

@@ -105,6 +105,7 @@ class LocalCloud:
     def start(self) -> LocalCloudState:
         from moto.server import ThreadedMotoServer
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
