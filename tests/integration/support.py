@@ -13,7 +13,8 @@ FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
 def declared(officer: str = "FO-0012", id_number: str = "110105198803120014") -> dict:
     return {
-        "applicant": {"name": "张伟", "id_number": id_number, "phone": "13800138000", "address": "北京市朝阳区建国路88号"},
+        "applicant": {"name": "张伟", "id_number": id_number, "phone": "13800138000",
+                      "address": "北京市朝阳区建国路88号"},
         "loan": {"amount": "120000.00", "term_months": 36, "vehicle_price": "180000.00", "vehicle_type": "new"},
         "capture": {"officer_id": officer, "lat": 39.91, "lon": 116.46, "captured_at": "2026-11-20T10:31:00+08:00"},
     }

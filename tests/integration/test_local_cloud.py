@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from loanpipe_infra.client import ApiClient, ApiError
+from loanpipe_infra.client import ApiError
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,8 @@ def test_a_token_of_another_app_client_is_refused(local_cloud):
                                             ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]
     local_cloud.token("field_officer", "FO-7777")  # creates the user
     cognito.admin_set_user_password(UserPoolId=pool, Username="FO-7777", Password="Other-client-1A", Permanent=True)
-    token = cognito.admin_initiate_auth(UserPoolId=pool, ClientId=other["ClientId"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+    token = cognito.admin_initiate_auth(UserPoolId=pool, ClientId=other["ClientId"],
+                                        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
                                         AuthParameters={"USERNAME": "FO-7777", "PASSWORD": "Other-client-1A"})
     access = token["AuthenticationResult"]["AccessToken"]
     response = requests.get(local_cloud.state.api_url + "/applications",
