@@ -61,6 +61,14 @@ _REASONS = [
     Reason("score_below_cutoff", _D, "评分未达标准", "Score below the approval cut-off"),
     Reason("amount_invalid", _D, "贷款金额无效", "Loan amount is zero, negative or absurd"),
     Reason("field_missing", _D, "必填信息缺失或无法解析", "A required field is missing or unparseable"),
+    Reason("id_legacy_number", _D, "一代身份证（15位号码）已停止使用",
+           "First-generation ID card (15-digit number) is no longer valid"),
+    Reason("income_unverified", _D, "银行流水中没有足够的工资收入",
+           "Too few salary credits in the statement to verify the income"),
+    Reason("document_dated_after_capture", _D, "材料日期晚于拍摄时间",
+           "A document is dated after the capture"),
+    Reason("term_out_of_range", _D, "贷款期限不在产品范围内", "Loan term outside the product's range"),
+    Reason("check_incomplete", _D, "部分检查未能完成", "Some checks could not be completed"),
     # retake reasons (quality gate), shown to the officer within seconds of the upload
     Reason("blurry", _R, "照片模糊，请重新拍摄", "Photo is blurred, please retake"),
     Reason("glare", _R, "照片反光，请避开灯光重新拍摄", "Glare on the document, please retake away from the light"),
@@ -83,6 +91,9 @@ _REASONS = [
     Reason("unknown_application", _I, "申请不存在", "Unknown application"),
     Reason("unknown_document", _I, "上传未经登记", "Upload was not registered by the server"),
     Reason("slot_closed", _I, "该申请已不接受上传", "The application no longer accepts uploads"),
+    # a credit policy file that cannot be loaded (the policy in force stays)
+    Reason("policy_invalid", _I, "信贷政策文件有误，未生效",
+           "The credit policy file has an error and was not put in force"),
 ]
 
 REASONS: dict[str, Reason] = {reason.code: reason for reason in _REASONS}

@@ -1,6 +1,7 @@
 """AWS adapters of the fraud ports (``loanpipe.rules.ports``).
 
-- ``DynamoImageIndex``: the perceptual-hash index in the ImageIndex table. Each image is stored once
+- ``DynamoImageIndex``: the perceptual-hash index in the ImageIndex table (with the hashed key fields of
+  what each image says, so one template with other text is not "the same picture"). Each image is stored once
   (``pk=IMG#<application>#<document>``) and once per band of its hash (``pk=BAND#<band>``,
   ``sk=<application>#<document>``); a search reads the bands of the hash and keeps the candidates
   within the distance (two hashes within d bits share at least one of d+1 bands exactly).
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +29,7 @@ class DynamoImageIndex:
         self._band_distance = band_distance
 
     def record(self, application_id: str, document_id: str, phash: str, officer_id: str,
-               recorded_at: datetime) -> None:
+               recorded_at: datetime, content: dict[str, str] | None = None) -> None:
         member = f"{application_id}#{document_id}"
         attributes = {
             "application_id": {"S": application_id},
@@ -35,16 +37,17 @@ class DynamoImageIndex:
             "phash": {"S": phash},
             "officer_id": {"S": officer_id},
             "recorded_at": {"S": recorded_at.isoformat()},
+            "content": {"S": json.dumps(content or {}, sort_keys=True)},  # hashed key fields only
         }
         # Idempotent: a re-delivered validation keeps the first recording time.
         self._db.update_item(
             TableName=self._table,
             Key={"pk": {"S": f"IMG#{member}"}, "sk": {"S": "IMG"}},
             UpdateExpression="SET phash = :p, officer_id = :o, application_id = :a, document_id = :d, "
-                             "recorded_at = if_not_exists(recorded_at, :r)",
+                             "content = :c, recorded_at = if_not_exists(recorded_at, :r)",
             ExpressionAttributeValues={":p": attributes["phash"], ":o": attributes["officer_id"],
                                        ":a": attributes["application_id"], ":d": attributes["document_id"],
-                                       ":r": attributes["recorded_at"]},
+                                       ":c": attributes["content"], ":r": attributes["recorded_at"]},
         )
         stored = self._db.get_item(TableName=self._table, Key={"pk": {"S": f"IMG#{member}"}, "sk": {"S": "IMG"}},
                                    ConsistentRead=True)["Item"]
@@ -74,6 +77,7 @@ class DynamoImageIndex:
                             officer_id=item["officer_id"]["S"],
                             recorded_at=datetime.fromisoformat(item["recorded_at"]["S"]),
                             distance=distance,
+                            content=json.loads(item.get("content", {}).get("S") or "{}") or None,
                         )
                 if "LastEvaluatedKey" not in response:
                     break

@@ -1,0 +1,1 @@
+"""Repeatable performance and quality runs that write a report."""

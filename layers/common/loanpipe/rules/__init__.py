@@ -1,0 +1,1 @@
+"""Rules: per-document and cross-document checks and fraud signals (``validate``)."""

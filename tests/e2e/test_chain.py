@@ -1,0 +1,93 @@
+"""The whole chain through the HTTP API, as the field app and the back office use it.
+
+Generated applications (real images and PDFs, real OCR) are uploaded by presigned POST, submitted, read,
+checked, scored and decided; a reviewer takes one from the review queue and approves it; the contract PDF
+comes out under object lock with the hash the application records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from integration.support import wait_for
+from loanpipe_infra.demo import DemoRunner, Progress
+from loanpipe_infra.samples import generate_applications
+
+pytestmark = pytest.mark.e2e
+CAPTURED_AT = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(scope="module")
+def outcomes(local_cloud, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("applications")
+    samples = generate_applications(folder, 3, seed=41, tier="clean",
+                                    defects=["clean", "ltv_exceeded", "name_mismatch"], captured_at=CAPTURED_AT)
+    runner = DemoRunner(local_cloud, Progress(), replay=True, timeout=300)
+    results = [runner.run(sample.folder) for sample in samples]
+    return {sample.defects[0] if sample.defects else "clean": result for sample, result in zip(samples, results,
+                                                                                              strict=True)}
+
+
+def test_every_application_ends_with_a_decision_a_policy_version_and_reasons(outcomes):
+    for outcome in outcomes.values():
+        assert outcome.application_id and outcome.decision in ("approve", "review", "decline")
+        assert outcome.policy_version
+        assert outcome.state in ("AWAITING_SIGNATURE", "IN_REVIEW", "DECLINED")
+
+
+def test_a_loan_above_the_loan_to_value_limit_is_declined_with_its_reason(outcomes):
+    outcome = outcomes["ltv_exceeded"]
+    assert (outcome.state, outcome.decision) == ("DECLINED", "decline")
+    assert "ltv_exceeded" in outcome.reasons
+
+
+def test_documents_in_another_persons_name_go_to_a_reviewer_with_the_reason(outcomes):
+    outcome = outcomes["name_mismatch"]
+    assert outcome.decision == "review" and "name_mismatch" in outcome.reasons
+
+
+def test_a_clean_affordable_application_is_approved_straight_through_with_its_contract(outcomes, officer_api,
+                                                                                          local_cloud):
+    outcome = outcomes["clean"]
+    assert (outcome.decision, outcome.state) == ("approve", "AWAITING_SIGNATURE"), outcome.reasons
+    _assert_contract(local_cloud, outcome.application_id)
+
+
+def _assert_contract(local_cloud, application_id: str) -> None:
+    from loanpipe_infra.client import ApiClient
+
+    admin = ApiClient(local_cloud.state.api_url, local_cloud.token("admin", "ops-1"))
+    contract = admin.get(f"/applications/{application_id}/contract")
+    pdf = requests.get(contract["url"], timeout=30).content
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == contract["sha256"]
+    s3 = local_cloud.client("s3")
+    bucket = local_cloud.stack.resources["ContractsBucket"]["Ref"]
+    key = f"contracts/{application_id}/round-1/contract.pdf"
+    stored = s3.head_object(Bucket=bucket, Key=key)
+    assert stored["ObjectLockMode"] == "GOVERNANCE"
+    assert stored["ObjectLockRetainUntilDate"].year >= datetime.now().year + 9
+
+
+def test_a_reviewer_approves_from_the_queue_and_the_contract_follows_with_an_audit_trail(
+        outcomes, local_cloud, reviewer_api):
+    application_id = outcomes["name_mismatch"].application_id
+    queue = reviewer_api.get("/review")["items"]
+    assert application_id in [item["application_id"] for item in queue]
+    reviewer_api.post(f"/review/{application_id}/claim")
+    reviewer_api.post(f"/review/{application_id}/decision",
+                      {"action": "approve", "note": "name differs by a typo on the certificate; HR confirmed"})
+    final = wait_for(lambda: reviewer_api.get(f"/applications/{application_id}"),
+                     lambda view: view["state"] == "AWAITING_SIGNATURE", timeout=120)
+    assert final["decision"]["decided_by"] == "reviewer-1"
+    _assert_contract(local_cloud, application_id)
+    actions = [entry["action"] for entry in reviewer_api.get(f"/applications/{application_id}/audit")["entries"]]
+    expected_order = ["application.created", "document.upload_requested", "document.extracted",
+                      "application.validation_started", "application.validated", "decision.review", "review.claimed",
+                      "review.approved", "contract.rendered"]
+    positions = [actions.index(action) for action in expected_order]
+    assert positions == sorted(positions), actions
