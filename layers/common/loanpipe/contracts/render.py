@@ -26,7 +26,8 @@ from loanpipe.money import money_str
 from loanpipe.scoring.loans import Schedule
 
 FONT_NAME = "LoanpipeCJK"
-DEFAULT_FONT_PATHS = ("/opt/fonts/wqy-zenhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+DEFAULT_FONT_PATHS = ("/opt/fonts/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                      "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 METHOD_NAMES = {RepaymentMethod.EQUAL_INSTALLMENT: "等额本息 (equal instalments)",
                 RepaymentMethod.EQUAL_PRINCIPAL: "等额本金 (equal principal)"}
