@@ -18,7 +18,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
-	@echo "make test   lint + unit + integration + end-to-end tests"
+	@echo "make test   lint (code, template) + sam build + unit + integration + end-to-end tests"
 	@echo "make build  sam build (python3.13 functions and layers, no Docker)"
 	@echo "make bench  benchmarks, reports under benchmarks/"
 
@@ -54,7 +54,7 @@ $(SAM):
 demo: setup
 	$(BIN)/loanpipe demo $(ARGS)
 
-test: setup lint
+test: setup lint build
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-unit: setup

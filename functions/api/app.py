@@ -149,7 +149,7 @@ def create(request: Request) -> dict:
     declared = request.model(DeclaredApplication, parse_float_decimal=True)
     record = create_application(repo(), request.caller, declared, replay=request.flag("replay"))
     metrics.add_metric(name="ApplicationsCreated", unit=MetricUnit.Count, value=1)
-    logger.append_keys(application_id=record.application_id)
+    logger.set_correlation_id(record.application_id)
     logger.info("application created")
     return respond(201, application_view(record, request.caller))
 
@@ -293,6 +293,7 @@ ROUTES: dict[str, Callable[[Request], dict]] = {
 }
 
 
+# The correlation id is the request id until the application is known, then the application id.
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -305,7 +306,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
         return respond(401, {"error": "unauthorized", "message": "no user in the token"})
     application_id = request.path.get("application_id")
     if application_id:
-        logger.append_keys(application_id=application_id)
+        logger.set_correlation_id(application_id)
     try:
         return route(request)
     except ValidationError as exc:

@@ -77,7 +77,7 @@ def idempotent_contract():
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     message = ContractRequested.model_validate_json(record.body)
-    logger.append_keys(application_id=message.application_id)
+    logger.set_correlation_id(message.application_id)
     result = idempotent_contract()(request={"key": message.idempotency_key(), "message": message.model_dump()})
     logger.info("contract request handled", outcome=result["outcome"], round=message.round)
     metrics.add_metric(name=f"Contract_{result['outcome']}", unit=MetricUnit.Count, value=1)

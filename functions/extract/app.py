@@ -23,6 +23,7 @@ from loanpipe.documents.forensics import image_evidence
 from loanpipe.messages import S3EventRecord, S3Notification
 from loanpipe.observability import make_logger, make_metrics, make_tracer
 from loanpipe.stages.extraction import ExtractConfig, ExtractDeps, handle_upload
+from loanpipe.stages.intake import parse_upload_key
 
 logger = make_logger()
 tracer = make_tracer()
@@ -84,12 +85,13 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     if notification.is_test_event:
         return
     for upload in notification.Records:
+        owner = parse_upload_key(upload.key)
+        logger.set_correlation_id(owner[0] if owner else None)
         budget = 45.0
         if lambda_context is not None:
             budget = max(5.0, lambda_context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS)
         outcome = idempotent_upload()(upload={"key": upload.idempotency_key(), "record": upload.model_dump()},
                                       budget_seconds=budget)
-        logger.append_keys(application_id=outcome.get("application_id"))
         logger.info("upload handled", document_id=outcome.get("document_id"), outcome=outcome["outcome"],
                     reasons=outcome.get("reasons"))
         metrics.add_metric(name=f"Upload_{outcome['outcome']}", unit=MetricUnit.Count, value=1)

@@ -76,7 +76,7 @@ def idempotent_scoring():
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     message = ScoreRequested.model_validate_json(record.body)
-    logger.append_keys(application_id=message.application_id)
+    logger.set_correlation_id(message.application_id)
     result = idempotent_scoring()(request={"key": message.idempotency_key(), "message": message.model_dump()})
     logger.info("score request handled", outcome=result["outcome"], round=message.round)
     metrics.add_metric(name=f"Decision_{result['outcome']}", unit=MetricUnit.Count, value=1)

@@ -89,7 +89,7 @@ def idempotent_validation():
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     message = ValidateRequested.model_validate_json(record.body)
-    logger.append_keys(application_id=message.application_id)
+    logger.set_correlation_id(message.application_id)
     result = idempotent_validation()(request={"key": message.idempotency_key(), "message": message.model_dump()})
     logger.info("validation request handled", outcome=result["outcome"], round=message.round,
                 trigger=message.trigger)

@@ -104,6 +104,20 @@ def cmd_ops_redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_policy_check(args: argparse.Namespace) -> int:
+    from loanpipe.scoring.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(Path(args.path))
+    except PolicyError as exc:
+        print(f"refused: {exc}")
+        for problem in getattr(exc, "problems", None) or []:
+            print(f"  {problem}")
+        return 1
+    print(f"ok: policy {policy.version} ({policy.description})")
+    return 0
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
     from loanpipe_infra.samples import generate_applications
 
@@ -147,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json-out", help="write the outcomes to this JSON file")
     demo.add_argument("--exit", action="store_true", help="stop when done instead of serving reviewers")
     demo.add_argument("--timeout", type=float, default=900, help="seconds to wait for every outcome")
+    demo.add_argument("--policy", help="a credit policy YAML to decide under (back-testing a new policy)")
     demo.add_argument("--moto-port", type=int, default=0)
     demo.add_argument("--api-port", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
@@ -162,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     redrive_parser = ops_sub.add_parser("redrive", help="move a stage's dead letters back to its queue")
     redrive_parser.add_argument("queue", choices=["extract", "validate", "score", "contract"])
     redrive_parser.set_defaults(func=cmd_ops_redrive)
+
+    policy = sub.add_parser("policy", help="credit policies")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_sub.add_parser("check", help="validate a policy YAML (names the line at fault)")
+    check.add_argument("path")
+    check.set_defaults(func=cmd_policy_check)
 
     samples = sub.add_parser("samples", help="generate synthetic application folders")
     samples.add_argument("--out", required=True)

@@ -189,8 +189,20 @@ def run_demo(args: argparse.Namespace) -> int:
     if not folders:
         print(f"loanpipe demo: no application folders (with application.json) in {root}")
         return 2
+    overrides = {}
+    if args.policy:
+        from loanpipe.scoring.policy import PolicyError, load_policy
+
+        policy_path = Path(args.policy).resolve()
+        try:
+            policy = load_policy(policy_path)
+        except (PolicyError, OSError) as exc:
+            print(f"loanpipe demo: the policy is refused: {exc}")
+            return 2
+        overrides["CreditPolicy"] = str(policy_path)
+        progress.say("policy", f"{policy.version} from {policy_path}")
     progress.say("local cloud", "starting (moto server, template resources, functions)")
-    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port)
+    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, parameter_overrides=overrides)
     state = cloud.start()
     progress.say("local cloud", f"up: API {state.api_url}  AWS endpoint {state.endpoint_url}")
     try:
