@@ -11,7 +11,8 @@ SAM_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
 ARGS ?=
 PYTEST_ARGS ?=
-APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei
+APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming \
+                fonts-arphic-ukai fonts-dejavu-core
 
 .PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-template build \
         bench bench-extract bench-decision clean
@@ -24,13 +25,17 @@ help:
 
 setup: system-deps $(BIN)/.installed
 
-# Debian packages: Tesseract with the simplified Chinese model and a CJK font (documents, contract PDF).
+# Debian packages: Tesseract with the simplified Chinese model; CJK fonts for the contract PDF (WenQuanYi) and
+# for the sample documents (WenQuanYi, AR PL Ming/Kai for Song/Kai styles, DejaVu for ID-number digits).
 system-deps:
 	@missing=""; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
 	[ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || missing="$$missing tesseract-ocr-chi-sim"; \
 	[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
 	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	[ -f /usr/share/fonts/truetype/arphic/uming.ttc ] || missing="$$missing fonts-arphic-uming"; \
+	[ -f /usr/share/fonts/truetype/arphic/ukai.ttc ] || missing="$$missing fonts-arphic-ukai"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else \
