@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming \
                 fonts-arphic-ukai fonts-dejavu-core
 
-.PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-template build \
+.PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-template lint-policies build \
         bench bench-extract bench-decision clean
 
 help:
@@ -68,7 +68,7 @@ test-unit: setup
 test-integration: setup
 	$(BIN)/pytest -q tests/integration tests/e2e $(PYTEST_ARGS)
 
-lint: lint-code lint-template
+lint: lint-code lint-template lint-policies
 
 lint-code: setup
 	$(BIN)/ruff check layers infra functions tests benchmarks
@@ -76,6 +76,10 @@ lint-code: setup
 lint-template: setup $(SAM)
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template-file template.yaml --region eu-west-1
+
+# A credit policy that does not load never ships: each one is checked (the error names its line).
+lint-policies: setup
+	@for policy in layers/common/loanpipe/scoring/policies/*.yaml; do $(BIN)/loanpipe policy check "$$policy" || exit 1; done
 
 build: setup $(SAM)
 	$(SAM) build --template-file template.yaml

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,7 +16,9 @@ from loanpipe_infra.localcloud.cloud import LocalCloud, LocalCloudState, project
 
 
 def _state_path() -> Path:
-    return project_root() / ".loanpipe" / "local.json"
+    """Where a running local cloud says how to reach it (``LOANPIPE_STATE_DIR`` moves it, e.g. in tests)."""
+    state_dir = os.environ.get("LOANPIPE_STATE_DIR")
+    return (Path(state_dir) if state_dir else project_root() / ".loanpipe") / "local.json"
 
 
 def _wait_forever() -> None:

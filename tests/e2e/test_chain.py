@@ -91,3 +91,17 @@ def test_a_reviewer_approves_from_the_queue_and_the_contract_follows_with_an_aud
                       "review.approved", "contract.rendered"]
     positions = [actions.index(action) for action in expected_order]
     assert positions == sorted(positions), actions
+
+
+def test_loanpipe_explain_prints_why_in_both_languages(outcomes, local_cloud):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    outcome = outcomes["ltv_exceeded"]
+    loanpipe = Path(sys.executable).parent / "loanpipe"
+    env = {**os.environ, "LOANPIPE_STATE_DIR": str(local_cloud.state_dir)}
+    printed = subprocess.run([str(loanpipe), "explain", outcome.application_id], capture_output=True, text=True,
+                             env=env, timeout=60, check=True).stdout
+    assert "ltv_exceeded" in printed and "贷款价值比" in printed and outcome.policy_version in printed
