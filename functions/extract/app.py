@@ -24,6 +24,7 @@ from loanpipe.messages import S3EventRecord, S3Notification
 from loanpipe.observability import make_logger, make_metrics, make_tracer
 from loanpipe.stages.extraction import ExtractConfig, ExtractDeps, handle_upload
 from loanpipe.stages.intake import parse_upload_key
+from loanpipe.stages.runner import business_key_idempotency
 
 logger = make_logger()
 tracer = make_tracer()
@@ -64,8 +65,7 @@ def deps() -> ExtractDeps:
 @functools.cache
 def idempotency() -> IdempotencyConfig:
     # The business key of an upload: bucket + key + ETag (never the SQS message id).
-    return IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=24 * 3600,
-                             raise_on_no_idempotency_key=True)
+    return business_key_idempotency()
 
 
 @functools.cache
