@@ -149,3 +149,16 @@ def test_every_function_handles_its_events_sample(local_cloud, sample):
         assert json.loads(result.result["body"])
     else:
         assert result.result == {"batchItemFailures": []}
+
+
+def test_id_numbers_are_masked_unless_a_reviewer_reveals_them_and_the_reveal_is_audited(officer_api, reviewer_api):
+    from integration.support import declared
+
+    app = officer_api.create_application(declared())
+    assert app["applicant"]["id_number"] == "1101**********0014"
+    assert officer_api.get(f"/applications/{app['application_id']}", reveal="1")["applicant"]["id_number"] == \
+        "1101**********0014"
+    revealed = reviewer_api.get(f"/applications/{app['application_id']}", reveal="1")
+    assert revealed["applicant"]["id_number"] == "110105198803120014"
+    entries = reviewer_api.get(f"/applications/{app['application_id']}/audit")["entries"]
+    assert [(e["action"], e["actor"]) for e in entries][-1] == ("personal_data.revealed", "reviewer-1")

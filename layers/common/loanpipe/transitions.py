@@ -65,7 +65,7 @@ def apply_change(
         change = change_fn(working)
         if change is None:
             return stored, None
-        if working == stored:  # nothing to write, only side effects to (re)send
+        if working == stored and not change.audit:  # nothing to record, only side effects to (re)send
             return stored, change
         working.version = stored.version + 1
         working.updated_at = utcnow()

@@ -268,6 +268,16 @@ def test_a_stale_writer_re_reads_and_decides_on_the_newest_state(world):
     assert calls == [0, 1] and final.version == 2 and final.flags == ["theirs", "ours"]
 
 
+def test_an_action_that_changes_nothing_but_must_be_audited_is_written(world):
+    repo, *_ = world
+    app_id = _new_application(repo).application_id
+    from loanpipe.audit import AuditEntry
+
+    apply_change(repo, app_id, lambda record: Change(audit=[AuditEntry(at=utcnow(), actor="r1",
+                                                                       action="personal_data.revealed")]))
+    assert repo.audit_trail(app_id)[-1].action == "personal_data.revealed"
+
+
 # ------------------------------------------------------------------ review
 def _in_review(repo):
     app_id = _new_application(repo).application_id
