@@ -1,0 +1,45 @@
+"""Extraction settings, read once from the environment (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EngineName = Literal["rapidocr", "tesseract", "consensus"]
+
+# The winner of benchmarks/extract.py on this machine (see benchmarks/extract-report.md).
+DEFAULT_ENGINE: EngineName = "rapidocr"
+
+_LAMBDA_TESSERACT = "/opt/bin/tesseract"  # the OCR layer (layers/ocr) puts the binary here
+
+
+class ExtractionSettings(BaseSettings):
+    """``LOANPIPE_OCR_ENGINE``: rapidocr | tesseract | consensus. ``LOANPIPE_TESSERACT_CMD``: the tesseract
+    binary (default: on PATH, else the Lambda layer's /opt/bin/tesseract). ``LOANPIPE_OCR_THREADS``:
+    threads per OCR call (1 is the cheapest in CPU seconds; Lambda at 2048 MB has a bit over one vCPU).
+    Tesseract finds its language data through its own ``TESSDATA_PREFIX`` (/opt/tessdata on Lambda)."""
+
+    model_config = SettingsConfigDict(env_prefix="LOANPIPE_", extra="ignore")
+
+    ocr_engine: EngineName = DEFAULT_ENGINE
+    tesseract_cmd: str | None = None
+    tesseract_lang: str = "chi_sim+eng"
+    ocr_threads: int = Field(default=1, ge=1, le=8)
+
+    def tesseract_binary(self) -> str:
+        if self.tesseract_cmd:
+            return self.tesseract_cmd
+        found = shutil.which("tesseract")
+        if found:
+            return found
+        return _LAMBDA_TESSERACT if os.path.exists(_LAMBDA_TESSERACT) else "tesseract"
+
+
+@lru_cache(maxsize=1)
+def extraction_settings() -> ExtractionSettings:
+    return ExtractionSettings()
