@@ -168,7 +168,10 @@ def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]
         final = repo.get(outcome["application_id"])
         truth = json.loads((outcome["folder"] / "truth.json").read_text(encoding="utf-8"))
         decision = final.decision
+        report = repo.get_report(final.application_id, final.round, "validation") or {"checks": []}
+        failed = [f"{c['check']}: {c['detail']}" for c in report["checks"] if c["status"] == "failed"]
         results.append({
+            "failed_checks": failed,
             "folder": outcome["folder"].name,
             "state": final.state.value,
             "decision": decision.decision if decision else None,
@@ -251,6 +254,13 @@ def write_report(results: list[dict], reads: dict[str, Read], args, timings: dic
     if clean_reasons:
         lines += ["Why clean applications went to a human (reason codes over the clean ones not approved):", ""]
         lines += [f"- `{code}`: {count}" for code, count in clean_reasons.most_common()]
+        lines.append("")
+    doubts = Counter(check.split(":")[0] for r in clean if r["decision"] != "approve" for check in r["failed_checks"])
+    if doubts:
+        lines += ["Failed checks behind them (check: count, one example):", ""]
+        for check, count in doubts.most_common():
+            example = next(c for r in clean for c in r["failed_checks"] if c.startswith(check + ":"))
+            lines.append(f"- `{check}`: {count} — e.g. {example[len(check) + 2:][:160]}")
         lines.append("")
     if unsafe:
         lines += ["Unsafe approvals:", ""] + [f"- {r['folder']}: planted {r['defects']}" for r in unsafe] + [""]

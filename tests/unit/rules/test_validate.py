@@ -260,7 +260,7 @@ def test_a_stricter_income_tolerance_from_the_risk_team_sends_net_salaries_to_re
     # Given a policy allowing only 5% between the gross certificate and the net salary credits
     from importlib import resources
     text = resources.files("loanpipe.scoring").joinpath("policies/default.yaml").read_text(encoding="utf-8")
-    strict = load_policy(text.replace("tolerance: 0.30", "tolerance: 0.05").replace('"2026-11-01.1"', '"2026-12-01.2"'))
+    strict = load_policy(text.replace("tolerance: 0.30", "tolerance: 0.05").replace('"2026-11-29.1"', '"2026-12-01.2"'))
     scenario = build_scenario("clean", 13)
     # When the same clean application is judged under it
     _, decision = judge(scenario.case, scenario.ports, strict)

@@ -191,7 +191,7 @@ class _Validation:
             documents = self.case.documents_of(doc_type)
             usable = [d for d in documents if _usable(d)]
             if usable:
-                chosen[doc_type] = usable if doc_type is DocType.BANK_STATEMENT else usable[:1]
+                chosen[doc_type] = merge_statement_pages(usable) if doc_type is DocType.BANK_STATEMENT else usable[:1]
                 self.passed("document_present", f"{_LABEL[doc_type]} extracted", usable[0])
                 continue
             if doc_type not in self.policy.documents.required:
@@ -709,6 +709,72 @@ def contents_differ(mine: dict[str, str] | None, theirs: dict[str, str] | None) 
     if not mine or not theirs:
         return False
     return any(mine[name] != theirs[name] for name in mine.keys() & theirs.keys())
+
+
+# ---------------------------------------------------------------- statements photographed page by page
+
+_HEADER_FIELDS = ("account_holder", "account_number", "bank_name")
+
+
+def _earliest_row(document: CaseDocument) -> date | None:
+    dates = [parse_iso_date(row.date) for row in _extraction(document).transactions]
+    return min((d for d in dates if d is not None), default=None)
+
+
+def _chronological(document: CaseDocument) -> list:
+    """A page's rows oldest first (statements are printed either way)."""
+    rows = list(_extraction(document).transactions)
+    first, last = (parse_iso_date(rows[0].date), parse_iso_date(rows[-1].date)) if rows else (None, None)
+    if first is not None and last is not None and first > last:
+        rows.reverse()
+    return rows
+
+
+def merge_statement_pages(statements: list[CaseDocument]) -> list[CaseDocument]:
+    """One statement per account, however many files its pages came in.
+
+    An officer photographs a printed statement page by page (bank_statement_1.jpg, _2.jpg...): the
+    opening balance is printed on the first page only, the closing balance on the last, the rows run on
+    across pages. Pages of one account (same account number; a page whose number was not read joins the
+    only account there is) become one document: header fields from the pages that print them, the period
+    from the earliest start to the latest end, the opening balance of the earliest page, the closing
+    balance of the latest, the rows in date order; so the running balance is checked across page breaks.
+    """
+    if len(statements) < 2:
+        return statements
+    groups: dict[str | None, list[CaseDocument]] = defaultdict(list)
+    for document in statements:
+        groups[_value(document, "account_number")].append(document)
+    accounts = [key for key in groups if key is not None]
+    if None in groups and len(accounts) == 1:
+        groups[accounts[0]] += groups.pop(None)
+    merged = []
+    for pages in groups.values():
+        if len(pages) == 1:
+            merged.append(pages[0])
+            continue
+        pages = sorted(pages, key=lambda d: (_earliest_row(d) is None, _earliest_row(d) or date.min))
+        fields: dict = {}
+        for name in _HEADER_FIELDS:
+            read = [_extraction(d).fields[name] for d in pages if _value(d, name)]
+            if read:
+                fields[name] = max(read, key=lambda field: field.confidence)
+        for name, pick in (("period_start", min), ("period_end", max)):
+            read = [(parse_iso_date(_value(d, name)), _extraction(d).fields[name]) for d in pages if _value(d, name)]
+            read = [(on, field) for on, field in read if on is not None]
+            if read:
+                fields[name] = pick(read, key=lambda item: item[0])[1]
+        for name, page in (("opening_balance", pages[0]), ("closing_balance", pages[-1])):
+            if _value(page, name):
+                fields[name] = _extraction(page).fields[name]
+        first = pages[0]
+        extraction = _extraction(first).model_copy(update={
+            "fields": fields,
+            "transactions": [row for page in pages for row in _chronological(page)],
+            "warnings": [w for page in pages for w in _extraction(page).warnings],
+        })
+        merged.append(first.model_copy(update={"extraction": extraction}))
+    return merged
 
 
 def _usable(document: CaseDocument) -> bool:
