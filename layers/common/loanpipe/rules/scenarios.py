@@ -682,12 +682,13 @@ def _low_confidence_field(draft: CaseDraft, rng: random.Random) -> None:
     doc_type, name = rng.choice([(DocType.ID_CARD_FRONT, "id_number"), (DocType.ID_CARD_FRONT, "name"),
                                  (DocType.INCOME_CERTIFICATE, "monthly_income"),
                                  (DocType.BANK_STATEMENT, "closing_balance"), (DocType.ID_CARD_BACK, "valid_until")])
-    draft.fields[doc_type][name][1] = rng.randrange(400, 880) / 1000
+    # The extraction's scale: a doubtful read scores below 0.80 (a failed validator caps it at 0.50).
+    draft.fields[doc_type][name][1] = rng.randrange(300, 800) / 1000
 
 
 def _low_confidence_rows(draft: CaseDraft, rng: random.Random) -> None:
     for row in rng.sample(draft.transactions, min(3, len(draft.transactions))):
-        row["confidence"] = rng.randrange(300, 850) / 1000
+        row["confidence"] = rng.randrange(300, 800) / 1000
 
 
 def _missing_statement(draft: CaseDraft, rng: random.Random) -> None:
