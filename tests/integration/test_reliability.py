@@ -174,3 +174,18 @@ def test_presigned_posts_carry_the_size_type_and_key_conditions(officer_api):
     expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
     assert 14 * 60 <= (expires - datetime.now(UTC)).total_seconds() <= 15 * 60
     assert requests.head(grant["upload"]["url"], timeout=10).status_code < 500
+
+
+def test_operators_see_dead_letters_and_redrive_them_once_the_cause_is_fixed(local_cloud):
+    from loanpipe_infra.ops import queue_depths, redrive
+
+    sqs = local_cloud.client("sqs")
+    sqs.send_message(QueueUrl=local_cloud.queue_url("ContractQueue"), MessageBody="not a contract request")
+    dlq = local_cloud.queue_url("ContractDLQ")
+    wait_for(lambda: queue_depth(sqs, dlq), lambda depth: depth >= 1, timeout=120)
+    depths = {row["queue"]: row for row in queue_depths(local_cloud.state)}
+    assert depths["contract"]["dead_letters"] >= 1 and set(depths) == {"extract", "validate", "score", "contract"}
+    moved = redrive(local_cloud.state, "contract")
+    assert moved >= 1 and queue_depth(sqs, dlq) == 0
+    # still malformed: it fails again and comes back to the dead-letter queue, nothing is lost
+    wait_for(lambda: queue_depth(sqs, dlq), lambda depth: depth >= 1, timeout=120)
