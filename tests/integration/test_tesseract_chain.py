@@ -1,0 +1,33 @@
+"""The chain with Tesseract as its OCR engine (template parameter OcrEngine=tesseract): the second engine
+stays usable end to end, as the Lambda OCR layer ships it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from integration.support import document_settled
+from loanpipe_infra.client import ApiClient
+from loanpipe_infra.localcloud.cloud import LocalCloud
+from loanpipe_infra.samples import generate_applications
+
+pytestmark = pytest.mark.integration
+
+
+def test_an_upload_is_read_by_tesseract_when_the_stack_says_so(project_root, tmp_path):
+    sample, = generate_applications(tmp_path / "apps", 1, seed=3, tier="clean",
+                                    captured_at=datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    with LocalCloud(project_root, parameter_overrides={"OcrEngine": "tesseract"}, state_dir=tmp_path / "state",
+                    warm=False) as cloud:
+        assert cloud.pools["ExtractFunction"]._env["LOANPIPE_OCR_ENGINE"] == "tesseract"
+        officer = ApiClient(cloud.state.api_url, cloud.token("field_officer", sample.declared["capture"]["officer_id"]))
+        app = officer.create_application(sample.declared, replay=True)
+        card_back = next(sample.folder.glob("id_card_back.*"))
+        grant = officer.upload(app["application_id"], card_back)
+        doc = document_settled(officer, app["application_id"], grant["document_id"], timeout=180)
+    assert doc["engine"] == "tesseract" and doc["state"] == "EXTRACTED", doc["reasons"]
+    expected = json.loads((sample.folder / "truth.json").read_text(encoding="utf-8"))["documents"][card_back.name]
+    assert doc["fields"]["valid_until"]["value"] == expected["fields"]["valid_until"]
