@@ -102,12 +102,15 @@ def parse_fields(doc_type: str, raw: str) -> tuple[dict[str, str | None], list[d
         fields["opening_balance"] = _money(_after(r"期初余额\s*([\d,]+\.\d{2})", text))
         closing = re.findall(r"期末余额\s*([\d,]+\.\d{2})", text)
         fields["closing_balance"] = _money(closing[-1]) if closing else None
-        row = re.compile(r"((?:19|20)\d{2}[-/]?\d{2}[-/]?\d{2})\s+(\S+)\s+([+\-]?[\d,]+\.\d{2})\s+([\d,]+\.\d{2})")
+        row = re.compile(r"((?:19|20)\d{2}[-/]?\d{2}[-/]?\d{2})\s+(\S+)\s+([+\-]?[\d,]+\.\d{2})\s+([\d,]+\.\d{2})"
+                         r"[ \t]*([^\n]*)")
         for match in row.finditer(text):
             day = _date(match.group(1))
             if day is None:
                 continue
-            transactions.append({"date": day, "description": match.group(2), "amount": _money(match.group(3)) or "",
+            counterparty = re.sub(r"\s+", "", match.group(5))  # 对方户名, the rest of the line
+            description = f"{match.group(2)} {counterparty}" if counterparty else match.group(2)
+            transactions.append({"date": day, "description": description, "amount": _money(match.group(3)) or "",
                                  "balance": _money(match.group(4)) or ""})
     return fields, transactions
 

@@ -94,15 +94,60 @@ def test_a_bank_exported_statement_pdf_is_read_from_its_text_layer(persona):
     # When it is extracted
     extraction = extract_document(exported.data, filename="bank_statement.pdf")
     result = extraction.result
-    # Then no OCR runs, every row is read with its signed amount and running balance, and trusted
+    # Then no OCR runs, every row is read with its signed amount and running balance, and trusted; its
+    # description is the 摘要 followed by the counterparty (对方户名), so the salary names the employer
     assert extraction.engine == "pdf-text"
     assert extraction.pages == exported.page_count
     assert result.fields["account_holder"].value == built.holder
     assert result.value("opening_balance") == f"{built.opening:.2f}"
     assert result.value("closing_balance") == f"{built.closing:.2f}"
     got = [(t.date, t.description, t.amount, t.balance) for t in result.transactions]
-    assert got == [(t["date"], t["description"], t["amount"], t["balance"]) for t in built.transactions()]
+    assert got == [(t["date"], _joined(t), t["amount"], t["balance"]) for t in built.transactions()]
     assert all(t.confidence >= 0.8 for t in result.transactions)
+    salary = [t for t in result.transactions if t.description.startswith(built.bank.salary_text)]
+    assert salary and all(t.description == f"{built.bank.salary_text} {persona.employer}" for t in salary)
+
+
+def _joined(row: dict) -> str:
+    return f"{row['description']} {row['counterparty']}" if row["counterparty"] else row["description"]
+
+
+def test_a_photographed_statement_page_carries_the_counterparty_of_its_rows(persona):
+    # Given a phone photo of the first page of a statement whose rows name their counterparties
+    rng = random.Random(8)
+    built = statement.build_statement(rng, holder=persona.name, period_start=ON - timedelta(days=40),
+                                      period_end=ON - timedelta(days=3), salary_payer=persona.employer,
+                                      net_salary=lambda month: Decimal("9300.00"))
+    exported = statement.render_statement_pdf(rng, built, printed_on=ON)
+    picture, _ = photo.photograph(rng, statement.rasterise(exported.data)[0], "phone")
+    start, end = exported.pages[0]
+    # When it is extracted
+    result = extract_document(photo.encode(picture, "jpg", quality=85), filename="bank_statement_1.jpg").result
+    # Then the rows read as printed, counterparty included, and every trusted row is right
+    truth = [(t["date"], _joined(t), t["amount"], t["balance"]) for t in built.transactions(built.rows[start:end])]
+    got = [(t.date, t.description, t.amount, t.balance) for t in result.transactions]
+    assert result.quality.ok
+    assert sum(row in truth for row in got) >= 0.95 * len(truth)
+    assert all(row in truth for row, t in zip(got, result.transactions, strict=True) if t.confidence >= 0.8)
+    credits = [t for t in result.transactions if Decimal(t.amount) > 0 and t.description.startswith("代发工资")]
+    assert all(persona.employer in t.description for t in credits)
+
+
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_180])
+def test_a_card_photographed_turned_without_an_exif_tag_reads_like_an_upright_one(persona, turn):
+    # Given a phone photo of the card front, taken with the tablet held sideways (or upside down), whose
+    # file carries no EXIF orientation tag
+    rng = random.Random(9)
+    picture, _ = photo.photograph(rng, id_card.render_front(rng, _front(persona)), "phone")
+    data = photo.encode(picture.transpose(turn), "jpg", quality=85)
+    # When it is extracted with the type left to the classifier
+    result = extract_document(data, filename="id_card_front.jpg").result
+    # Then it is read as the upright card would be
+    assert result.doc_type is DocType.ID_CARD_FRONT
+    assert result.quality.ok
+    assert result.value("name") == persona.name
+    assert result.value("id_number") == persona.id_number
+    assert result.value("birth_date") == persona.birth.isoformat()
 
 
 def test_the_certificate_income_in_capital_numerals_is_confirmed_by_the_figures(persona):

@@ -12,14 +12,17 @@ from loanpipe.documents.statement import read_table
 HEADER = [("交易日期", 100), ("摘要", 300), ("交易金额", 720), ("账户余额", 970), ("对方户名", 1110)]
 
 
-def _page(rows: list[tuple[str, str, str, str]], *, slope: float = 0.0, opening: str = "1,000.00",
-          confidence: float = 0.99) -> list[TextBox]:
-    """Boxes of a photographed statement page whose lines fall by ``slope`` px per px (a tilted photo)."""
+def _page(rows: list[tuple[str, str, str, str]], *, slope: float = 0.0, turn: float = 0.0,
+          opening: str = "1,000.00", confidence: float = 0.99, counterparty: str = "永辉超市",
+          offsets: dict[int, float] | None = None) -> list[TextBox]:
+    """Boxes of a photographed statement page whose lines fall by ``slope`` px per px (a tilted photo),
+    the slope changing by ``turn`` per px down the page (a keystone); ``offsets`` moves the amount and
+    balance of row ``i`` down by that many px."""
     boxes = []
 
     def put(text: str, x: float, y: float) -> None:
         width = 18 * len(text)
-        y += slope * x
+        y += (slope + turn * y) * x
         boxes.append(TextBox(text, x, y - 16, x + width, y + 16, confidence))
 
     for text, x in HEADER:
@@ -29,11 +32,13 @@ def _page(rows: list[tuple[str, str, str, str]], *, slope: float = 0.0, opening:
     put(opening, 970, 340)
     for index, (day, description, amount, balance) in enumerate(rows):
         y = 380 + 40 * index
+        shift = (offsets or {}).get(index, 0.0)
         put(day, 100, y)
         put(description, 300, y)
-        put(amount, 720, y)
-        put(balance, 970, y)
-        put("永辉超市", 1110, y)
+        put(amount, 720, y + shift)
+        put(balance, 970, y + shift)
+        if counterparty:
+            put(counterparty, 1110, y + shift)
     return boxes
 
 
@@ -46,10 +51,10 @@ def test_rows_of_a_tilted_photo_stay_together():
     boxes = _page(ROWS, slope=-math.tan(math.radians(2)))
     # When the table is rebuilt
     table = read_table(boxes)
-    # Then every row keeps its own date, description, signed amount and balance
+    # Then every row keeps its own date, description (摘要 and counterparty), signed amount and balance
     assert [(r.date, r.description, str(r.amount), str(r.balance)) for r in table.rows] == [
-        ("2026-05-02", "消费", "-35.50", "964.50"), ("2026-05-05", "代发工资", "8200.00", "9164.50"),
-        ("2026-05-06", "快捷支付", "-64.00", "9100.50")]
+        ("2026-05-02", "消费 永辉超市", "-35.50", "964.50"), ("2026-05-05", "代发工资 永辉超市", "8200.00", "9164.50"),
+        ("2026-05-06", "快捷支付 永辉超市", "-64.00", "9100.50")]
     assert str(table.opening[0]) == "1000.00"
 
 
@@ -79,12 +84,71 @@ def test_a_row_that_breaks_the_running_balance_is_not_trusted():
     assert reads["opening_balance"].value == "1000.00"
 
 
-def test_an_amount_that_lost_a_digit_is_rebuilt_from_the_balances_but_not_trusted():
-    # Given "-2,000.00" read as "-2,00.00" between two balances the running balance confirms
-    rows = [("2026-05-02", "ATM取款", "-2,00.00", "-1,000.00"), ("2026-05-05", "代发工资", "+8,200.00", "7,200.00")]
+def test_an_amount_that_does_not_fit_the_balances_is_kept_as_printed_and_not_trusted():
+    # Given an amount one digit away from the difference of the balances around it: "-141.38" where the
+    # balances moved by 41.38 (an amount edited on the statement, or a digit misread)
+    rows = [("2026-05-02", "消费", "-141.38", "958.62"), ("2026-05-05", "代发工资", "+8,200.00", "9,158.62")]
     # When the statement is parsed
     _, parsed = _extract(_page(rows))
-    # Then the amount is the difference of the balances, and the row goes to review
-    assert str(parsed[0].amount) == "-2000.00"
+    # Then the amount stays as printed, so the credit checks see the break, and the row goes to review
+    assert str(parsed[0].amount) == "-141.38"
     assert parsed[0].confidence < 0.8
     assert parsed[1].confidence >= 0.8
+
+
+LONG = [(f"2026-05-{day:02d}", "消费", f"-{day}.00", f"{1000 - day * (day + 1) // 2:,}.00") for day in range(1, 31)]
+
+
+def test_rows_of_a_keystoned_photo_stay_together_from_top_to_bottom():
+    # Given a page photographed at an angle: its lines rise to the right at the top (a row's balance sits
+    # 35 px above its date) and fall to the right at the bottom, so one slope for the page slides the
+    # right half of the table by a row against the left half
+    boxes = _page(LONG, slope=-0.045, turn=0.00006)
+    # When the table is rebuilt
+    rows = read_table(boxes).rows
+    # Then every row keeps its own amount and balance, and all are on their date's line
+    assert [(r.date, str(r.amount), str(r.balance)) for r in rows] == [
+        (day, amount.replace(",", ""), balance.replace(",", "")) for day, _, amount, balance in LONG]
+    assert all(r.aligned for r in rows)
+
+
+def test_a_row_whose_amounts_sit_between_two_lines_is_not_trusted():
+    # Given a photo where the amount and balance of one row sit half a line below its date
+    rows = [ROWS[0], ROWS[1], ROWS[2]]
+    # When the statement is parsed
+    _, parsed = _extract(_page(rows, offsets={1: 20.0}))
+    # Then that row goes to review (its amounts may be the next row's); the running balance alone
+    # could not have told
+    assert parsed[1].confidence < 0.8
+    assert parsed[0].confidence >= 0.8
+
+
+def test_a_purchase_without_its_counterparty_is_not_trusted():
+    # Given a statement that prints counterparties, photographed so that none was read
+    # When the statement is parsed
+    _, parsed = _extract(_page(ROWS, counterparty=""))
+    # Then the rows read are right but doubtful: a purchase or salary always names its counterparty
+    assert [row.description for row in parsed] == ["消费", "代发工资", "快捷支付"]
+    assert all(row.confidence < 0.8 for row in parsed)
+
+
+def test_the_page_number_and_the_seal_on_the_last_line_are_not_a_counterparty():
+    # Given a tilted photo whose page number and bank seal words landed on the last row's line
+    boxes = _page(ROWS) + [TextBox("第1页/共5页", 1300, 444, 1480, 476, 0.99),
+                           TextBox("电子回单专用章", 1250, 430, 1400, 470, 0.95)]
+    # When the table is rebuilt
+    rows = read_table(boxes).rows
+    # Then the counterparty is the printed one
+    assert rows[-1].description == "快捷支付 永辉超市"
+
+
+def test_payment_platform_merchants_keep_their_hyphen():
+    # Given counterparties of payment platforms whose thin hyphen OCR read as a dot, a colon or nothing
+    from loanpipe.documents.statement import snap_counterparty
+
+    # Then they are written as the banks print them; the platforms' own company names are left alone
+    assert snap_counterparty("支付宝·美团外卖") == "支付宝-美团外卖"
+    assert snap_counterparty("支付宝饿了么") == "支付宝-饿了么"
+    assert snap_counterparty("财付通:微信支付") == "财付通-微信支付"
+    assert snap_counterparty("支付宝(中国)网络技术有限公司") == "支付宝(中国)网络技术有限公司"
+    assert snap_counterparty("财付通支付科技有限公司") == "财付通支付科技有限公司"

@@ -33,6 +33,12 @@ def calibrate(ocr: float) -> float:
     return max(0.0, ocr * 0.66)
 
 
+def counterparty_confidence(ocr: float) -> float:
+    """A statement row's counterparty (对方户名) has no validator (no vocabulary, no arithmetic): the
+    engine's confidence in the cell, calibrated; a row is no surer than its counterparty."""
+    return calibrate(ocr)
+
+
 def field_confidence(read: FieldRead, *, text_layer: bool = False) -> float:
     if read.value is None:
         return 0.0

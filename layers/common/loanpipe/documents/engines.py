@@ -62,18 +62,23 @@ def _merge_split_quads(quads: list[np.ndarray], frames: list[TextBox]) -> list[n
     merged = [q for q in quads]
     alive = [True] * len(quads)
     boxes = list(frames)
-    for i in range(len(boxes)):
+    if len(boxes) < 2:
+        return merged
+    x0, x1 = np.array([b.x0 for b in boxes]), np.array([b.x1 for b in boxes])
+    cy, height = np.array([b.cy for b in boxes]), np.array([b.height for b in boxes])
+    smaller = np.minimum(height[:, None], height[None, :])
+    touching = ((np.abs(cy[:, None] - cy[None, :]) <= 0.3 * smaller)
+                & (np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :]) >= 0.15 * smaller))
+    np.fill_diagonal(touching, False)
+    for i in np.nonzero(touching.any(axis=1))[0]:
         if not alive[i]:
             continue
         for j in range(i + 1, len(boxes)):
-            if not alive[j]:
+            if not alive[j] or not touching[i, j]:
                 continue
             a, b = boxes[i], boxes[j]
-            height = min(a.height, b.height)
-            if abs(a.cy - b.cy) > 0.3 * height:
-                continue
-            overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
-            if overlap < 0.15 * height:
+            height_ij = min(a.height, b.height)
+            if abs(a.cy - b.cy) > 0.3 * height_ij or min(a.x1, b.x1) - max(a.x0, b.x0) < 0.15 * height_ij:
                 continue
             points = np.vstack([merged[i], merged[j]]).astype(np.float32)
             merged[i] = _order_points(cv2.boxPoints(cv2.minAreaRect(points)).astype(np.float32))
@@ -112,6 +117,47 @@ def _frames(quads: list[np.ndarray], width: int, height: int) -> list[TextBox]:
     return frames
 
 
+REC_HEIGHT = 48  # the PP-OCRv4 recogniser's input height
+REC_MIN_WIDTH = 160  # short crops ("男", "汉") are padded to this width: the recogniser reads them better
+PAGE_REC_MIN_WIDTH = 120  # page cells are words and figures: a narrower padding reads them as well (measured)
+REC_BATCH = 8
+REC_BATCH_SPREAD = 1.12  # crops batched together differ in width by at most 12% (the padding is computed)
+
+
+def _fused_session(original, threads: int, probe_shape: tuple[int, ...]):
+    """An onnxruntime session of the fused model (loanpipe.documents.recmodel), used only when it gives
+    the original's output on a probe input; otherwise the original session."""
+    import onnxruntime
+
+    from loanpipe.documents.recmodel import fuse_model
+
+    path = getattr(original, "_model_path", None)  # where onnxruntime loaded the shipped model from
+    if not path:
+        return original
+    try:
+        with open(path, "rb") as handle:
+            fused_bytes = fuse_model(handle.read())
+        if fused_bytes is None:
+            return original
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        fused = onnxruntime.InferenceSession(fused_bytes, options, providers=["CPUExecutionProvider"])
+        probe = np.random.default_rng(0).uniform(-1, 1, size=probe_shape).astype(np.float32)
+        name = original.get_inputs()[0].name
+        expected, got = original.run(None, {name: probe})[0], fused.run(None, {name: probe})[0]
+    except Exception:  # noqa: BLE001 - any surprise in the file: keep the model as shipped
+        logger.warning("model rewrite failed; using the model as shipped", exc_info=True)
+        return original
+    if expected.shape != got.shape or float(np.abs(expected - got).max()) > 1e-3:
+        logger.warning("rewritten model differs from the original; using the model as shipped")
+        return original
+    return fused
+
+
 class RapidOcrEngine:
     """PP-OCRv4 detection + recognition through onnxruntime. One engine per process; calls are
     serialised because an onnxruntime session with 1 thread is the cheapest in CPU seconds."""
@@ -130,9 +176,12 @@ class RapidOcrEngine:
         # We scale the detector's input ourselves (``det_scale``): no resizing inside beyond rounding.
         self._ocr.text_det.limit_type = "max"
         self._ocr.text_det.limit_side_len = 4000
-        # Short crops ("男", "汉") are padded to the recogniser's minimum width: keep that minimum small.
-        self._ocr.text_rec.rec_image_shape = [3, 48, 160]
-        self._ocr.text_rec.rec_batch_num = 1  # sorted crops of one page differ in width: padding costs more
+        self._decode = self._ocr.text_rec.postprocess_op
+        self._recogniser = _fused_session(self._ocr.text_rec.session.session, threads,
+                                          (1, 3, REC_HEIGHT, 2 * REC_MIN_WIDTH))
+        self._input = self._recogniser.get_inputs()[0].name
+        self._detector = _fused_session(self._ocr.text_det.infer.session, threads, (1, 3, 96, 96))
+        self._det_input = self._detector.get_inputs()[0].name
         self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray, *, det_scale: float = 0.5) -> Detection:
@@ -141,30 +190,107 @@ class RapidOcrEngine:
         bgr = _bgr(image)
         small = bgr if det_scale >= 0.99 else cv2.resize(bgr, None, fx=det_scale, fy=det_scale,
                                                          interpolation=cv2.INTER_AREA)
-        with self._lock:
-            found, _ = self._ocr.text_det(small)
+        found = self._detect(small)
         if found is None or len(found) == 0:
             return Detection(bgr, [], [])
         quads = [np.asarray(box, dtype=np.float32) / det_scale for box in self._ocr.sorted_boxes(found)]
         quads = _merge_split_quads(quads, _frames(quads, bgr.shape[1], bgr.shape[0]))
         return Detection(bgr, quads, _frames(quads, bgr.shape[1], bgr.shape[0]))
 
-    def recognise(self, detection: Detection, indexes: Sequence[int] | None = None) -> list[TextBox]:
+    def upside_down(self, detection: Detection, sample: int = 6) -> bool:
+        """Is the text upside down? The direction classifier shipped with the models looks at the longest
+        lines found (a few milliseconds); the majority of confident votes decides. Lines running top to
+        bottom are cropped turned a quarter counter-clockwise: "upside down" then means the page is
+        turned a quarter counter-clockwise, upright that it is turned clockwise."""
+        if not detection.quads:
+            return False
+        longest = sorted(range(len(detection.frames)),
+                         key=lambda i: max(detection.frames[i].width, detection.frames[i].height), reverse=True)
+        crops = self._ocr.get_crop_img_list(detection.image, [detection.quads[i] for i in longest[:sample]])
+        with self._lock:
+            _, votes, _ = self._ocr.text_cls(crops)
+        turned = sum(float(score) for label, score in votes if "180" in str(label) and float(score) > 0.7)
+        upright = sum(float(score) for label, score in votes if "180" not in str(label) and float(score) > 0.7)
+        return turned > upright
+
+    def _detect(self, image: np.ndarray) -> np.ndarray | None:
+        """The DB detector's text quads on ``image`` (its sides rounded to multiples of 32)."""
+        height, width = image.shape[:2]
+        sized_h, sized_w = max(32, round(height / 32) * 32), max(32, round(width / 32) * 32)
+        sized = cv2.resize(image, (sized_w, sized_h)) if (sized_h, sized_w) != (height, width) else image
+        tensor = (sized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+        with self._lock:
+            probability = self._detector.run(None, {self._det_input: tensor})[0]
+        text_det = self._ocr.text_det
+        found, _ = text_det.postprocess_op(probability, (height, width))
+        if found is None or len(found) == 0:
+            return None
+        return text_det.filter_tag_det_res(found, (height, width))
+
+    def recognise(self, detection: Detection, indexes: Sequence[int] | None = None, *,
+                  min_width: int = REC_MIN_WIDTH) -> list[TextBox]:
         """Read the detected text at ``indexes`` (all by default), cropped from the full-resolution image."""
         chosen = list(range(len(detection.quads))) if indexes is None else list(indexes)
         if not chosen:
             return []
-        with self._lock:
-            crops = self._ocr.get_crop_img_list(detection.image, [detection.quads[i] for i in chosen])
-            recognised, _ = self._ocr.text_rec(crops, False)
+        crops = self._ocr.get_crop_img_list(detection.image, [detection.quads[i] for i in chosen])
         boxes = []
-        for index, (text, score) in zip(chosen, recognised, strict=True):
+        for index, (text, score, word_score) in zip(chosen, self.recognise_crops(crops, min_width=min_width),
+                                                    strict=True):
             text = clean_text(str(text))
-            if not text or float(score) < 0.3:
+            if not text or score < 0.3:
                 continue
             frame = detection.frames[index]
-            boxes.append(TextBox(text, frame.x0, frame.y0, frame.x1, frame.y1, float(score), frame.angle))
+            boxes.append(TextBox(text, frame.x0, frame.y0, frame.x1, frame.y1, score, frame.angle, word_score))
         return boxes
+
+    def recognise_crops(self, crops: Sequence[np.ndarray], *, min_width: int = REC_MIN_WIDTH
+                        ) -> list[tuple[str, float, float]]:
+        """Text, confidence and letters-and-digits confidence of each line image. Crops of about the same
+        width share one call of the recogniser (each padded to the widest of its batch, at least
+        ``min_width``)."""
+        results: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(crops)
+        widths = [max(min_width, math.ceil(REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))) for crop in crops]
+        order = sorted(range(len(crops)), key=lambda index: widths[index])
+        batches: list[list[int]] = []
+        for index in order:
+            if batches and len(batches[-1]) < REC_BATCH and widths[index] <= REC_BATCH_SPREAD * widths[batches[-1][0]]:
+                batches[-1].append(index)
+            else:
+                batches.append([index])
+        for batch in batches:
+            width = max(widths[index] for index in batch)
+            tensor = np.zeros((len(batch), 3, REC_HEIGHT, width), dtype=np.float32)
+            for slot, index in enumerate(batch):
+                crop = crops[index]
+                resized = cv2.resize(crop, (min(width, math.ceil(REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))),
+                                            REC_HEIGHT))
+                tensor[slot, :, :, :resized.shape[1]] = resized.transpose(2, 0, 1) / 127.5 - 1.0
+            with self._lock:
+                predictions = self._recogniser.run(None, {self._input: tensor})[0]
+            for index, decoded in zip(batch, self._ctc_decode(predictions), strict=True):
+                results[index] = decoded
+        return results
+
+    def _ctc_decode(self, predictions: np.ndarray) -> list[tuple[str, float, float]]:
+        """Greedy CTC decoding (as RapidOCR's): the text, the mean probability of its printed characters
+        (spaces left out), and the mean over its letters and digits alone (for separators the parsers
+        normalise)."""
+        characters = self._decode.character
+        best, probability = predictions.argmax(axis=2), predictions.max(axis=2)
+        decoded = []
+        for indexes, probabilities in zip(best, probability, strict=True):
+            keep = indexes != 0
+            keep[1:] &= indexes[1:] != indexes[:-1]
+            chars = [characters[i] for i in indexes[keep]]
+            kept = probabilities[keep]
+            # A space between words is where the detector's box had a gap: it is squeezed out of the text,
+            # so its probability is not the text's.
+            printed = [p for char, p in zip(chars, kept, strict=True) if not char.isspace()]
+            score = float(np.mean(printed)) if printed else 0.0
+            word = [p for char, p in zip(chars, kept, strict=True) if char.isalnum()]
+            decoded.append(("".join(chars), score, float(np.mean(word)) if word else score))
+        return decoded
 
     def read(self, image: np.ndarray, *, det_scale: float = 0.5) -> list[TextBox]:
         return self.recognise(self.detect(image, det_scale=det_scale))

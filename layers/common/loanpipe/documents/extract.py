@@ -16,12 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from loanpipe.documents import fields as parsers
 from loanpipe.documents.classify import Classification, classify_text
-from loanpipe.documents.confidence import AGREE_FLOOR, calibrate, combine, field_confidence
+from loanpipe.documents.confidence import (
+    AGREE_FLOOR,
+    calibrate,
+    combine,
+    counterparty_confidence,
+    field_confidence,
+)
 from loanpipe.documents.contract import (
     DECISIVE_FIELDS,
     FIELDS,
@@ -31,7 +38,7 @@ from loanpipe.documents.contract import (
     Quality,
     Transaction,
 )
-from loanpipe.documents.engines import Detection, RapidOcrEngine, get_engine
+from loanpipe.documents.engines import PAGE_REC_MIN_WIDTH, Detection, RapidOcrEngine, get_engine
 from loanpipe.documents.fields import Check, FieldRead
 from loanpipe.documents.layout import PageText, TextBox
 from loanpipe.documents.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
@@ -107,49 +114,79 @@ _PARSERS: dict[DocType, Callable] = {
 # The detector needs glyphs of ~12-20 px: an ID card at 640 px, a page at 1000 px on the long side.
 DET_LONG_SIDE_CARD = 640
 DET_LONG_SIDE_PAGE = 1000
+DET_LONG_SIDE_PROBE = 360  # enough to find a card's lines and tell which way they run
 
 
 def _ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
     engine = get_engine(engine_name)
+    card = _is_card(prepared.aspect)
     image = prepared.gray
-    height, width = image.shape[:2]
     if isinstance(engine, RapidOcrEngine):
-        card = _is_card(prepared.aspect)
         target = DET_LONG_SIDE_CARD if card else DET_LONG_SIDE_PAGE
-        detection = engine.detect(image, det_scale=min(1.0, target / max(height, width)))
-        boxes = engine.recognise(detection) if card else _read_page_skipping_columns(engine, detection)
+        if card and image.shape[0] > image.shape[1]:
+            # A card standing upright in the photo is turned a quarter: which way, the direction classifier
+            # says from the lines a quick detection on a small copy finds.
+            probe = engine.detect(image, det_scale=min(1.0, DET_LONG_SIDE_PROBE / max(image.shape[:2])))
+            image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE if engine.upside_down(probe)
+                               else cv2.ROTATE_90_COUNTERCLOCKWISE)
+        detection = engine.detect(image, det_scale=min(1.0, target / max(image.shape[:2])))
+        # A photo taken with the tablet held sideways (or upside down) and no EXIF orientation tag: the
+        # detected lines run top to bottom, or the direction classifier reads them upside down. The
+        # text is found again on the turned image (the detector finds upright lines more precisely).
+        turn = None
+        if _lines_run_vertically(detection.frames):
+            turn = cv2.ROTATE_90_CLOCKWISE if engine.upside_down(detection) else cv2.ROTATE_90_COUNTERCLOCKWISE
+        elif engine.upside_down(detection):
+            turn = cv2.ROTATE_180
+        if turn is not None:
+            image = cv2.rotate(image, turn)
+            detection = engine.detect(image, det_scale=min(1.0, target / max(image.shape[:2])))
+        boxes = engine.recognise(detection) if card else _read_page(engine, detection)
     else:
         boxes = engine.read(image)
+    height, width = image.shape[:2]
     return PageText(boxes=tuple(boxes), width=width, height=height, source=engine_name)
 
 
-# Statement columns the contract does not carry (对方户名 ...): detected but not recognised, to save CPU.
-_READ_ROLES = {"date", "description", "amount", "credit", "debit", "balance"}
+def _lines_run_vertically(frames: list[TextBox]) -> bool:
+    """Most of the detected text (by length) lies in boxes much taller than wide."""
+    tall = sum(f.height for f in frames if f.height > 2 * f.width)
+    wide = sum(f.width for f in frames if f.width > 2 * f.height)
+    return tall > max(wide, 1.0)
 
 
-def _read_page_skipping_columns(engine: RapidOcrEngine, detection: Detection) -> list:
-    """Recognise the top of the page first; when it holds a statement table header, skip the cells of
-    the columns the contract does not need (the counterparty), then read the rest."""
+def _read_page(engine: RapidOcrEngine, detection: Detection) -> list[TextBox]:
+    """Recognise a page's text. The top of the page first: when it holds a statement table's header,
+    the lines printed below the table (the disclaimer, the page number) are not read."""
     height = detection.image.shape[0]
     top = [i for i, frame in enumerate(detection.frames) if frame.y1 <= 0.3 * height]
-    boxes = engine.recognise(detection, top)
+    boxes = engine.recognise(detection, top, min_width=PAGE_REC_MIN_WIDTH)
     header = find_header(boxes)
-    skip_from = None
-    if header is not None:
-        columns, _ = header
-        unread = [c for c in columns if c.role not in _READ_ROLES]
-        read_right = max((c.x1 for c in columns if c.role in _READ_ROLES), default=None)
-        if unread and read_right is not None and min(c.x0 for c in unread) > read_right - 1:
-            skip_from = (min(c.x0 for c in unread), header[1])
-    rest = []
     taken = set(top)
-    for index, frame in enumerate(detection.frames):
-        if index in taken:
-            continue
-        if skip_from is not None and frame.cy > skip_from[1] and frame.x0 >= skip_from[0] - 0.25 * frame.height:
-            continue
-        rest.append(index)
-    return _complete_cut_dates(engine, detection, boxes + engine.recognise(detection, rest))
+    rest = [i for i in range(len(detection.frames)) if i not in taken]
+    if header is not None:
+        rest = [i for i in rest if i not in _below_table(detection.frames, header)]
+    boxes += engine.recognise(detection, rest, min_width=PAGE_REC_MIN_WIDTH)
+    return _complete_cut_dates(engine, detection, boxes)
+
+
+def _below_table(frames: list[TextBox], header: tuple[list, float]) -> set[int]:
+    """Detected text more than a line below the last cell of the date column: not the table's."""
+    columns, header_bottom = header
+    date_column = next((c for c in columns if c.role == "date"), None)
+    if date_column is None:
+        return set()
+    in_column = [f for f in frames
+                 if f.cy > header_bottom and min(f.x1, date_column.x1) - max(f.x0, date_column.x0) > 0]
+    if len(in_column) < 3:
+        return set()
+    typical = float(np.median([f.width for f in in_column]))
+    cells = [f for f in in_column if f.width <= 1.6 * typical]
+    if not cells:
+        return set()
+    line = float(np.median([f.height for f in cells]))
+    end = max(f.y1 for f in cells) + 1.5 * line
+    return {i for i, f in enumerate(frames) if f.y0 > end}
 
 
 _FULL_DATE = re.compile(r"^(?:19|20)\d{2}[-./]?\d{2}[-./]?\d{2}$")
@@ -341,27 +378,11 @@ def _parse(doc_type: DocType, pages: list[_Page]) -> tuple[dict[str, FieldRead],
     return reads, rows
 
 
-def _digits_close(read: Decimal, implied: Decimal) -> bool:
-    """Are the digits OCR read one edit from the implied amount's (same sign or a lost sign)?"""
-    a, b = f"{abs(read):.2f}".replace(".", ""), f"{abs(implied):.2f}".replace(".", "")
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False  # more than one digit lost or added: another row's amount, not a misread
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1] <= 1 and implied != 0
-
-
 def _check_statement(reads: dict[str, FieldRead], rows: list[StatementRow]) -> None:
     """Balance arithmetic: each row's balance = previous balance + amount; the opening and closing
     balances must fit the first and last rows. A row that fits is confirmed; a row whose amount fits
     only with the other sign had its minus sign lost by OCR (thin glyph) and is corrected; a row that
-    does not fit, or whose date breaks the statement's order, is marked doubtful."""
+    does not fit, or whose date breaks the statement's order, is kept as read and marked doubtful."""
     opening_read = reads.get("opening_balance")
     opening = Decimal(opening_read.value) if opening_read and opening_read.value else None
     previous = opening
@@ -376,20 +397,10 @@ def _check_statement(reads: dict[str, FieldRead], rows: list[StatementRow]) -> N
                 ok = True
         fits.append(ok)
         previous = row.balance
-    repaired = [False] * len(rows)
+    # An amount that does not fit the balances around it stays as it was read, doubtful: rebuilding it
+    # from the balances (one digit away: -2,00.00 read for -2,000.00) would also hide an amount edited on
+    # the statement (-141.38 printed over -41.38), which the credit checks must see.
     for index, row in enumerate(rows):
-        # A misread amount (-2,00.00 for -2,000.00) between two balances the chain confirms: the amount
-        # is the difference of the balances when the printed digits are one or two edits from it.
-        previous_balance = rows[index - 1].balance if index else opening
-        next_fits = index + 1 < len(fits) and fits[index + 1]
-        if (not fits[index] and next_fits and previous_balance is not None and row.balance is not None
-                and _digits_close(row.amount, row.balance - previous_balance)):
-            row.amount = row.balance - previous_balance
-            repaired[index] = True
-    for index, row in enumerate(rows):
-        if repaired[index]:
-            row.confidence = min(row.confidence, 0.75)  # reconstructed, never trusted as printed
-            continue
         # The first row without an opening balance is confirmed by the next row's fit.
         ok = fits[index] or (index == 0 and opening is None and len(fits) > 1 and fits[1])
         earlier = rows[index - 1].date if index else None
@@ -403,15 +414,23 @@ def _check_statement(reads: dict[str, FieldRead], rows: list[StatementRow]) -> N
             row.confidence = min(row.confidence, 0.5)
     for row in rows:
         row.balanced = row.confidence >= 0.8
-        # The running balance vouches for the amount and balance, not for the words: a description
-        # missing, unknown to the banks' vocabulary, or of the wrong sign (taken from a neighbouring row
-        # on a tilted photo) keeps the row below the review threshold.
-        if not row.description:
-            row.confidence = min(row.confidence, 0.7)
-        elif not description_fits_sign(row.description, row.amount):
+        # The running balance vouches for the amount and balance, not for the words: a 摘要 missing,
+        # unknown to the banks' vocabulary, or of the wrong sign (taken from a neighbouring row on a
+        # tilted photo) keeps the row below the review threshold; so does a counterparty read unsurely.
+        if not row.aligned:
+            # The amount and balance sit between two printed lines: they may be the next row's, which the
+            # running balance cannot see (both slide together).
             row.confidence = min(row.confidence, 0.5)
-        elif row.description not in DESCRIPTION_TERMS:
+        if not row.whole:
+            row.confidence = min(row.confidence, 0.7)
+        if not row.summary:
+            row.confidence = min(row.confidence, 0.7)
+        elif not description_fits_sign(row.summary, row.amount):
+            row.confidence = min(row.confidence, 0.5)
+        elif row.summary not in DESCRIPTION_TERMS:
             row.confidence = min(row.confidence, calibrate(row.ocr))
+        if row.counterparty:
+            row.confidence = min(row.confidence, counterparty_confidence(row.counterparty_ocr))
     if opening_read and opening_read.value and rows and rows[0].balance is not None:
         opening_read.check = Check.CONFIRMED if fits[0] else Check.FAILED
     closing_read = reads.get("closing_balance")

@@ -246,7 +246,8 @@ def _first(patterns: Sequence[str], text: str) -> str | None:
 _CJK_NAME = r"[\u3400-\u9fff·]{2,12}"
 _ORG_END = r"(?:有限责任公司|股份有限公司|有限公司|公司|集团|厂|医院|学校|大学|研究院|研究所|中心|事务所|银行|局)"
 _ORG = rf"[\u3400-\u9fff()（）]{{2,40}}?{_ORG_END}"
-_DATE_TEXT = r"((?:19|20)\d{2}\s*[年.\-/]\s*\d{1,2}\s*[月.\-/]\s*\d{1,2}\s*日?|(?:19|20)\d{6})"
+# 日 is misread as 目 / 曰 in small print; the date is whole without it.
+_DATE_TEXT = r"((?:19|20)\d{2}\s*[年.\-/]\s*\d{1,2}\s*[月.\-/]\s*\d{1,2}\s*[日目曰]?|(?:19|20)\d{6})"
 
 
 def _labelled(boxes: Sequence[TextBox], labels: Sequence[str]) -> tuple[str, float] | None:
@@ -367,9 +368,13 @@ _INCOME_LABELS = ["月收入(税前)", "月收入（税前）", "月均收入", 
 def _income(boxes: Sequence[TextBox], lines: list[tuple[str, float]], flat: str) -> FieldRead:
     """The monthly income in figures (12,500.00 / ¥12,500.00 / 12500元) and/or capital numerals
     (壹万贰仟伍佰元整). When both are printed they must agree (a strong validator)."""
-    labelled = _labelled(boxes, ["月收入（税前）", "月收入(税前)"])
-    if labelled:
-        segment, confidence = labelled
+    run = row_after(boxes, ["月收入（税前）", "月收入(税前)"], at_start=True)
+    if run is not None and run[0]:
+        # A figure's value is in its digits (the ¥, the grouping commas and the parentheses of the label
+        # are normalised away): the engine's confidence in the letters and digits is the one that counts.
+        segment = halfwidth(run[0])
+        confidence = min(box.confidence if box.word_confidence is None else box.word_confidence
+                         for box in [run[2], *run[3]])
     else:
         segment = _first([r"(?:月均收入|月收入|月工资|月薪|每月收入)(?:[(（]税前[)）])?(?:为|是)?[:：]?(.{0,70})"],
                          flat)

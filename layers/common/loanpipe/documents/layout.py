@@ -23,6 +23,7 @@ class TextBox:
     y1: float
     confidence: float = 1.0
     angle: float | None = None  # slope of the text line in degrees (y grows with x), when the engine knows it
+    word_confidence: float | None = None  # the engine's confidence in the letters and digits alone (no punctuation)
 
     @property
     def cx(self) -> float:
@@ -77,11 +78,12 @@ def _slope_field(boxes: Sequence[TextBox]) -> tuple[float, float, float]:
     dx = cx[None, :] - cx[:, None]
     dy = cy[None, :] - cy[:, None]
     limit = np.minimum(height[:, None], height[None, :])
-    pairs = (dx > 3 * limit) & (np.abs(dy) < limit)
+    pairs = (dx > 3 * limit) & (np.abs(dy) < 1.2 * limit)
     if pairs.sum() < 6:
         return 0.0, 0.0, 0.0
     slopes = dy[pairs] / dx[pairs]
-    histogram, edges = np.histogram(slopes, bins=np.arange(-0.25, 0.2501, 0.004))
+    bins = np.arange(-0.25, 0.2501, 0.004)
+    histogram, edges = np.histogram(slopes, bins=bins)
     peak = (edges[np.argmax(histogram)] + edges[np.argmax(histogram) + 1]) / 2
     near = np.abs(slopes - peak) < 0.01
     if near.sum() < 6:
@@ -89,13 +91,24 @@ def _slope_field(boxes: Sequence[TextBox]) -> tuple[float, float, float]:
     mid_x = ((cx[:, None] + cx[None, :]) / 2)[pairs]
     mid_y = ((cy[:, None] + cy[None, :]) / 2)[pairs]
     design = np.column_stack([np.ones_like(mid_x), mid_x, mid_y])
+    # A keystone turns the lines by a few degrees from the top of the page to the bottom: one peak for
+    # the whole page catches only the lines near the middle. The peak is taken band by band (top to
+    # bottom), so the first fit already follows the turn; the fit then keeps the pairs it explains.
+    seeds = np.zeros_like(near)
+    bands = np.quantile(mid_y, np.linspace(0, 1, 6))
+    for top, bottom in zip(bands[:-1], bands[1:], strict=True):
+        inside = (mid_y >= top) & (mid_y <= bottom)
+        if inside.sum() < 12:
+            continue
+        counts, _ = np.histogram(slopes[inside], bins=bins)
+        counts = np.convolve(counts, (1, 2, 1), mode="same")
+        band_peak = (edges[np.argmax(counts)] + edges[np.argmax(counts) + 1]) / 2
+        seeds |= inside & (np.abs(slopes - band_peak) < 0.006)
+    inliers = seeds if seeds.sum() >= 12 else near
     coefficients = np.array([peak, 0.0, 0.0])
-    inliers = near
-    for _ in range(4):
-        # Grow the set of same-line pairs along the fitted field (a keystone bends the slope across
-        # the page further than the first window around the peak reaches).
+    for _ in range(5):
         coefficients, *_ = np.linalg.lstsq(design[inliers], slopes[inliers], rcond=None)
-        grown = np.abs(design @ coefficients - slopes) < 0.008
+        grown = np.abs(design @ coefficients - slopes) < 0.006
         if grown.sum() < 6 or np.array_equal(grown, inliers):
             break
         inliers = grown
@@ -121,23 +134,28 @@ def rows(boxes: Iterable[TextBox], min_overlap: float = 0.45) -> list[list[TextB
     when their lines, followed across the page (``row_coordinates``), are less than ``min_overlap`` of
     the smaller box's height apart (detector boxes carry a margin of about half a line)."""
     boxes = list(boxes)
+    return [[box for box, _ in row] for row in rows_with_coordinates(boxes, row_coordinates(boxes), min_overlap)]
+
+
+def rows_with_coordinates(boxes: Sequence[TextBox], coordinates: Sequence[float],
+                          min_overlap: float = 0.45) -> list[list[tuple[TextBox, float]]]:
+    """``rows`` for boxes whose row coordinates are known: each row's boxes with their coordinate."""
     if not boxes:
         return []
-    coordinates = row_coordinates(boxes)
     order = sorted(range(len(boxes)), key=lambda index: (coordinates[index], boxes[index].x0))
-    result: list[list[TextBox]] = []
+    result: list[list[tuple[TextBox, float]]] = []
     anchors: list[tuple[float, float]] = []  # (row coordinate, height) of each row's first box
     for index in order:
         box, v = boxes[index], coordinates[index]
         for row_index in range(len(result) - 1, max(-1, len(result) - 4), -1):
             anchor_v, anchor_h = anchors[row_index]
             if abs(v - anchor_v) <= min_overlap * min(anchor_h, box.height):
-                result[row_index].append(box)
+                result[row_index].append((box, v))
                 break
         else:
-            result.append([box])
+            result.append([(box, v)])
             anchors.append((v, box.height))
-    return [sorted(row, key=lambda b: b.x0) for row in result]
+    return [sorted(row, key=lambda item: item[0].x0) for row in result]
 
 
 def same_row(boxes: Sequence[TextBox], anchor: TextBox) -> list[TextBox]:
