@@ -20,7 +20,11 @@ pytestmark = pytest.mark.integration
 def test_an_upload_is_read_by_tesseract_when_the_stack_says_so(project_root, tmp_path):
     sample, = generate_applications(tmp_path / "apps", 1, seed=3, tier="clean",
                                     captured_at=datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    with LocalCloud(project_root, parameter_overrides={"OcrEngine": "tesseract"}, state_dir=tmp_path / "state",
+    # moto keeps one set of backends per process: the session's local cloud is running beside this one,
+    # so this stack gets a stage and a stack name of its own (key alias, buckets, tables, queues differ).
+    overrides = {"OcrEngine": "tesseract", "Stage": "tess"}
+    with LocalCloud(project_root, parameter_overrides=overrides, state_dir=tmp_path / "state",
+                    stack_name="loanpipe-tess",
                     warm=False) as cloud:
         assert cloud.pools["ExtractFunction"]._env["LOANPIPE_OCR_ENGINE"] == "tesseract"
         officer = ApiClient(cloud.state.api_url, cloud.token("field_officer", sample.declared["capture"]["officer_id"]))

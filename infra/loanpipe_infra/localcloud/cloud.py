@@ -14,7 +14,7 @@ import boto3
 from loanpipe_infra.localcloud.auth import JwksCache, issue_token
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
-from loanpipe_infra.localcloud.provision import REGION, ProvisionedStack, Provisioner
+from loanpipe_infra.localcloud.provision import REGION, STACK_NAME, ProvisionedStack, Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class LocalCloud:
         parameter_overrides: dict[str, str] | None = None,
         state_dir: Path | None = None,
         warm: bool = True,
+        stack_name: str = STACK_NAME,
     ):
         self.root = root or project_root()
         self.state_dir = state_dir or self.root / ".loanpipe"
@@ -94,6 +95,7 @@ class LocalCloud:
         self._retry_delay = retry_delay
         self._overrides = parameter_overrides or {}
         self._warm = warm
+        self._stack_name = stack_name
         self._moto = None
         self.stack: ProvisionedStack | None = None
         self.pools: dict[str, FunctionPool] = {}
@@ -116,7 +118,8 @@ class LocalCloud:
             aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
             region_name=REGION,
         )
-        self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides).provision()
+        self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides,
+                                 stack_name=self._stack_name).provision()
         log_dir = self.state_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         base_env = {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_TRACE_DISABLED": "true",

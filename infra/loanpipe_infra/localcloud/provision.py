@@ -119,8 +119,9 @@ def localise_path(value: str, opt_map: dict[str, str]) -> str:
 
 class Provisioner:
     def __init__(self, session: Any, endpoint_url: str, template_path: Path,
-                 parameter_overrides: dict[str, str] | None = None):
+                 parameter_overrides: dict[str, str] | None = None, stack_name: str = STACK_NAME):
         self._session = session
+        self.stack_name = stack_name
         self._endpoint = endpoint_url
         self._template_path = template_path
         self._root = template_path.parent
@@ -135,8 +136,8 @@ class Provisioner:
             pseudo={
                 "AWS::Region": REGION,
                 "AWS::AccountId": ACCOUNT_ID,
-                "AWS::StackName": STACK_NAME,
-                "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{STACK_NAME}/local",
+                "AWS::StackName": stack_name,
+                "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/local",
                 "AWS::Partition": "aws",
                 "AWS::URLSuffix": "amazonaws.com",
             },
@@ -218,7 +219,7 @@ class Provisioner:
         self._resolver.attrs[logical_id] = attrs
 
     def _physical_name(self, logical_id: str, limit: int = 80) -> str:
-        return f"{STACK_NAME}-{logical_id}"[:limit]
+        return f"{self.stack_name}-{logical_id}"[:limit]
 
     # ------------------------------------------------------------------ KMS
     def _kms_key(self, logical_id: str, resource: dict, properties: dict) -> None:
