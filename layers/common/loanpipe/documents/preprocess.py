@@ -124,6 +124,31 @@ def _quad_size(quad: np.ndarray) -> tuple[float, float]:
     return float(width), float(height)
 
 
+def _printed_frame(small: np.ndarray, quad: np.ndarray) -> bool:
+    """Is the outline a frame printed on the paper (a certificate's ruled table on a flat scan) rather
+    than the paper's or card's own edge? Paper of the same shade lies on both sides of it and reaches
+    the photo's edges."""
+    height, width = small.shape[:2]
+    inside = np.zeros((height, width), np.uint8)
+    cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
+    band = max(3, int(0.02 * min(height, width)))
+    kernel = np.ones((2 * band + 1, 2 * band + 1), np.uint8)
+    ring_out = cv2.subtract(cv2.dilate(inside, kernel), inside)
+    ring_in = cv2.subtract(inside, cv2.erode(inside, kernel))
+    border = np.zeros((height, width), np.uint8)
+    border[:band], border[-band:], border[:, :band], border[:, -band:] = 255, 255, 255, 255
+    border = cv2.bitwise_and(border, cv2.bitwise_not(inside))
+    if not ring_out.any() or not border.any():
+        return False
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+
+    def shade(mask: np.ndarray) -> tuple[float, float]:
+        return float(np.median(hsv[:, :, 2][mask > 0])), float(np.median(hsv[:, :, 1][mask > 0]))
+
+    (v_in, s_in), (v_out, s_out), (v_edge, s_edge) = shade(ring_in), shade(ring_out), shade(border)
+    return all(abs(v - v_in) <= 12 and abs(s - s_in) <= 12 for v, s in ((v_out, s_out), (v_edge, s_edge)))
+
+
 def locate_document(photo: np.ndarray) -> tuple[np.ndarray | None, float, bool]:
     """The document's corners in ``photo`` (tl, tr, br, bl), the share of the photo it covers and
     whether it touches the photo's edge. ``None`` when no clear outline is found (a flat scan)."""
@@ -134,6 +159,9 @@ def locate_document(photo: np.ndarray) -> tuple[np.ndarray | None, float, bool]:
     quads = _quad_candidates(small)
     if not quads:
         return None, 1.0, _runs_out_of_frame(small)
+    quads = [q for q in quads if not _printed_frame(small, q)]
+    if not quads:
+        return None, 1.0, False
     quad = max(quads, key=cv2.contourArea)
     fraction = float(cv2.contourArea(quad)) / (small.shape[0] * small.shape[1])
     margin = 3
