@@ -207,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     extracted = time.monotonic()
     results = run_chain(folders, reads)
     finished = time.monotonic()
+    (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     write_report(results, reads, args, timings={"generate": generated - started, "extract": extracted - generated,
                                                  "decide": finished - extracted})
     print(REPORT.read_text(encoding="utf-8"))
@@ -217,6 +218,7 @@ def write_report(results: list[dict], reads: dict[str, Read], args, timings: dic
     unsafe = [r for r in results if r["defects"] and r["decision"] == "approve"]
     clean = [r for r in results if not r["defects"]]
     straight = [r for r in clean if r["decision"] == "approve"]
+    readable = [r for r in clean if "document_unreadable" not in r["reasons"]]
     by_defect: dict[str, list[dict]] = defaultdict(list)
     for result in results:
         for defect in result["defects"]:
@@ -237,9 +239,12 @@ def write_report(results: list[dict], reads: dict[str, Read], args, timings: dic
         f"| unsafe auto-approvals (a defect planted, approved) | {len(unsafe)} | 0 |",
         f"| clean, affordable applications approved straight through | {len(straight)}/{len(clean)} = "
         f"{100 * len(straight) / max(1, len(clean)):.1f}% | >= 90% |",
+        f"| the same, among those with no document sent back for a retake (a photo the officer retakes at the "
+        f"door) | {len(straight)}/{len(readable)} = {100 * len(straight) / max(1, len(readable)):.1f}% | >= 90% |",
         "",
-        "| planted defect | applications | expected | decided as expected | reason named |",
-        "|---|---|---|---|---|",
+        "| planted defect | applications | expected | decided as expected | reason named | not named, a document "
+        "sent back for a retake instead |",
+        "|---|---|---|---|---|---|",
     ]
     worst = 100.0
     for defect, rows in sorted(by_defect.items()):
@@ -248,8 +253,9 @@ def write_report(results: list[dict], reads: dict[str, Read], args, timings: dic
         as_expected = sum(1 for r in rows if r["decision"] == r["expected"])
         share = 100 * named / len(rows)
         worst = min(worst, share)
+        retaken = sum(1 for r in rows if not set(codes) & set(r["reasons"]) and "document_unreadable" in r["reasons"])
         lines.append(f"| {defect} | {len(rows)} | {rows[0]['expected']} | {as_expected}/{len(rows)} | "
-                     f"{named}/{len(rows)} = {share:.0f}% |")
+                     f"{named}/{len(rows)} = {share:.0f}% | {retaken} |")
     lines += ["", f"Lowest per-defect detection: {worst:.0f}% (target >= 95%).", ""]
     if clean_reasons:
         lines += ["Why clean applications went to a human (reason codes over the clean ones not approved):", ""]
@@ -261,6 +267,14 @@ def write_report(results: list[dict], reads: dict[str, Read], args, timings: dic
         for check, count in doubts.most_common():
             example = next(c for r in clean for c in r["failed_checks"] if c.startswith(check + ":"))
             lines.append(f"- `{check}`: {count} — e.g. {example[len(check) + 2:][:160]}")
+        lines.append("")
+    missed = [r for r in results if r["defects"] and (r["decision"] != r["expected"] or not any(
+        set(DEFECT_CODES.get(d, (d,))) & set(r["reasons"]) for d in r["defects"]))]
+    if missed:
+        lines += ["Planted defects not decided as expected or not named:", ""]
+        lines += [f"- {r['folder']}: planted {', '.join(r['defects'])}, decided {r['decision']} "
+                  f"({', '.join(r['reasons']) or 'no reason'}); failed checks: "
+                  f"{'; '.join(c[:120] for c in r['failed_checks']) or 'none'}" for r in missed]
         lines.append("")
     if unsafe:
         lines += ["Unsafe approvals:", ""] + [f"- {r['folder']}: planted {r['defects']}" for r in unsafe] + [""]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from loanpipe.scoring.policy import default_policy
 from loanpipe_infra.samples import DEFECTS
 
 from .sample_checks import Folder, looks_identical, observed_defects
 
-KNOCK_OUTS = {"id_checksum_invalid", "id_expired", "age_out_of_range", "ltv_exceeded", "dti_exceeded"}
+KNOCK_OUTS = {code for code in default_policy().knockouts if code in DEFECTS}
 
 
 def test_the_defect_batch_plants_each_defect_once_and_keeps_two_applications_clean(defect_batch):
