@@ -256,6 +256,47 @@ def test_two_statements_that_together_cover_the_period_are_read_together():
     assert decision.decision is Outcome.APPROVE, decision.reason_codes
 
 
+def _with_unsure_rows(case, pick):
+    """The case with the statement rows ``pick`` chooses read at confidence 0.55 (as an unsure OCR would)."""
+    statement = next(d for d in case.documents if d.doc_type == DocType.BANK_STATEMENT)
+    rows = [r.model_copy(update={"confidence": 0.55}) if pick(index, r) else r
+            for index, r in enumerate(statement.extraction.transactions)]
+    extraction = statement.extraction.model_copy(update={"transactions": rows})
+    return with_document(case, DocType.BANK_STATEMENT, extraction=extraction)
+
+
+def test_a_payee_read_unsurely_on_a_debit_that_adds_up_does_not_hold_up_the_decision():
+    # Given a clean application whose statement has debits read unsurely (the payee's name), each of them
+    # taking the previous balance to its own
+    scenario = build_scenario("clean", 13)
+    case = _with_unsure_rows(scenario.case, lambda index, row: index > 0 and Decimal(row.amount) < 0)
+    # When it is judged
+    report, decision = judge(case, scenario.ports)
+    # Then no check relies on those words: the application is approved
+    assert statuses(report, "field_confidence") == {CheckStatus.PASSED}
+    assert decision.decision is Outcome.APPROVE, decision.reason_codes
+
+
+def test_an_unsure_credit_or_an_unsure_debit_that_does_not_add_up_goes_to_a_reviewer():
+    scenario = build_scenario("clean", 13)
+    rows = next(d for d in scenario.case.documents if d.doc_type == DocType.BANK_STATEMENT).extraction.transactions
+    credit = next(i for i, row in enumerate(rows) if Decimal(row.amount) > 0)
+    # Given the same application with one credit read unsurely (its payer is what the salary check reads)
+    _, decision = judge(_with_unsure_rows(scenario.case, lambda index, row: index == credit), scenario.ports)
+    # Then it goes to review for low confidence
+    assert decision.decision is Outcome.REVIEW and "low_confidence" in decision.reason_codes
+    # And so does one with an unsure debit whose balance does not follow from the previous one
+    debit = next(i for i, row in enumerate(rows) if i > 0 and Decimal(row.amount) < 0)
+    statement = next(d for d in scenario.case.documents if d.doc_type == DocType.BANK_STATEMENT)
+    broken = [r.model_copy(update={"confidence": 0.55, "balance": f"{Decimal(r.balance) + Decimal('0.05'):.2f}"})
+              if i == debit else r for i, r in enumerate(rows)]
+    case = with_document(scenario.case, DocType.BANK_STATEMENT,
+                         extraction=statement.extraction.model_copy(update={"transactions": broken}))
+    report, decision = judge(case, scenario.ports)
+    assert decision.decision is Outcome.REVIEW
+    assert {"low_confidence", "statement_balance_inconsistent"} <= set(decision.reason_codes)
+
+
 def test_a_stricter_income_tolerance_from_the_risk_team_sends_net_salaries_to_review():
     # Given a policy allowing only 5% between the gross certificate and the net salary credits
     from importlib import resources

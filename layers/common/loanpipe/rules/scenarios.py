@@ -687,7 +687,10 @@ def _low_confidence_field(draft: CaseDraft, rng: random.Random) -> None:
 
 
 def _low_confidence_rows(draft: CaseDraft, rng: random.Random) -> None:
-    for row in rng.sample(draft.transactions, min(3, len(draft.transactions))):
+    # Credits: their words are read by the checks (salary, payer); a debit read unsurely whose balance
+    # adds up is not doubtful for the decision.
+    credits = [row for row in draft.transactions if Decimal(str(row["amount"])) > 0]
+    for row in rng.sample(credits, min(3, len(credits))):
         row["confidence"] = rng.randrange(300, 800) / 1000
 
 

@@ -219,7 +219,7 @@ class _Validation:
                     self.failed("field_confidence", "low_confidence",
                                 f"{_LABEL[document.doc_type]}: {name} read with confidence "
                                 f"{field.confidence:.2f} (policy {threshold:.2f})", document)
-            shaky = [i for i, row in enumerate(extraction.transactions, 1) if row.confidence < row_threshold]
+            shaky = _doubtful_rows(extraction, row_threshold)
             if shaky:
                 low = True
                 self.failed("field_confidence", "low_confidence",
@@ -900,6 +900,36 @@ def _median(values: list[Decimal]) -> Decimal:
     if len(ordered) % 2:
         return fen(ordered[middle])
     return fen((ordered[middle - 1] + ordered[middle]) / 2)
+
+
+def _doubtful_rows(extraction: ExtractionResult, threshold: float) -> list[int]:
+    """Statement rows (1-based, as printed) read below the threshold that a check relies on. A credit's
+    words are read (salary, from which payer); a debit is read only for its amount and balance: a debit
+    whose printed balance is the previous balance plus its amount is not doubtful for the decision however
+    unsure its payee's name was read (the contract still carries the row's own confidence)."""
+    rows = list(enumerate(extraction.transactions, 1))
+    if len(rows) > 1 and parse_iso_date(rows[0][1].date) and parse_iso_date(rows[-1][1].date) \
+            and parse_iso_date(rows[0][1].date) > parse_iso_date(rows[-1][1].date):
+        rows.reverse()  # newest-first statements: the running balance goes the other way
+    running = _decimal_or_none(extraction.value("opening_balance"))
+    doubtful = []
+    for number, row in rows:
+        amount, balance = _decimal_or_none(row.amount), _decimal_or_none(row.balance)
+        adds_up = running is not None and amount is not None and balance is not None and running + amount == balance
+        if row.confidence < threshold and not (adds_up and amount < 0):
+            doubtful.append(number)
+        running = balance if balance is not None else (running + amount if running is not None and amount is not None
+                                                       else None)
+    return sorted(doubtful)
+
+
+def _decimal_or_none(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _balance_breaks(opening: Decimal, closing: Decimal,
