@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from PIL import Image, ImageDraw
+
 from loanpipe.documents.contract import DocType
 from loanpipe.documents.extract import _Page, _parse
 from loanpipe.documents.layout import PageText, TextBox
 from loanpipe.documents.statement import read_table
+from loanpipe_infra.samples.fonts import pil_font
 
 HEADER = [("交易日期", 100), ("摘要", 300), ("交易金额", 720), ("账户余额", 970), ("对方户名", 1110)]
 
@@ -94,6 +98,40 @@ def test_an_amount_that_does_not_fit_the_balances_is_kept_as_printed_and_not_tru
     assert str(parsed[0].amount) == "-141.38"
     assert parsed[0].confidence < 0.8
     assert parsed[1].confidence >= 0.8
+
+
+def _printed(boxes: list[TextBox], printed: dict[str, str]) -> np.ndarray:
+    """The page image behind ``boxes``: each amount and balance cell printed in figures, ``printed``
+    replacing what OCR made of a cell by what the paper shows."""
+    image = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(image)
+    font = pil_font("digits", 28)
+    for box in boxes:
+        if box.x0 >= 700 and box.x0 < 1100 and any(ch.isdigit() for ch in box.text):
+            draw.text((box.x0, box.y0 + 2), printed.get(box.text, box.text), fill=0, font=font)
+    return np.asarray(image)
+
+
+def test_a_figure_misread_by_one_digit_is_read_again_and_trusted_when_it_adds_up():
+    # Given a photographed statement whose balance 964.50 the first OCR read as 964.00
+    boxes = _page([("2026-05-02", "消费", "-35.50", "964.00"), ROWS[1], ROWS[2]])
+    page = _Page(PageText(tuple(boxes), 1654, 2339, "rapidocr", extra={"image": _printed(boxes, {"964.00": "964.50"})}))
+    # When the statement is parsed
+    _, parsed = _parse(DocType.BANK_STATEMENT, [page])
+    # Then the cell read a second time (digits only) gives the printed figure, which adds up: trusted
+    assert (str(parsed[0].amount), str(parsed[0].balance)) == ("-35.50", "964.50")
+    assert all(row.confidence >= 0.8 for row in parsed)
+
+
+def test_a_figure_printed_wrong_stays_as_printed_and_doubtful_after_the_second_reading():
+    # Given a statement whose paper itself shows a balance that does not add up (an edited figure)
+    boxes = _page([("2026-05-02", "消费", "-35.50", "964.00"), ROWS[1], ROWS[2]])
+    page = _Page(PageText(tuple(boxes), 1654, 2339, "rapidocr", extra={"image": _printed(boxes, {})}))
+    # When the statement is parsed
+    _, parsed = _parse(DocType.BANK_STATEMENT, [page])
+    # Then the second reading agrees with the first: the row stays as printed and goes to review
+    assert str(parsed[0].balance) == "964.00"
+    assert parsed[0].confidence < 0.8
 
 
 LONG = [(f"2026-05-{day:02d}", "消费", f"-{day}.00", f"{1000 - day * (day + 1) // 2:,}.00") for day in range(1, 31)]

@@ -339,6 +339,15 @@ class TesseractEngine:
         words = self._data(image, psm=11 if image.shape[0] < 900 else 3)
         return join_runs(words) if words else []
 
+    def read_figure(self, crop: np.ndarray) -> str:
+        """One line of figures (an amount cell), read with the digits, the sign and the separators only."""
+        from PIL import Image
+
+        pil = Image.fromarray(crop if crop.ndim == 2 else crop[:, :, ::-1])
+        text = self._tess.image_to_string(pil, lang="eng", timeout=TESSERACT_TIMEOUT,
+                                          config="--psm 8 -c tessedit_char_whitelist=0123456789.,-+")
+        return text.strip()
+
 
 ENGINE_NAMES = ("rapidocr", "tesseract")
 

@@ -38,9 +38,10 @@ from loanpipe.documents.contract import (
     Quality,
     Transaction,
 )
-from loanpipe.documents.engines import PAGE_REC_MIN_WIDTH, Detection, RapidOcrEngine, get_engine
+from loanpipe.documents.engines import PAGE_REC_MIN_WIDTH, Detection, OcrUnavailable, RapidOcrEngine, get_engine
 from loanpipe.documents.fields import Check, FieldRead
 from loanpipe.documents.layout import PageText, TextBox
+from loanpipe.documents.normalize import parse_amount
 from loanpipe.documents.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
 from loanpipe.documents.preprocess import A4_ASPECT, ID_CARD_ASPECT, WORK_SIDE, ImageMeasures, PreparedPage, prepare
 from loanpipe.documents.quality import diagnose, field_retake_reasons, image_retake_reasons
@@ -145,7 +146,8 @@ def _ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
     else:
         boxes = engine.read(image)
     height, width = image.shape[:2]
-    return PageText(boxes=tuple(boxes), width=width, height=height, source=engine_name)
+    # The page image goes along for a second reading of figures the running balance does not confirm.
+    return PageText(boxes=tuple(boxes), width=width, height=height, source=engine_name, extra={"image": image})
 
 
 def _lines_run_vertically(frames: list[TextBox]) -> bool:
@@ -361,6 +363,7 @@ def _parse(doc_type: DocType, pages: list[_Page]) -> tuple[dict[str, FieldRead],
         return parser(pages[0].text.boxes), []
     reads: dict[str, FieldRead] = {}
     rows: list[StatementRow] = []
+    images: list[np.ndarray | None] = []
     for page in pages:
         for name, read in parser(page.text.boxes).items():
             if name == "closing_balance" and read.value is not None:
@@ -369,13 +372,80 @@ def _parse(doc_type: DocType, pages: list[_Page]) -> tuple[dict[str, FieldRead],
                 reads[name] = read
         table = read_table(page.text.boxes)
         rows.extend(table.rows)
+        images.extend([page.text.extra.get("image")] * len(table.rows))
         if table.opening is not None and (reads.get("opening_balance") is None
                                           or reads["opening_balance"].value is None):
             reads["opening_balance"] = FieldRead(money_str(table.opening[0]), table.opening[1])
         if table.closing is not None:
             reads["closing_balance"] = FieldRead(money_str(table.closing[0]), table.closing[1])
+    _read_figures_again(reads, rows, images)
     _check_statement(reads, rows)
     return reads, rows
+
+
+_FIGURE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}")
+SECOND_READS_MAX = 12  # rows per statement read a second time (a doctored statement must not cost minutes)
+
+
+def _read_figures_again(reads: dict[str, FieldRead], rows: list[StatementRow],
+                        images: list[np.ndarray | None]) -> None:
+    """A row whose balance is not the previous balance plus its amount was misread (a 5 read as 0) or
+    edited. Its amount and balance cells are read a second time by Tesseract, digits only: when the
+    second reading makes the row and the next one add up, it replaces the first (the printed figures, read
+    again, not figures rebuilt from the balances). An edited row reads the same the second time and
+    stays doubtful."""
+    opening_read = reads.get("opening_balance")
+    previous = Decimal(opening_read.value) if opening_read and opening_read.value else None
+    budget = SECOND_READS_MAX
+    for index, row in enumerate(rows):
+        fits = previous is not None and row.balance is not None and abs(previous + row.amount - row.balance) == 0
+        fits = fits or (previous is not None and row.balance is not None and previous - row.amount == row.balance)
+        image = images[index] if index < len(images) else None
+        if not fits and previous is not None and image is not None and row.amount_boxes and row.balance_boxes \
+                and budget > 0:
+            budget -= 1
+            second = _second_reading(image, row)
+            if second is not None:
+                # The digits come from the second reading, the signs from the first (a thin minus sign, or
+                # a table rule taken for one, is the second reading's weak point).
+                amount = abs(second[0]) if row.amount >= 0 else -abs(second[0])
+                balance = abs(second[1]) if row.balance >= 0 else -abs(second[1])
+                following = rows[index + 1] if index + 1 < len(rows) else None
+                next_fits = (following.balance is None or balance + following.amount == following.balance
+                             or balance - following.amount == following.balance) if following else True
+                if (previous + amount == balance or previous - amount == balance) and next_fits:
+                    row.amount, row.balance = amount, balance
+                    row.ocr = min(row.ocr, 0.97)
+        previous = row.balance
+
+
+def _second_reading(image: np.ndarray, row: StatementRow) -> tuple[Decimal, Decimal] | None:
+    try:
+        engine = get_engine("tesseract")
+    except OcrUnavailable:
+        return None
+    values = []
+    for boxes in (row.amount_boxes, row.balance_boxes):
+        x0, y0 = min(b.x0 for b in boxes), min(b.y0 for b in boxes)
+        x1, y1 = max(b.x1 for b in boxes), max(b.y1 for b in boxes)
+        # Tight above and below (the neighbouring lines stay out); wide to the right, where a detection
+        # box sometimes ends a digit short (12,098.5 for 12,098.55).
+        line = y1 - y0
+        top, bottom = max(0, int(y0 - 0.1 * line)), min(image.shape[0], int(y1 + 0.1 * line))
+        left, right = max(0, int(x0 - 0.4 * line)), min(image.shape[1], int(x1 + 1.2 * line))
+        if bottom - top < 4 or right - left < 4:
+            return None
+        crop = image[top:bottom, left:right]
+        scale = 48.0 / max(1, bottom - top)  # Tesseract reads figures best at ~30 px glyphs
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        text = engine.read_figure(crop)
+        if not _FIGURE.fullmatch(text):
+            return None
+        value = parse_amount(text)
+        if value is None:
+            return None
+        values.append(value)
+    return values[0], values[1]
 
 
 def _check_statement(reads: dict[str, FieldRead], rows: list[StatementRow]) -> None:

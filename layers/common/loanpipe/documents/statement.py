@@ -64,6 +64,8 @@ class StatementRow:
     aligned: bool = True  # every cell of the row lies on the date's printed line (no column slid by a row)
     whole: bool = True  # no cell of the row looks cut short or missing
     balanced: bool = False  # the running balance confirms the row (set by the statement check)
+    amount_boxes: tuple[TextBox, ...] = ()  # where the amount (or credit/debit) and balance were read, for a
+    balance_boxes: tuple[TextBox, ...] = ()  # second reading of a row the running balance does not confirm
 
     @property
     def description(self) -> str:
@@ -304,7 +306,10 @@ def read_table(boxes: Sequence[TextBox]) -> StatementTable:
                                 for b in cells.get("counterparty", [])), default=1.0)
         table.rows.append(StatementRow(when.isoformat(), summary, amount, balance, confidence, confidence,
                                        counterparty=counterparty, counterparty_ocr=counterparty_ocr,
-                                       aligned=_on_one_line(items, pitch)))
+                                       aligned=_on_one_line(items, pitch),
+                                       amount_boxes=tuple(b for role in ("amount", "credit", "debit")
+                                                          for b in cells.get(role, [])),
+                                       balance_boxes=tuple(cells.get("balance", []))))
         starts.append({role: min(b.x0 for b in cells[role]) for role in ("description", "counterparty")
                        if cells.get(role)} | {"height": min(b.height for b in row)})
         last_line = (items[0][1], starts[-1])
