@@ -87,10 +87,7 @@ def test_a_statement_in_the_id_slot_asks_for_the_right_document(persona):
 def test_a_bank_exported_statement_pdf_is_read_from_its_text_layer(persona):
     # Given the PDF an online bank exports (text layer, several pages)
     rng = random.Random(4)
-    built = statement.build_statement(rng, holder=persona.name, period_start=ON - timedelta(days=185),
-                                      period_end=ON - timedelta(days=3), salary_payer=persona.employer,
-                                      net_salary=lambda month: Decimal("12500.00"))
-    exported = statement.render_statement_pdf(rng, built, printed_on=ON)
+    built, exported = _statement(rng, persona, days=185, salary="12500.00")
     # When it is extracted
     extraction = extract_document(exported.data, filename="bank_statement.pdf")
     result = extraction.result
@@ -108,6 +105,14 @@ def test_a_bank_exported_statement_pdf_is_read_from_its_text_layer(persona):
     assert salary and all(t.description == f"{built.bank.salary_text} {persona.employer}" for t in salary)
 
 
+def _statement(rng: random.Random, persona, *, days: int, salary: str):
+    """A statement of the persona's last ``days`` days (salary from the employer) and its exported PDF."""
+    built = statement.build_statement(rng, holder=persona.name, period_start=ON - timedelta(days=days),
+                                      period_end=ON - timedelta(days=3), salary_payer=persona.employer,
+                                      net_salary=lambda month: Decimal(salary))
+    return built, statement.render_statement_pdf(rng, built, printed_on=ON)
+
+
 def _joined(row: dict) -> str:
     return f"{row['description']} {row['counterparty']}" if row["counterparty"] else row["description"]
 
@@ -115,10 +120,7 @@ def _joined(row: dict) -> str:
 def test_a_photographed_statement_page_carries_the_counterparty_of_its_rows(persona):
     # Given a phone photo of the first page of a statement whose rows name their counterparties
     rng = random.Random(8)
-    built = statement.build_statement(rng, holder=persona.name, period_start=ON - timedelta(days=40),
-                                      period_end=ON - timedelta(days=3), salary_payer=persona.employer,
-                                      net_salary=lambda month: Decimal("9300.00"))
-    exported = statement.render_statement_pdf(rng, built, printed_on=ON)
+    built, exported = _statement(rng, persona, days=40, salary="9300.00")
     picture, _ = photo.photograph(rng, statement.rasterise(exported.data)[0], "phone")
     start, end = exported.pages[0]
     # When it is extracted
