@@ -73,6 +73,46 @@ def test_two_documents_of_one_template_with_different_text_are_not_the_same_pict
     assert report.cross_flags == [] and decision.decision is Outcome.APPROVE
 
 
+def _card_pictures(bits_apart: int, *, first_read: bool) -> tuple[ApplicationCase, ApplicationCase]:
+    """Two applicants' ID card pictures ``bits_apart`` bits apart; the first card's text read or not."""
+    first = build_scenario("clean", 103).case
+    second = build_scenario("clean", 104).case
+    card = next(d for d in first.documents if d.doc_type == DocType.ID_CARD_FRONT)
+    if not first_read:  # the first card came back unreadable (a retake): nothing it says is known
+        card_extraction = card.extraction.model_copy(update={"fields": {
+            name: field.model_copy(update={"confidence": 0.3}) for name, field in card.extraction.fields.items()}})
+        first = with_document(first, DocType.ID_CARD_FRONT, extraction=card_extraction)
+    evidence = next(d for d in second.documents if d.doc_type == DocType.ID_CARD_FRONT).evidence
+    flipped = int(card.evidence.phash, 16) ^ ((1 << bits_apart) - 1)
+    second = with_document(second, DocType.ID_CARD_FRONT,
+                           evidence=evidence.model_copy(update={"phash": f"{flipped:016x}"}))
+    return first, second
+
+
+def test_a_card_of_the_same_template_is_not_a_duplicate_of_one_whose_text_was_not_read():
+    # Given an earlier card whose text was not read, and another applicant's card 4 bits away (one template)
+    first, second = _card_pictures(4, first_read=False)
+    ports = FraudPorts.in_memory()
+    judge(first, ports)
+    # When the second application is judged
+    report, decision = judge(second, ports)
+    # Then the picture alone is not enough at that distance: no duplicate, approved
+    assert statuses(report, "duplicate_images") == {CheckStatus.PASSED}
+    assert decision.decision is Outcome.APPROVE, decision.reason_codes
+
+
+def test_a_near_identical_picture_is_a_duplicate_even_when_one_text_was_not_read():
+    # Given the same picture re-encoded (1 bit apart) in another application, whose text was not read
+    first, second = _card_pictures(1, first_read=False)
+    ports = FraudPorts.in_memory()
+    judge(first, ports)
+    # When the second application is judged
+    report, decision = judge(second, ports)
+    # Then it is the same picture: both applications are flagged
+    assert "duplicate_image" in decision.reason_codes
+    assert report.cross_flags == [first.application_id]
+
+
 def process_in_order(cases: list[ApplicationCase]) -> dict[str, Decision]:
     """What the pipeline does: validate + decide each in turn, then flag every cross-flagged application."""
     ports = FraudPorts.in_memory()
@@ -301,7 +341,7 @@ def test_a_stricter_income_tolerance_from_the_risk_team_sends_net_salaries_to_re
     # Given a policy allowing only 5% between the gross certificate and the net salary credits
     from importlib import resources
     text = resources.files("loanpipe.scoring").joinpath("policies/default.yaml").read_text(encoding="utf-8")
-    strict = load_policy(text.replace("tolerance: 0.30", "tolerance: 0.05").replace('"2026-11-29.1"', '"2026-12-01.2"'))
+    strict = load_policy(text.replace("tolerance: 0.30", "tolerance: 0.05").replace('"2026-11-29.2"', '"2026-12-01.2"'))
     scenario = build_scenario("clean", 13)
     # When the same clean application is judged under it
     _, decision = judge(scenario.case, scenario.ports, strict)

@@ -57,7 +57,7 @@ def test_an_approval_carries_score_terms_and_policy_version():
     plan = schedule(loan.amount, Decimal("0.06"), loan.term_months, loan.repayment_method)
     assert decision.decision is Outcome.APPROVE
     assert decision.score >= POLICY.cutoffs.approve_at_or_above
-    assert decision.policy_version == "2026-11-29.1"
+    assert decision.policy_version == "2026-11-29.2"
     assert decision.terms.monthly_payment == plan.rows[0].payment
     assert decision.terms.total_interest == plan.total_interest
     assert decision.terms.apr == Decimal("0.060000")
@@ -103,7 +103,7 @@ def test_explain_tells_why_in_english_and_chinese_without_the_id_number():
     assert "REVIEW" in text and "人工审核" in text
     assert "income_mismatch" in text
     assert "Certified income differs from salary credits" in text and "收入证明与银行流水工资不符" in text
-    assert "2026-11-29.1" in text
+    assert "2026-11-29.2" in text
     assert str(decision.terms.monthly_payment) in text
     assert scenario.draft.persona.id_number not in text
     assert len(text.splitlines()) >= 8

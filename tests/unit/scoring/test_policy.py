@@ -20,7 +20,7 @@ def line_of(text: str, fragment: str) -> int:
 
 def test_the_shipped_policy_is_the_conservative_one_the_issue_describes():
     policy = default_policy()
-    assert policy.version == "2026-11-29.1"
+    assert policy.version == "2026-11-29.2"
     assert policy.pricing.annual_rate == Decimal("0.06")
     assert policy.max_loan_to_value("new") == Decimal("0.80")
     assert policy.max_loan_to_value("used") == Decimal("0.70")
@@ -39,7 +39,7 @@ def test_fractions_are_read_as_decimal_never_float():
 
 def test_a_policy_loads_from_a_file_path(tmp_path):
     path = tmp_path / "policy.yaml"
-    path.write_text(default_text().replace('"2026-11-29.1"', '"2026-12-01.1"'), encoding="utf-8")
+    path.write_text(default_text().replace('"2026-11-29.2"', '"2026-12-01.1"'), encoding="utf-8")
     assert load_policy(path).version == "2026-12-01.1"
     assert load_policy(str(path)).version == "2026-12-01.1"
 
@@ -97,14 +97,14 @@ def test_a_failed_reload_keeps_the_policy_in_force(tmp_path):
     in_force = store.current
     # Given a risk team's new policy with a typo
     bad = tmp_path / "next.yaml"
-    bad.write_text(default_text().replace('"2026-11-29.1"', '"2026-12-01.1"').replace("cutoffs:", "cutofs:"),
+    bad.write_text(default_text().replace('"2026-11-29.2"', '"2026-12-01.1"').replace("cutoffs:", "cutofs:"),
                    encoding="utf-8")
     # When it is reloaded / Then it is refused and the previous version stays
     with pytest.raises(PolicyError):
         store.reload(bad)
     assert store.current is in_force
     # And a corrected file goes live
-    bad.write_text(default_text().replace('"2026-11-29.1"', '"2026-12-01.1"'), encoding="utf-8")
+    bad.write_text(default_text().replace('"2026-11-29.2"', '"2026-12-01.1"'), encoding="utf-8")
     assert store.reload(bad).version == "2026-12-01.1"
     assert store.current.version == "2026-12-01.1"
 

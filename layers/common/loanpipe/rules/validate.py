@@ -568,11 +568,15 @@ class _Validation:
             self.ports.image_index.record(case.application_id, document.document_id, document.evidence.phash,
                                           officer, recorded_at, contents[document.document_id])
         distance = self.policy.fraud.duplicate_max_distance
+        unread_distance = min(distance, self.policy.fraud.duplicate_max_distance_unread)
         duplicates = False
         for document in hashed:
+            mine = contents[document.document_id]
+            # Both texts read: the same picture saying the same. One side unread: the picture alone, so
+            # only a near-identical one (two people's cards of one template lie a few bits apart).
             matches = [m for m in self.ports.image_index.find_near(document.evidence.phash, distance)
-                       if m.application_id != case.application_id
-                       and not contents_differ(contents[document.document_id], m.content)]
+                       if m.application_id != case.application_id and not contents_differ(mine, m.content)
+                       and (bool(mine and m.content) or m.distance <= unread_distance)]
             if matches:
                 duplicates = True
                 self.cross_flags.update(match.application_id for match in matches)

@@ -111,6 +111,7 @@ class CaptureRules(_Strict):
 
 class FraudRules(_Strict):
     duplicate_max_distance: int = Field(ge=0, le=32)
+    duplicate_max_distance_unread: int = Field(ge=0, le=32)
     editing_software: list[str] = Field(min_length=1)
 
 
