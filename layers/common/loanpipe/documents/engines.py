@@ -339,13 +339,14 @@ class TesseractEngine:
         words = self._data(image, psm=11 if image.shape[0] < 900 else 3)
         return join_runs(words) if words else []
 
-    def read_figure(self, crop: np.ndarray) -> str:
-        """One line of figures (an amount cell), read with the digits, the sign and the separators only."""
+    def read_figure(self, crop: np.ndarray, *, psm: int = 7) -> str:
+        """One line of figures (an amount cell), read with the digits, the sign and the separators only:
+        ``psm`` 7 (a line) or 8 (a word)."""
         from PIL import Image
 
         pil = Image.fromarray(crop if crop.ndim == 2 else crop[:, :, ::-1])
         text = self._tess.image_to_string(pil, lang="eng", timeout=TESSERACT_TIMEOUT,
-                                          config="--psm 8 -c tessedit_char_whitelist=0123456789.,-+")
+                                          config=f"--psm {psm} -c tessedit_char_whitelist=0123456789.,-+")
         return text.strip()
 
 

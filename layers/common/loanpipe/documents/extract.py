@@ -383,7 +383,7 @@ def _parse(doc_type: DocType, pages: list[_Page]) -> tuple[dict[str, FieldRead],
     return reads, rows
 
 
-_FIGURE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}")
+_FIGURE = re.compile(r"(?<![\d,.])(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}(?![\d,.])")  # signs come from the first reading
 SECOND_READS_MAX = 12  # rows per statement read a second time (a doctored statement must not cost minutes)
 
 
@@ -391,15 +391,15 @@ def _read_figures_again(reads: dict[str, FieldRead], rows: list[StatementRow],
                         images: list[np.ndarray | None]) -> None:
     """A row whose balance is not the previous balance plus its amount was misread (a 5 read as 0) or
     edited. Its amount and balance cells are read a second time by Tesseract, digits only: when the
-    second reading makes the row and the next one add up, it replaces the first (the printed figures, read
-    again, not figures rebuilt from the balances). An edited row reads the same the second time and
-    stays doubtful."""
+    second reading makes the row add up, it replaces the first (the printed figures, read
+    again, not figures rebuilt from the balances; the row after it is then judged against the corrected
+    balance). An edited row reads the same the second time and stays doubtful."""
     opening_read = reads.get("opening_balance")
     previous = Decimal(opening_read.value) if opening_read and opening_read.value else None
     budget = SECOND_READS_MAX
     for index, row in enumerate(rows):
-        fits = previous is not None and row.balance is not None and abs(previous + row.amount - row.balance) == 0
-        fits = fits or (previous is not None and row.balance is not None and previous - row.amount == row.balance)
+        fits = previous is not None and row.balance is not None and row.balance in (previous + row.amount,
+                                                                                   previous - row.amount)
         image = images[index] if index < len(images) else None
         if not fits and previous is not None and image is not None and row.amount_boxes and row.balance_boxes \
                 and budget > 0:
@@ -410,10 +410,7 @@ def _read_figures_again(reads: dict[str, FieldRead], rows: list[StatementRow],
                 # a table rule taken for one, is the second reading's weak point).
                 amount = abs(second[0]) if row.amount >= 0 else -abs(second[0])
                 balance = abs(second[1]) if row.balance >= 0 else -abs(second[1])
-                following = rows[index + 1] if index + 1 < len(rows) else None
-                next_fits = (following.balance is None or balance + following.amount == following.balance
-                             or balance - following.amount == following.balance) if following else True
-                if (previous + amount == balance or previous - amount == balance) and next_fits:
+                if balance in (previous + amount, previous - amount):
                     row.amount, row.balance = amount, balance
                     row.ocr = min(row.ocr, 0.97)
         previous = row.balance
@@ -438,10 +435,12 @@ def _second_reading(image: np.ndarray, row: StatementRow) -> tuple[Decimal, Deci
         crop = image[top:bottom, left:right]
         scale = 48.0 / max(1, bottom - top)  # Tesseract reads figures best at ~30 px glyphs
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        text = engine.read_figure(crop)
-        if not _FIGURE.fullmatch(text):
-            return None
-        value = parse_amount(text)
+        value = None
+        for psm in (7, 8):  # as a line, then as a word (the crop may hold a neighbouring cell's edge)
+            figures = _FIGURE.findall(engine.read_figure(crop, psm=psm))
+            if len(figures) == 1:
+                value = parse_amount(figures[0])
+                break
         if value is None:
             return None
         values.append(value)
