@@ -337,6 +337,41 @@ def test_an_unsure_credit_or_an_unsure_debit_that_does_not_add_up_goes_to_a_revi
     assert {"low_confidence", "statement_balance_inconsistent"} <= set(decision.reason_codes)
 
 
+def _unsure(case: ApplicationCase, doc_type: DocType, name: str, value: str | None = None) -> ApplicationCase:
+    """The case with one field of one document read at confidence 0.6 (and as ``value`` when given)."""
+    document = next(d for d in case.documents if d.doc_type == doc_type)
+    field = document.extraction.fields[name]
+    changed = field.model_copy(update={"confidence": 0.6, "value": value or field.value})
+    extraction = document.extraction.model_copy(update={"fields": {**document.extraction.fields, name: changed}})
+    return with_document(case, doc_type, extraction=extraction)
+
+
+def test_a_name_or_id_number_read_unsurely_as_declared_is_trusted():
+    # Given a clean application whose certificate name and ID card number were read unsurely, as declared
+    scenario = build_scenario("clean", 17)
+    case = _unsure(_unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name"), DocType.ID_CARD_FRONT, "id_number")
+    # When it is judged
+    report, decision = judge(case, scenario.ports)
+    # Then the declared values vouch for the readings: approved
+    assert statuses(report, "field_confidence") == {CheckStatus.PASSED}
+    assert decision.decision is Outcome.APPROVE, decision.reason_codes
+
+
+def test_an_unsure_reading_that_differs_from_the_declaration_or_an_unsure_income_goes_to_review():
+    scenario = build_scenario("clean", 17)
+    declared = scenario.case.declared.applicant.name
+    # Given the certificate name read unsurely as another name
+    misread = declared[:-1] + ("甲" if declared[-1] != "甲" else "乙")
+    other = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name", misread)
+    _, decision = judge(other, scenario.ports)
+    assert decision.decision is Outcome.REVIEW
+    assert {"low_confidence", "name_mismatch"} <= set(decision.reason_codes)
+    # And given the monthly income read unsurely (nothing declared vouches for it)
+    income = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "monthly_income")
+    _, decision = judge(income, scenario.ports)
+    assert decision.decision is Outcome.REVIEW and "low_confidence" in decision.reason_codes
+
+
 def test_a_stricter_income_tolerance_from_the_risk_team_sends_net_salaries_to_review():
     # Given a policy allowing only 5% between the gross certificate and the net salary credits
     from importlib import resources

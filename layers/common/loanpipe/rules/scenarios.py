@@ -679,7 +679,8 @@ def _dti(draft: CaseDraft, rng: random.Random) -> None:
 
 
 def _low_confidence_field(draft: CaseDraft, rng: random.Random) -> None:
-    doc_type, name = rng.choice([(DocType.ID_CARD_FRONT, "id_number"), (DocType.ID_CARD_FRONT, "name"),
+    # Not the name or ID number: read unsurely as the application declares them, they are right.
+    doc_type, name = rng.choice([(DocType.ID_CARD_FRONT, "birth_date"),
                                  (DocType.INCOME_CERTIFICATE, "monthly_income"),
                                  (DocType.BANK_STATEMENT, "closing_balance"), (DocType.ID_CARD_BACK, "valid_until")])
     # The extraction's scale: a doubtful read scores below 0.80 (a failed validator caps it at 0.50).

@@ -214,7 +214,8 @@ class _Validation:
             extraction = _extraction(document)
             for name in FIELDS[document.doc_type]:
                 field = extraction.fields.get(name)
-                if name in DECISIVE_FIELDS and field is not None and field.value and field.confidence < threshold:
+                if (name in DECISIVE_FIELDS and field is not None and field.value and field.confidence < threshold
+                        and not self._as_declared(name, field.value)):
                     low = True
                     self.failed("field_confidence", "low_confidence",
                                 f"{_LABEL[document.doc_type]}: {name} read with confidence "
@@ -227,6 +228,18 @@ class _Validation:
                             f"{row_threshold:.2f} (first: row {shaky[0]})", document)
         if not low:
             self.passed("field_confidence", f"every decisive field at or above {threshold:.2f}")
+
+    def _as_declared(self, name: str, value: str) -> bool:
+        """A name or ID number read unsurely that is, character for character, what the application
+        declares: an OCR slip does not land on the declared value, so the reading is right (whether the
+        document is genuine is for the other checks)."""
+        declared = self.case.declared.applicant
+        if name in ("name", "account_holder"):
+            return bool(declared.name) and _name_key(value) == _name_key(declared.name)
+        if name == "id_number":
+            number = normalize_id_number(value)
+            return number is not None and number == normalize_id_number(declared.id_number)
+        return False
 
     def check_id_card(self, front: CaseDocument | None, back: CaseDocument | None) -> tuple[str | None, date | None]:
         """ID number, area, birth date, sex, expiry and validity period; returns (number, birth date)."""
