@@ -218,3 +218,52 @@ def test_an_unreadable_photo_asks_for_a_retake_saying_why(persona, mode, reason)
     for name, field in result.fields.items():
         if field.value is not None and field.confidence >= 0.8:
             assert field.value == truth[name]
+
+
+def _read_page_of(data: bytes):
+    """The prepared page and what the default engine read on it, as the extraction sees them."""
+    from loanpipe.documents.extract import _ocr_page
+    from loanpipe.documents.preprocess import prepare
+    from loanpipe.documents.sniff import open_image
+
+    return _ocr_page(prepare(open_image(data, max_side=2400)), "rapidocr")
+
+
+def test_the_sex_is_read_from_its_zone_when_the_detector_found_no_text_after_the_label(persona):
+    from dataclasses import replace
+
+    from loanpipe.documents.engines import get_engine
+    from loanpipe.documents.extract import _read_lone_sex
+
+    # Given a card front whose page-wide detection lost the one-character sex (as it now and then does)
+    rng = random.Random(1)
+    page = _read_page_of(_png(photo.scan(rng, id_card.render_front(rng, _front(persona)))))
+    engine = get_engine("rapidocr")
+    detection = engine.detect(page.extra["image"], det_scale=1.0)
+    boxes = []
+    for box in engine.recognise(detection):
+        if box.text.startswith("性别"):  # read with its value ("性别男"): keep the label's part only
+            box = replace(box, text="性别", x1=box.x0 + (box.x1 - box.x0) * 0.55)
+        boxes.append(box)
+    # When the card's layout is used to read the zone right of the 性别 label
+    found = _read_lone_sex(engine, detection, boxes)
+    # Then the sex printed there is read
+    assert [b.text for b in found if b.text in ("男", "女")] == [persona.sex]
+
+
+def test_the_certificate_date_under_the_seal_is_searched_again_below_the_signing_line(persona):
+    from dataclasses import replace
+
+    from loanpipe.documents.extract import _Page, _read_below_signature
+
+    # Given a certificate page whose page-wide detection lost the date printed under the seal
+    rng = random.Random(5)
+    content = certificate.CertificateContent(persona.name, persona.sex, persona.id_number, persona.employer,
+                                             persona.position, Decimal("12500.00"), date(2019, 3, 1),
+                                             date(2026, 11, 5))
+    page = _read_page_of(_png(photo.scan(rng, certificate.render_certificate(rng, content, template="letter"))))
+    lost = replace(page, boxes=tuple(b for b in page.boxes if "2026" not in b.text))
+    # When the band below the signing line is searched again
+    found = _read_below_signature(_Page(lost))
+    # Then the date is read there
+    assert any("2026年11月05日" in b.text.replace(" ", "") for b in found), [b.text for b in found]

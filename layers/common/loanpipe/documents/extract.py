@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import cv2
@@ -40,8 +40,9 @@ from loanpipe.documents.contract import (
 )
 from loanpipe.documents.engines import PAGE_REC_MIN_WIDTH, Detection, OcrUnavailable, RapidOcrEngine, get_engine
 from loanpipe.documents.fields import Check, FieldRead
+from loanpipe.documents.labels import compact
 from loanpipe.documents.layout import PageText, TextBox
-from loanpipe.documents.normalize import parse_amount
+from loanpipe.documents.normalize import clean_text, find_sex, parse_amount
 from loanpipe.documents.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
 from loanpipe.documents.preprocess import A4_ASPECT, ID_CARD_ASPECT, WORK_SIDE, ImageMeasures, PreparedPage, prepare
 from loanpipe.documents.quality import diagnose, field_retake_reasons, image_retake_reasons
@@ -142,12 +143,35 @@ def _ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
         if turn is not None:
             image = cv2.rotate(image, turn)
             detection = engine.detect(image, det_scale=min(1.0, target / max(image.shape[:2])))
-        boxes = engine.recognise(detection) if card else _read_page(engine, detection)
+        boxes = _read_lone_sex(engine, detection, engine.recognise(detection)) if card \
+            else _read_page(engine, detection)
     else:
         boxes = engine.read(image)
     height, width = image.shape[:2]
     # The page image goes along for a second reading of figures the running balance does not confirm.
     return PageText(boxes=tuple(boxes), width=width, height=height, source=engine_name, extra={"image": image})
+
+
+def _read_lone_sex(engine: RapidOcrEngine, detection: Detection, boxes: list[TextBox]) -> list[TextBox]:
+    """The card's sex is one character (男 / 女) standing alone after its label, and the detector now and
+    then finds no text there. When the 性别 label was read with nothing after it on its line, the zone
+    right of the label (two glyphs wide) is read as it is printed, by the card's layout."""
+    label = next((b for b in boxes if compact(b.text) == "性别"), None)
+    if label is None or any(b is not label and abs(b.cy - label.cy) < 0.5 * label.height
+                            and 0 <= b.x0 - label.x1 < 1.5 * label.height for b in boxes):
+        return boxes
+    height = label.height
+    top, bottom = max(0, int(label.y0)), min(detection.image.shape[0], int(label.y1))
+    left = min(detection.image.shape[1], int(label.x1 + 0.3 * height))
+    right = min(detection.image.shape[1], int(label.x1 + 2.6 * height))
+    if bottom - top < 8 or right - left < 8:
+        return boxes
+    text, confidence, _ = engine.recognise_crops([detection.image[top:bottom, left:right]])[0]
+    text = compact(clean_text(text))
+    sex = find_sex(text) if len(text) <= 2 else None  # the zone may catch the label's last stroke
+    if sex is None:
+        return boxes
+    return [*boxes, TextBox(sex, left, top, right, bottom, confidence)]
 
 
 def _lines_run_vertically(frames: list[TextBox]) -> bool:
@@ -299,6 +323,11 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     doc_type, warnings, reasons = _decide_type(expected_type, classification, first.aspect)
 
     reads, rows = _parse(doc_type, pages)
+    if doc_type is DocType.INCOME_CERTIFICATE and not (reads.get("issue_date") and reads["issue_date"].value):
+        below = _read_below_signature(pages[0])
+        if below:
+            pages[0] = replace(pages[0], text=replace(pages[0].text, boxes=pages[0].text.boxes + tuple(below)))
+            reads, rows = _parse(doc_type, pages)
     if second:
         other_reads, _ = _parse(doc_type, second)
         reads, floors = _consensus(reads, other_reads)
@@ -337,6 +366,32 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
                               quality=Quality(ok=not reasons, reasons=reasons), warnings=warnings)
     _log(result, used_engine, len(pages), started_cpu)
     return Extraction(result=result, text=full_text, engine=used_engine, pages=len(pages))
+
+
+_ORG_ENDINGS = ("公司", "集团", "厂", "医院", "学校", "大学", "研究院", "研究所", "中心", "事务所", "银行", "局")
+
+
+def _read_below_signature(page: _Page) -> list[TextBox]:
+    """The certificate's date is printed under the signing line (单位名称（盖章）), where the red seal
+    sits: after the seal is taken out, the page-wide detection sometimes finds no text there. The band
+    below the signing line is searched again at full resolution."""
+    image = page.text.extra.get("image")
+    if image is None or page.text.source != "rapidocr":
+        return []
+    # The signing line: 单位名称（盖章）..., or the employer's name alone on a line in the lower part.
+    signing = [b for b in page.text.boxes if b.cy > 0.4 * page.text.height
+               and ("盖章" in b.text or b.text.startswith("单位名称") or compact(b.text).endswith(_ORG_ENDINGS))]
+    label = max(signing, key=lambda b: b.cy, default=None)
+    if label is None:
+        return []
+    height = label.height
+    top, bottom = int(label.y1 + 0.1 * height), min(image.shape[0], int(label.y1 + 2.5 * height))
+    left = max(0, int(label.x0))
+    if bottom - top < 8 or image.shape[1] - left < 8:
+        return []
+    engine = get_engine("rapidocr")
+    return [TextBox(b.text, b.x0 + left, b.y0 + top, b.x1 + left, b.y1 + top, b.confidence, b.angle, b.word_confidence)
+            for b in engine.read(image[top:bottom, left:], det_scale=1.0)]
 
 
 def _log(result: ExtractionResult, engine: str, pages: int, started_cpu: float) -> None:
