@@ -123,6 +123,17 @@ def test_a_figure_misread_by_one_digit_is_read_again_and_trusted_when_it_adds_up
     assert all(row.confidence >= 0.8 for row in parsed)
 
 
+def test_a_balance_the_first_reading_could_not_parse_is_read_again_from_the_paper():
+    # Given a photographed statement whose first balance OCR read as no figure at all
+    boxes = _page([("2026-05-02", "消费", "-35.50", "9б4.5O"), ROWS[1], ROWS[2]])
+    page = _Page(PageText(tuple(boxes), 1654, 2339, "rapidocr", extra={"image": _printed(boxes, {"9б4.5O": "964.50"})}))
+    # When the statement is parsed
+    _, parsed = _parse(DocType.BANK_STATEMENT, [page])
+    # Then the balance printed on the paper is read the second time, and the row adds up
+    assert str(parsed[0].balance) == "964.50"
+    assert all(row.confidence >= 0.8 for row in parsed)
+
+
 def test_a_figure_printed_wrong_stays_as_printed_and_doubtful_after_the_second_reading():
     # Given a statement whose paper itself shows a balance that does not add up (an edited figure)
     boxes = _page([("2026-05-02", "消费", "-35.50", "964.00"), ROWS[1], ROWS[2]])

@@ -464,7 +464,7 @@ def _read_figures_again(reads: dict[str, FieldRead], rows: list[StatementRow],
                 # The digits come from the second reading, the signs from the first (a thin minus sign, or
                 # a table rule taken for one, is the second reading's weak point).
                 amount = abs(second[0]) if row.amount >= 0 else -abs(second[0])
-                balance = abs(second[1]) if row.balance >= 0 else -abs(second[1])
+                balance = -abs(second[1]) if row.balance is not None and row.balance < 0 else abs(second[1])
                 if balance in (previous + amount, previous - amount):
                     row.amount, row.balance = amount, balance
                     row.ocr = min(row.ocr, 0.97)
