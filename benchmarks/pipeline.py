@@ -179,6 +179,7 @@ def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]
             "decision": decision.decision if decision else None,
             "reasons": decision.reasons if decision else [],
             "defects": truth["defects"],
+            "tier": next((d["tier"] for name, d in truth["documents"].items() if name.startswith("id_card")), None),
             "expected": truth["expected_decision"],
         })
     return results
@@ -253,6 +254,14 @@ def write_report(results: list[dict], reads: dict[str, Read], args, timings: dic
         f"{100 * len(straight) / max(1, len(clean)):.1f}% | >= 90% |",
         f"| the same, among those with no document sent back for a retake (a photo the officer retakes at the "
         f"door) | {len(straight)}/{len(readable)} = {100 * len(straight) / max(1, len(readable)):.1f}% | >= 90% |",
+    ]
+    for tier in ("clean", "phone", "hard"):
+        of_tier = [r for r in clean if r.get("tier") == tier]
+        if of_tier:
+            approved = sum(1 for r in of_tier if r["decision"] == "approve")
+            lines.append(f"| the same, photos of the {tier} tier | {approved}/{len(of_tier)} = "
+                         f"{100 * approved / len(of_tier):.1f}% | - |")
+    lines += [
         "",
         "| planted defect | applications | expected | decided as expected | reason named | not named, a document "
         "sent back for a retake instead |",

@@ -320,9 +320,20 @@ def test_a_payee_read_unsurely_on_a_debit_that_adds_up_does_not_hold_up_the_deci
 def test_an_unsure_credit_or_an_unsure_debit_that_does_not_add_up_goes_to_a_reviewer():
     scenario = build_scenario("clean", 13)
     rows = next(d for d in scenario.case.documents if d.doc_type == DocType.BANK_STATEMENT).extraction.transactions
-    credit = next(i for i, row in enumerate(rows) if Decimal(row.amount) > 0)
-    # Given the same application with one credit read unsurely (its payer is what the salary check reads)
-    _, decision = judge(_with_unsure_rows(scenario.case, lambda index, row: index == credit), scenario.ports)
+    employer = scenario.draft.persona.employer
+    credit = next(i for i, row in enumerate(rows) if Decimal(row.amount) > 0 and employer in row.description)
+    # Given the same application with one salary credit read unsurely, its payer exactly the certificate's
+    trusted = _with_unsure_rows(scenario.case, lambda index, row: index == credit)
+    _, decision = judge(trusted, scenario.ports)
+    # Then the certificate vouches for the payer: approved
+    assert decision.decision is Outcome.APPROVE, decision.reason_codes
+    # But given the payer cut short by the bank (nothing read elsewhere vouches for those words)
+    statement = next(d for d in trusted.documents if d.doc_type == DocType.BANK_STATEMENT)
+    cut = [r.model_copy(update={"description": r.description.replace(employer, employer[:8])}) if i == credit else r
+           for i, r in enumerate(statement.extraction.transactions)]
+    unsure = with_document(trusted, DocType.BANK_STATEMENT,
+                           extraction=statement.extraction.model_copy(update={"transactions": cut}))
+    _, decision = judge(unsure, scenario.ports)
     # Then it goes to review for low confidence
     assert decision.decision is Outcome.REVIEW and "low_confidence" in decision.reason_codes
     # And so does one with an unsure debit whose balance does not follow from the previous one

@@ -220,7 +220,8 @@ class _Validation:
                     self.failed("field_confidence", "low_confidence",
                                 f"{_LABEL[document.doc_type]}: {name} read with confidence "
                                 f"{field.confidence:.2f} (policy {threshold:.2f})", document)
-            shaky = _doubtful_rows(extraction, row_threshold)
+            shaky = _doubtful_rows(extraction, row_threshold, self.policy.income.salary_keywords,
+                                   _value(self._certificate(), "employer"))
             if shaky:
                 low = True
                 self.failed("field_confidence", "low_confidence",
@@ -919,11 +920,18 @@ def _median(values: list[Decimal]) -> Decimal:
     return fen((ordered[middle - 1] + ordered[middle]) / 2)
 
 
-def _doubtful_rows(extraction: ExtractionResult, threshold: float) -> list[int]:
-    """Statement rows (1-based, as printed) read below the threshold that a check relies on. A credit's
-    words are read (salary, from which payer); a debit is read only for its amount and balance: a debit
-    whose printed balance is the previous balance plus its amount is not doubtful for the decision however
-    unsure its payee's name was read (the contract still carries the row's own confidence)."""
+def _doubtful_rows(extraction: ExtractionResult, threshold: float, salary_keywords: list[str],
+                   employer: str | None) -> list[int]:
+    """Statement rows (1-based, as printed) read below the threshold whose words a check relies on.
+
+    Every row's amount and balance count: a row whose printed balance is not the previous balance plus its
+    amount stays doubtful. Beyond that, only a salary's words are read (is it salary, is it paid by the
+    certified employer): a salary credit read unsurely stays doubtful unless it names the employer exactly
+    as the certificate does (two documents read apart agree). A debit's payee, or a credit that is no
+    salary (a transfer from a person), no check reads: unsure words there do not hold up the decision
+    (the contract still carries the row's own confidence)."""
+    keywords = [keyword.lower() for keyword in salary_keywords]
+    employer_key = "".join(employer.split()) if employer else None
     rows = list(enumerate(extraction.transactions, 1))
     if len(rows) > 1 and parse_iso_date(rows[0][1].date) and parse_iso_date(rows[-1][1].date) \
             and parse_iso_date(rows[0][1].date) > parse_iso_date(rows[-1][1].date):
@@ -933,11 +941,24 @@ def _doubtful_rows(extraction: ExtractionResult, threshold: float) -> list[int]:
     for number, row in rows:
         amount, balance = _decimal_or_none(row.amount), _decimal_or_none(row.balance)
         adds_up = running is not None and amount is not None and balance is not None and running + amount == balance
-        if row.confidence < threshold and not (adds_up and amount < 0):
+        if row.confidence < threshold and not (adds_up and _words_unread(row.description, amount, keywords,
+                                                                        employer_key)):
             doubtful.append(number)
         running = balance if balance is not None else (running + amount if running is not None and amount is not None
                                                        else None)
     return sorted(doubtful)
+
+
+def _words_unread(description: str, amount: Decimal, keywords: list[str], employer_key: str | None) -> bool:
+    """No check depends on how this row's words were read (see ``_doubtful_rows``)."""
+    if amount < 0:
+        return True
+    text = "".join(description.split())
+    names_employer = bool(employer_key) and employer_key in text
+    if names_employer:
+        return True  # the certificate's employer, character for character: the reading is right
+    return not any(keyword in text.lower() for keyword in keywords) and not (
+        employer_key and _names_employer(description, employer_key))
 
 
 def _decimal_or_none(text: str | None) -> Decimal | None:
