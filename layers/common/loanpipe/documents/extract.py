@@ -368,9 +368,6 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     return Extraction(result=result, text=full_text, engine=used_engine, pages=len(pages))
 
 
-_ORG_ENDINGS = ("公司", "集团", "厂", "医院", "学校", "大学", "研究院", "研究所", "中心", "事务所", "银行", "局")
-
-
 def _read_below_signature(page: _Page) -> list[TextBox]:
     """The certificate's date is printed under the signing line (单位名称（盖章）), where the red seal
     sits: after the seal is taken out, the page-wide detection sometimes finds no text there. The band
@@ -380,7 +377,7 @@ def _read_below_signature(page: _Page) -> list[TextBox]:
         return []
     # The signing line: 单位名称（盖章）..., or the employer's name alone on a line in the lower part.
     signing = [b for b in page.text.boxes if b.cy > 0.4 * page.text.height
-               and ("盖章" in b.text or b.text.startswith("单位名称") or compact(b.text).endswith(_ORG_ENDINGS))]
+               and ("盖章" in b.text or b.text.startswith("单位名称") or compact(b.text).endswith(parsers.ORG_ENDINGS))]
     label = max(signing, key=lambda b: b.cy, default=None)
     if label is None:
         return []

@@ -108,12 +108,7 @@ def read_id_card_front(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
             if candidate:
                 id_number, id_conf = candidate, box.confidence
                 break
-    if id_number:
-        ok = id_checksum_ok(id_number)
-        reads["id_number"] = FieldRead(id_number, id_conf, Check.PASSED if ok else Check.FAILED,
-                                       [] if ok else ["id_number check digit does not match"])
-    else:
-        reads["id_number"] = FieldRead.missing()
+    reads["id_number"] = _id_number_read(id_number, id_conf)
     valid_id = id_number if id_number and id_checksum_ok(id_number) else None
 
     name_run = value_after(boxes, ["姓名"])
@@ -243,8 +238,20 @@ def _first(patterns: Sequence[str], text: str) -> str | None:
     return None
 
 
+def _id_number_read(id_number: str | None, confidence: float) -> FieldRead:
+    """An ID number as read, its check character validated (a mismatch fails the read, with a note)."""
+    if not id_number:
+        return FieldRead.missing()
+    ok = id_checksum_ok(id_number)
+    return FieldRead(id_number, confidence, Check.PASSED if ok else Check.FAILED,
+                     [] if ok else ["id_number check digit does not match"])
+
+
 _CJK_NAME = r"[\u3400-\u9fff·]{2,12}"
-_ORG_END = r"(?:有限责任公司|股份有限公司|有限公司|公司|集团|厂|医院|学校|大学|研究院|研究所|中心|事务所|银行|局)"
+# How an organisation's name ends (longest first, for the pattern's alternation).
+ORG_ENDINGS = ("有限责任公司", "股份有限公司", "有限公司", "公司", "集团", "厂", "医院", "学校", "大学", "研究院",
+               "研究所", "中心", "事务所", "银行", "局")
+_ORG_END = f"(?:{'|'.join(ORG_ENDINGS)})"
 _ORG = rf"[\u3400-\u9fff()（）]{{2,40}}?{_ORG_END}"
 # 日 is misread as 目 / 曰 in small print; the date is whole without it.
 _DATE_TEXT = r"((?:19|20)\d{2}\s*[年.\-/]\s*\d{1,2}\s*[月.\-/]\s*\d{1,2}\s*[日目曰]?|(?:19|20)\d{6})"
@@ -282,12 +289,7 @@ def read_income_certificate(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
         id_text = _first([r"身份证(?:号码|号)?[:：]?([0-9Xx×OolI\s]{15,24})"], flat)
         id_number = find_id_number(id_text or flat)
         id_conf = _line_confidence(lines, id_number[:8]) if id_number else 0.0
-    if id_number:
-        ok = id_checksum_ok(id_number)
-        reads["id_number"] = FieldRead(id_number, id_conf, Check.PASSED if ok else Check.FAILED,
-                                       [] if ok else ["id_number check digit does not match"])
-    else:
-        reads["id_number"] = FieldRead.missing()
+    reads["id_number"] = _id_number_read(id_number, id_conf)
 
     reads["employer"] = _employer(boxes, lines, flat)
 

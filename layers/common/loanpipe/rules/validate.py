@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import TypeVar
 
 from loanpipe.documents.contract import DECISIVE_FIELDS, FIELDS, DocType, ExtractionResult
 from loanpipe.masking import mask_id_number
@@ -45,6 +47,8 @@ from loanpipe.rules.models import (
 )
 from loanpipe.rules.ports import FraudPorts, ImageMatch
 from loanpipe.scoring.policy import Policy
+
+_T = TypeVar("_T")
 
 LONG_TERM = "长期"
 
@@ -481,9 +485,7 @@ class _Validation:
                             f"bank statement row {index} holds an amount beyond any plausible one", statement)
                 return None
             rows.append((on, amount, balance, row.description or ""))
-        if len(rows) > 1 and rows[0][0] > rows[-1][0]:
-            rows.reverse()  # newest-first statements
-        return rows
+        return _oldest_first(rows, lambda row: row[0])
 
     def check_income(self, certificate: CaseDocument | None, statements: list[CaseDocument],
                      credits: list[_Credit]) -> None:
@@ -741,11 +743,16 @@ def _earliest_row(document: CaseDocument) -> date | None:
 
 def _chronological(document: CaseDocument) -> list:
     """A page's rows oldest first (statements are printed either way)."""
-    rows = list(_extraction(document).transactions)
-    first, last = (parse_iso_date(rows[0].date), parse_iso_date(rows[-1].date)) if rows else (None, None)
+    return _oldest_first(list(_extraction(document).transactions), lambda row: parse_iso_date(row.date))
+
+
+def _oldest_first(items: list[_T], date_of: Callable[[_T], date | None]) -> list[_T]:
+    """Statement rows (in any form) oldest first: a newest-first statement is turned around, judged by
+    its first and last dates."""
+    first, last = (date_of(items[0]), date_of(items[-1])) if items else (None, None)
     if first is not None and last is not None and first > last:
-        rows.reverse()
-    return rows
+        items = items[::-1]
+    return items
 
 
 def merge_statement_pages(statements: list[CaseDocument]) -> list[CaseDocument]:
@@ -932,14 +939,12 @@ def _doubtful_rows(extraction: ExtractionResult, threshold: float, salary_keywor
     (the contract still carries the row's own confidence)."""
     keywords = [keyword.lower() for keyword in salary_keywords]
     employer_key = "".join(employer.split()) if employer else None
-    rows = list(enumerate(extraction.transactions, 1))
-    if len(rows) > 1 and parse_iso_date(rows[0][1].date) and parse_iso_date(rows[-1][1].date) \
-            and parse_iso_date(rows[0][1].date) > parse_iso_date(rows[-1][1].date):
-        rows.reverse()  # newest-first statements: the running balance goes the other way
-    running = _decimal_or_none(extraction.value("opening_balance"))
+    # Newest-first statements: the running balance goes the other way.
+    rows = _oldest_first(list(enumerate(extraction.transactions, 1)), lambda item: parse_iso_date(item[1].date))
+    running = _amount(extraction.value("opening_balance"))
     doubtful = []
     for number, row in rows:
-        amount, balance = _decimal_or_none(row.amount), _decimal_or_none(row.balance)
+        amount, balance = _amount(row.amount), _amount(row.balance)
         adds_up = running is not None and amount is not None and balance is not None and running + amount == balance
         if row.confidence < threshold and not (adds_up and _words_unread(row.description, amount, keywords,
                                                                         employer_key)):
@@ -959,15 +964,6 @@ def _words_unread(description: str, amount: Decimal, keywords: list[str], employ
         return True  # the certificate's employer, character for character: the reading is right
     return not any(keyword in text.lower() for keyword in keywords) and not (
         employer_key and _names_employer(description, employer_key))
-
-
-def _decimal_or_none(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text)
-    except (ArithmeticError, ValueError):
-        return None
 
 
 def _balance_breaks(opening: Decimal, closing: Decimal,
