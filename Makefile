@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming \
                 fonts-arphic-ukai fonts-dejavu-core
 
-.PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-template lint-policies build \
+.PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-architecture lint-template lint-policies build \
         bench bench-extract bench-decision bench-pipeline clean
 
 help:
@@ -44,11 +44,11 @@ system-deps:
 	    { echo "ERROR: could not install$$missing with apt-get; install them by hand" >&2; exit 1; }; \
 	fi
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml testkit/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	$(BIN)/pip install -q -e ".[local,dev]" 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -c "import loanpipe, loanpipe_infra, moto, rapidocr_onnxruntime" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
+	$(BIN)/pip install -q -e ".[local,dev]" -e ./testkit 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(SAM): 
@@ -68,10 +68,15 @@ test-unit: setup
 test-integration: setup
 	$(BIN)/pytest -q tests/integration tests/e2e $(PYTEST_ARGS)
 
-lint: lint-code lint-template lint-policies
+lint: lint-code lint-architecture lint-template lint-policies
 
 lint-code: setup
-	$(BIN)/ruff check layers infra functions tests benchmarks
+	$(BIN)/ruff check layers infra functions testkit tests benchmarks
+
+# The package order (pyproject.toml [tool.importlinter]) and the types of the bottom layers.
+lint-architecture: setup
+	$(BIN)/lint-imports
+	$(BIN)/mypy layers/common/loanpipe/domain layers/common/loanpipe/policy
 
 lint-template: setup $(SAM)
 	$(BIN)/cfn-lint template.yaml
@@ -79,7 +84,7 @@ lint-template: setup $(SAM)
 
 # A credit policy that does not load never ships: each one is checked (the error names its line).
 lint-policies: setup
-	@for policy in layers/common/loanpipe/scoring/policies/*.yaml; do $(BIN)/loanpipe policy check "$$policy" || exit 1; done
+	@for policy in layers/common/loanpipe/policy/policies/*.yaml; do $(BIN)/loanpipe policy check "$$policy" || exit 1; done
 
 build: setup $(SAM)
 	$(SAM) build --template-file template.yaml

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from loanpipe.documents.normalize import find_dates, halfwidth, parse_amount
+from loanpipe.extraction.normalize import find_dates, halfwidth, parse_amount
 
 TESSERACT = "tesseract"
 

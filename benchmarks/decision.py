@@ -1,6 +1,6 @@
 """Decision benchmark: safety, straight-through rate and per-defect detection on synthetic applications.
 
-Builds applications with loanpipe.rules.scenarios (the same builder as the unit scenario table): clean
+Builds applications with testkit.scenarios (the same builder as the unit scenario table): clean
 applications of the "typical" profile (anywhere within policy, affordable) and every planted defect,
 runs validate + decide under the shipped default policy and writes benchmarks/decision-report.md:
 - unsafe auto-approvals: applications carrying a defect that were approved (target 0);
@@ -26,13 +26,13 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from loanpipe.documents.forensics import image_evidence
-from loanpipe.rules.models import Outcome
-from loanpipe.rules.ports import hamming
-from loanpipe.rules.scenarios import DEFECTS, Defect, build_scenario
-from loanpipe.rules.validate import validate
-from loanpipe.scoring.decision import decide
-from loanpipe.scoring.policy import default_policy
+from loanpipe.decision.decide import decide
+from loanpipe.domain.case import Outcome
+from loanpipe.extraction.forensics import image_evidence
+from loanpipe.policy.model import default_policy
+from loanpipe.validation.ports import hamming
+from loanpipe.validation.validate import validate
+from testkit.scenarios import DEFECTS, Defect, build_scenario
 
 SAFE_DEFECTS = {"clean", "replay_past_capture"}  # no defect planted: approval is the right outcome
 CLEAN_TYPICAL = Defect("clean_typical", frozenset(), Outcome.APPROVE,
@@ -66,7 +66,7 @@ def render(result: dict) -> tuple[str, bool]:
     lines = [
         "# Decision benchmark",
         "",
-        f"Policy `{policy.version}`, {len(rows)} synthetic applications built by `loanpipe.rules.scenarios`, "
+        f"Policy `{policy.version}`, {len(rows)} synthetic applications built by `testkit.scenarios`, "
         "judged by `validate` + `decide`. Regenerate: `python -m benchmarks.decision` (from the repository root).",
         "",
         "| measure | result | target |",

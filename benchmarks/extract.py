@@ -27,9 +27,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loanpipe.documents.confidence import REVIEW_THRESHOLD
-from loanpipe.documents.extract import extract_document
-from loanpipe.errors import RejectedInput
+from loanpipe.domain.errors import RejectedInput
+from loanpipe.extraction.confidence import REVIEW_THRESHOLD
+from loanpipe.extraction.extract import extract_document
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "benchmarks" / "extract-report.md"
@@ -314,7 +314,7 @@ def per_type_table(all_runs: dict[str, list[DocRun]]) -> list[str]:
 
 def per_field_table(all_runs: dict[str, list[DocRun]]) -> list[str]:
     lines = ["| doc type | field | " + " | ".join(all_runs) + " |", "|---|---|" + "---|" * len(all_runs)]
-    from loanpipe.documents.contract import FIELDS, DocType
+    from loanpipe.domain.documents import FIELDS, DocType
 
     for doc_type in TYPES:
         for name in FIELDS[DocType(doc_type)]:

@@ -38,7 +38,7 @@ DEFECT_CODES = {"document_unreadable": ("document_unreadable", "low_confidence",
 
 @dataclass
 class Read:
-    extraction: object | None  # loanpipe.documents.extract.Extraction
+    extraction: object | None  # loanpipe.extraction.extract.Extraction
     rejected: tuple[str, str] | None
     evidence: object | None
     cpu_seconds: float
@@ -46,10 +46,10 @@ class Read:
 
 def _read(path_str: str) -> tuple[str, Read]:
     """Worker: read one document file (the expensive part), as the extract function would."""
-    from loanpipe.documents.contract import DocType
-    from loanpipe.documents.extract import extract_document
-    from loanpipe.documents.forensics import image_evidence
-    from loanpipe.errors import RejectedInput
+    from loanpipe.domain.documents import DocType
+    from loanpipe.domain.errors import RejectedInput
+    from loanpipe.extraction.extract import extract_document
+    from loanpipe.extraction.forensics import image_evidence
     from loanpipe_infra.client import content_type_of, slot_of
 
     path = Path(path_str)
@@ -79,7 +79,7 @@ class PrecomputedReader:
         return self._reads[hashlib.sha256(data).hexdigest()]
 
     def __call__(self, data, **_kwargs):
-        from loanpipe.errors import RejectedInput
+        from loanpipe.domain.errors import RejectedInput
 
         read = self._get(data)
         if read.rejected:
@@ -91,21 +91,13 @@ class PrecomputedReader:
 
 
 def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]:
-    from loanpipe.access import Caller, Role
     from loanpipe.adapters.fraud import DynamoOpenApplications
-    from loanpipe.adapters.memory import (
-        MemoryApplicationRepository,
-        MemoryBlobStore,
-        MemoryEventPublisher,
-        MemoryStageQueue,
-    )
-    from loanpipe.application import read_declared
-    from loanpipe.messages import S3EventRecord, ScoreRequested, ValidateRequested, parse_stage_message
-    from loanpipe.rules.ports import FraudPorts, InMemoryImageIndex, InMemoryOfficerDirectory
-    from loanpipe.scoring.policy import default_policy
-    from loanpipe.stages.dispatch import dispatch
-    from loanpipe.stages.extraction import ExtractConfig, ExtractDeps, handle_upload
-    from loanpipe.stages.intake import (
+    from loanpipe.domain.application import read_declared
+    from loanpipe.policy.model import default_policy
+    from loanpipe.service.access import Caller, Role
+    from loanpipe.service.dispatch import dispatch
+    from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
+    from loanpipe.service.intake import (
         IntakeConfig,
         SubmitRequest,
         UploadRequest,
@@ -113,9 +105,17 @@ def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]
         request_upload,
         submit_application,
     )
-    from loanpipe.stages.scoring import ScoreConfig, ScoreDeps, handle_scoring
-    from loanpipe.stages.validation import ValidateConfig, ValidateDeps, handle_validation
+    from loanpipe.service.messages import S3EventRecord, ScoreRequested, ValidateRequested, parse_stage_message
+    from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
+    from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
+    from loanpipe.validation.ports import FraudPorts, InMemoryImageIndex, InMemoryOfficerDirectory
     from loanpipe_infra.client import content_type_of, slot_of
+    from testkit.memory import (
+        MemoryApplicationRepository,
+        MemoryBlobStore,
+        MemoryEventPublisher,
+        MemoryStageQueue,
+    )
 
     policy = default_policy()
     repo, blobs, queue, events = (MemoryApplicationRepository(), MemoryBlobStore(), MemoryStageQueue(),

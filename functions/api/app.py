@@ -14,18 +14,27 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from loanpipe.access import Caller, parse_groups, require_view
 from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
 from loanpipe.adapters.clients import client
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
 from loanpipe.adapters.uploads import S3UploadSigner
-from loanpipe.application import DeclaredApplication
-from loanpipe.audit import AuditEntry
-from loanpipe.errors import Conflict, Forbidden, NotFound, UserInputError
-from loanpipe.lifecycle import AppState, IllegalTransition
-from loanpipe.observability import make_logger, make_metrics, make_tracer
-from loanpipe.records import utcnow
-from loanpipe.review.service import (
+from loanpipe.domain.application import DeclaredApplication
+from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.errors import Conflict, Forbidden, NotFound, UserInputError
+from loanpipe.domain.lifecycle import AppState, IllegalTransition
+from loanpipe.domain.records import utcnow
+from loanpipe.entry.observability import make_logger, make_metrics, make_tracer
+from loanpipe.service.access import Caller, parse_groups, require_view
+from loanpipe.service.dispatch import dispatch
+from loanpipe.service.intake import (
+    IntakeConfig,
+    SubmitRequest,
+    UploadRequest,
+    create_application,
+    request_upload,
+    submit_application,
+)
+from loanpipe.service.review import (
     FieldCorrections,
     ReviewConfig,
     ReviewDecision,
@@ -34,17 +43,8 @@ from loanpipe.review.service import (
     decide,
     review_queue,
 )
-from loanpipe.stages.dispatch import dispatch
-from loanpipe.stages.intake import (
-    IntakeConfig,
-    SubmitRequest,
-    UploadRequest,
-    create_application,
-    request_upload,
-    submit_application,
-)
-from loanpipe.transitions import Change, apply_change
-from loanpipe.views import application_view, document_view
+from loanpipe.service.transitions import Change, apply_change
+from loanpipe.service.views import application_view, document_view
 
 logger = make_logger()
 tracer = make_tracer()

@@ -56,9 +56,9 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from loanpipe.documents.contract import DocType
-    from loanpipe.documents.extract import extract_document
-    from loanpipe.errors import RejectedInput
+    from loanpipe.domain.documents import DocType
+    from loanpipe.domain.errors import RejectedInput
+    from loanpipe.extraction.extract import extract_document
 
     path = Path(args.path)
     expected = None if args.type == "auto" else DocType(args.type)
@@ -108,7 +108,7 @@ def cmd_ops_redrive(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_check(args: argparse.Namespace) -> int:
-    from loanpipe.scoring.policy import PolicyError, load_policy
+    from loanpipe.policy.model import PolicyError, load_policy
 
     try:
         policy = load_policy(Path(args.path))

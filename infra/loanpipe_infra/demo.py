@@ -191,7 +191,7 @@ def run_demo(args: argparse.Namespace) -> int:
         return 2
     overrides = {}
     if args.policy:
-        from loanpipe.scoring.policy import PolicyError, load_policy
+        from loanpipe.policy.model import PolicyError, load_policy
 
         policy_path = Path(args.policy).resolve()
         try:

@@ -18,10 +18,10 @@ from integration.support import (
     write,
 )
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
-from loanpipe.application import DeclaredApplication
-from loanpipe.audit import AuditEntry
-from loanpipe.lifecycle import AppState
-from loanpipe.records import ApplicationRecord, new_id
+from loanpipe.domain.application import DeclaredApplication
+from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.lifecycle import AppState
+from loanpipe.domain.records import ApplicationRecord, new_id
 from loanpipe_infra.client import ApiError
 
 pytestmark = pytest.mark.integration
@@ -122,7 +122,7 @@ def test_unusable_uploads_end_as_rejected_input_with_a_reason(local_cloud, offic
 
 def test_an_oversize_upload_is_rejected_although_the_local_s3_does_not_enforce_the_post_condition(
         local_cloud, officer_api, tmp_path):
-    from loanpipe.documents.sniff import MAX_FILE_BYTES
+    from loanpipe.extraction.sniff import MAX_FILE_BYTES
 
     app = officer_api.create_application(declared())
     big = card_photo() + b"\x00" * (MAX_FILE_BYTES + 1)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from loanpipe.documents.contract import DocType
-from loanpipe.money import fen
+from loanpipe.domain.documents import DocType
+from loanpipe.domain.money import fen
 from loanpipe_infra.samples.certificate import CertificateContent, render_certificate
 from loanpipe_infra.samples.defects import DEFECTS, expected_decision, parse_codes
 from loanpipe_infra.samples.files import (

@@ -1,4 +1,4 @@
-"""The defects the generator can plant (reason codes of loanpipe.reasons) and the decision each implies."""
+"""The defects the generator can plant (reason codes of loanpipe.domain.reasons) and the decision each implies."""
 
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from loanpipe.documents.contract import DocType
-from loanpipe.money import fen
+from loanpipe.domain.documents import DocType
+from loanpipe.domain.money import fen
 from loanpipe_infra.samples.applications import capture_moment
 from loanpipe_infra.samples.certificate import AMOUNT_STYLES, TEMPLATES, CertificateContent, render_certificate
 from loanpipe_infra.samples.files import (

@@ -1,6 +1,6 @@
 """From what a document states to the files a field officer uploads, with their ground truth.
 
-Ground truth uses the normal forms of the extraction contract (loanpipe/documents/contract.py):
+Ground truth uses the normal forms of the extraction contract (loanpipe/domain/documents.py):
 dates YYYY-MM-DD (or 长期), amounts "12500.00", sex 男/女, signed transaction amounts.
 A file's truth holds only what is printed in that file (a photographed statement page shows the
 opening balance only on page 1 and the closing balance only on the last page).
@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 
 from PIL import Image
 
-from loanpipe.documents.contract import FIELDS, DocType
+from loanpipe.domain.documents import FIELDS, DocType
 from loanpipe_infra.samples.certificate import CertificateContent
 from loanpipe_infra.samples.id_card import CardBack, CardFront
 from loanpipe_infra.samples.photo import (

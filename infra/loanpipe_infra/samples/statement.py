@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from loanpipe.money import fen
+from loanpipe.domain.money import fen
 from loanpipe_infra.samples.fonts import pdf_font_name
 from loanpipe_infra.samples.seal import seal_rgba
 from loanpipe_infra.samples.text import grouped

@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from loanpipe.messages import (
+from loanpipe.decision.decide import decide
+from loanpipe.domain.case import ValidationReport
+from loanpipe.policy.model import default_policy
+from loanpipe.service.messages import (
     ContractRequested,
     S3Notification,
     ScoreRequested,
     ValidateRequested,
     parse_stage_message,
 )
-from loanpipe.rules.models import ValidationReport
-from loanpipe.rules.ports import FraudPorts
-from loanpipe.rules.scenarios import build_scenario
-from loanpipe.rules.validate import validate
-from loanpipe.scoring.decision import decide
-from loanpipe.scoring.policy import default_policy
+from loanpipe.validation.ports import FraudPorts
+from loanpipe.validation.validate import validate
+from testkit.scenarios import build_scenario
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from loanpipe.access import Role, parse_groups
-from loanpipe.observability import MaskingFormatter, mask_text
+from loanpipe.entry.observability import MaskingFormatter, mask_text
+from loanpipe.service.access import Role, parse_groups
 
 
 def _line(**fields) -> dict:

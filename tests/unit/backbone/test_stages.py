@@ -8,24 +8,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from loanpipe.access import Caller, Role
-from loanpipe.adapters.memory import (
-    MemoryApplicationRepository,
-    MemoryBlobStore,
-    MemoryEventPublisher,
-    MemoryStageQueue,
-)
-from loanpipe.application import read_declared
-from loanpipe.documents.contract import DocType, ExtractionResult, FieldValue, Quality
-from loanpipe.errors import Conflict, Forbidden, RejectedInput, UserInputError
-from loanpipe.lifecycle import AppState, DocState
-from loanpipe.messages import ContractRequested, S3EventRecord, parse_stage_message
-from loanpipe.records import ReviewState, utcnow
-from loanpipe.review.service import FieldCorrections, ReviewConfig, ReviewDecision, claim, correct_fields, decide
-from loanpipe.scoring.policy import default_policy
-from loanpipe.stages.contracting import ContractConfig, ContractDeps, handle_contract
-from loanpipe.stages.extraction import ExtractConfig, ExtractDeps, handle_upload
-from loanpipe.stages.intake import (
+from loanpipe.domain.application import read_declared
+from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue, Quality
+from loanpipe.domain.errors import Conflict, Forbidden, RejectedInput, UserInputError
+from loanpipe.domain.lifecycle import AppState, DocState
+from loanpipe.domain.records import ReviewState, utcnow
+from loanpipe.policy.model import default_policy
+from loanpipe.service.access import Caller, Role
+from loanpipe.service.contracting import ContractConfig, ContractDeps, handle_contract
+from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
+from loanpipe.service.intake import (
     IntakeConfig,
     SubmitRequest,
     UploadRequest,
@@ -33,7 +25,15 @@ from loanpipe.stages.intake import (
     request_upload,
     submit_application,
 )
-from loanpipe.transitions import Change, apply_change
+from loanpipe.service.messages import ContractRequested, S3EventRecord, parse_stage_message
+from loanpipe.service.review import FieldCorrections, ReviewConfig, ReviewDecision, claim, correct_fields, decide
+from loanpipe.service.transitions import Change, apply_change
+from testkit.memory import (
+    MemoryApplicationRepository,
+    MemoryBlobStore,
+    MemoryEventPublisher,
+    MemoryStageQueue,
+)
 
 OFFICER = Caller("FO-0012", frozenset({Role.FIELD_OFFICER}))
 OTHER_OFFICER = Caller("FO-0099", frozenset({Role.FIELD_OFFICER}))
@@ -271,7 +271,7 @@ def test_a_stale_writer_re_reads_and_decides_on_the_newest_state(world):
 def test_an_action_that_changes_nothing_but_must_be_audited_is_written(world):
     repo, *_ = world
     app_id = _new_application(repo).application_id
-    from loanpipe.audit import AuditEntry
+    from loanpipe.domain.audit import AuditEntry
 
     apply_change(repo, app_id, lambda record: Change(audit=[AuditEntry(at=utcnow(), actor="r1",
                                                                        action="personal_data.revealed")]))
@@ -330,7 +330,7 @@ def test_corrections_are_audited_by_field_name_without_their_values():
     app_id = _in_review(repo)
 
     def add_doc(record):
-        from loanpipe.records import DocumentRecord
+        from loanpipe.domain.records import DocumentRecord
 
         record.documents["D1"] = DocumentRecord(document_id="D1", slot=DocType.ID_CARD_FRONT, state=DocState.EXTRACTED,
                                                 key="uploads/x/D1/id_card_front.jpg", content_type="image/jpeg",
@@ -353,7 +353,7 @@ def test_a_retake_request_reopens_the_capture_for_the_officer_in_a_new_round():
     app_id = _in_review(repo)
 
     def add_doc(record):
-        from loanpipe.records import DocumentRecord
+        from loanpipe.domain.records import DocumentRecord
 
         record.documents["D1"] = DocumentRecord(document_id="D1", slot=DocType.INCOME_CERTIFICATE,
                                                 state=DocState.EXTRACTED, key="k", content_type="image/jpeg",

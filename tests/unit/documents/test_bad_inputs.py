@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from doc_test_support import load_bad_inputs
 
-from loanpipe.documents.extract import extract_document
-from loanpipe.errors import RejectedInput
-from loanpipe.reasons import ReasonKind, kind_of
+from loanpipe.domain.errors import RejectedInput
+from loanpipe.domain.reasons import ReasonKind, kind_of
+from loanpipe.extraction.extract import extract_document
 
 CORPUS = load_bad_inputs().CORPUS
 

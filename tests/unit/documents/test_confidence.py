@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from loanpipe.documents.confidence import REVIEW_THRESHOLD, combine, field_confidence
-from loanpipe.documents.fields import Check, FieldRead, read_id_card_front
-from loanpipe.documents.layout import TextBox
+from loanpipe.extraction.confidence import REVIEW_THRESHOLD, combine, field_confidence
+from loanpipe.extraction.fields import Check, FieldRead, read_id_card_front
+from loanpipe.extraction.layout import TextBox
 
 
 def test_a_value_its_validator_contradicts_is_sent_to_review():

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from loanpipe.documents.contract import DocType
-from loanpipe.documents.extract import extract_document
+from loanpipe.domain.documents import DocType
+from loanpipe.extraction.extract import extract_document
 from loanpipe_infra.samples import certificate, id_card, photo, statement
 from loanpipe_infra.samples.persona import make_persona
 
@@ -222,9 +222,9 @@ def test_an_unreadable_photo_asks_for_a_retake_saying_why(persona, mode, reason)
 
 def _read_page_of(data: bytes):
     """The prepared page and what the default engine read on it, as the extraction sees them."""
-    from loanpipe.documents.extract import _ocr_page
-    from loanpipe.documents.preprocess import prepare
-    from loanpipe.documents.sniff import open_image
+    from loanpipe.extraction.extract import _ocr_page
+    from loanpipe.extraction.preprocess import prepare
+    from loanpipe.extraction.sniff import open_image
 
     return _ocr_page(prepare(open_image(data, max_side=2400)), "rapidocr")
 
@@ -232,8 +232,8 @@ def _read_page_of(data: bytes):
 def test_the_sex_is_read_from_its_zone_when_the_detector_found_no_text_after_the_label(persona):
     from dataclasses import replace
 
-    from loanpipe.documents.engines import get_engine
-    from loanpipe.documents.extract import _read_lone_sex
+    from loanpipe.extraction.engines import get_engine
+    from loanpipe.extraction.extract import _read_lone_sex
 
     # Given a card front whose page-wide detection lost the one-character sex (as it now and then does)
     rng = random.Random(1)
@@ -254,7 +254,7 @@ def test_the_sex_is_read_from_its_zone_when_the_detector_found_no_text_after_the
 def test_the_certificate_date_under_the_seal_is_searched_again_below_the_signing_line(persona):
     from dataclasses import replace
 
-    from loanpipe.documents.extract import _Page, _read_below_signature
+    from loanpipe.extraction.extract import _Page, _read_below_signature
 
     # Given a certificate page whose page-wide detection lost the date printed under the seal
     rng = random.Random(5)

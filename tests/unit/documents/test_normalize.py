@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from loanpipe.documents.normalize import (
+from loanpipe.extraction.normalize import (
     find_dates,
     find_id_number,
     halfwidth,

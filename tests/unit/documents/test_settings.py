@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from loanpipe.documents.settings import DEFAULT_ENGINE, ExtractionSettings
+from loanpipe.extraction.settings import DEFAULT_ENGINE, ExtractionSettings
 
 
 def test_the_default_engine_is_the_benchmark_winner(monkeypatch):

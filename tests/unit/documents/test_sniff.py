@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from loanpipe.documents import sniff
-from loanpipe.documents.sniff import MAX_FILE_BYTES, MAX_OCR_PAGES, MAX_PDF_PAGES, MAX_PIXELS, FileKind, sniff_kind
-from loanpipe.errors import RejectedInput
+from loanpipe.domain.errors import RejectedInput
+from loanpipe.extraction import sniff
+from loanpipe.extraction.sniff import MAX_FILE_BYTES, MAX_OCR_PAGES, MAX_PDF_PAGES, MAX_PIXELS, FileKind, sniff_kind
 
 
 def _jpeg() -> bytes:

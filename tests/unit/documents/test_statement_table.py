@@ -7,10 +7,10 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from loanpipe.documents.contract import DocType
-from loanpipe.documents.extract import _Page, _parse
-from loanpipe.documents.layout import PageText, TextBox
-from loanpipe.documents.statement import read_table
+from loanpipe.domain.documents import DocType
+from loanpipe.extraction.extract import _Page, _parse
+from loanpipe.extraction.layout import PageText, TextBox
+from loanpipe.extraction.statement import read_table
 from loanpipe_infra.samples.fonts import pil_font
 
 HEADER = [("交易日期", 100), ("摘要", 300), ("交易金额", 720), ("账户余额", 970), ("对方户名", 1110)]
@@ -193,7 +193,7 @@ def test_the_page_number_and_the_seal_on_the_last_line_are_not_a_counterparty():
 
 def test_payment_platform_merchants_keep_their_hyphen():
     # Given counterparties of payment platforms whose thin hyphen OCR read as a dot, a colon or nothing
-    from loanpipe.documents.statement import snap_counterparty
+    from loanpipe.extraction.statement import snap_counterparty
 
     # Then they are written as the banks print them; the platforms' own company names are left alone
     assert snap_counterparty("支付宝·美团外卖") == "支付宝-美团外卖"

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 from PIL.TiffImagePlugin import IFDRational
 
-from loanpipe.documents.forensics import image_evidence, perceptual_hash
-from loanpipe.errors import RejectedInput
-from loanpipe.rules.ports import hamming
-from loanpipe.scoring.policy import default_policy
+from loanpipe.domain.errors import RejectedInput
+from loanpipe.extraction.forensics import image_evidence, perceptual_hash
+from loanpipe.policy.model import default_policy
+from loanpipe.validation.ports import hamming
 
 SAME_PICTURE = default_policy().fraud.duplicate_max_distance
 

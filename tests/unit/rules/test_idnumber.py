@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loanpipe.rules.idnumber import (
+from loanpipe.domain.idnumber import (
     IdNumberError,
     area_of,
     check_digit,

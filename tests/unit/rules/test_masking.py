@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loanpipe.masking import mask_account, mask_id_number, mask_name
+from loanpipe.domain.masking import mask_account, mask_id_number, mask_name
 
 
 def test_an_id_number_keeps_its_prefecture_and_last_four():

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from loanpipe.rules.models import Outcome
-from loanpipe.rules.scenarios import DEFECTS, build_scenario
-from loanpipe.rules.validate import validate
-from loanpipe.scoring.decision import decide
-from loanpipe.scoring.policy import default_policy
+from loanpipe.decision.decide import decide
+from loanpipe.domain.case import Outcome
+from loanpipe.policy.model import default_policy
+from loanpipe.validation.validate import validate
+from testkit.scenarios import DEFECTS, build_scenario
 
 A, R, D = Outcome.APPROVE, Outcome.REVIEW, Outcome.DECLINE
 

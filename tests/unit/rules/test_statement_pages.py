@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from loanpipe.documents.contract import DocType
-from loanpipe.rules.models import CheckStatus
-from loanpipe.rules.ports import FraudPorts
-from loanpipe.rules.scenarios import build_scenario
-from loanpipe.rules.validate import validate
-from loanpipe.scoring.decision import decide
-from loanpipe.scoring.policy import default_policy
+from loanpipe.decision.decide import decide
+from loanpipe.domain.case import CheckStatus
+from loanpipe.domain.documents import DocType
+from loanpipe.policy.model import default_policy
+from loanpipe.validation.ports import FraudPorts
+from loanpipe.validation.validate import validate
+from testkit.scenarios import build_scenario
 
 
 def _split_into_pages(case, *, break_row: int | None = None, newest_first_second_page: bool = False):

@@ -9,8 +9,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loanpipe.documents.contract import DocType, ExtractionResult, FieldValue
-from loanpipe.rules.models import (
+from loanpipe.decision.decide import decide, flag_as_duplicate
+from loanpipe.domain.case import (
     ApplicationCase,
     CheckStatus,
     Decision,
@@ -18,11 +18,11 @@ from loanpipe.rules.models import (
     Outcome,
     ValidationReport,
 )
-from loanpipe.rules.ports import FraudPorts, InMemoryImageIndex, hamming, hash_bands
-from loanpipe.rules.scenarios import DEFECTS, build_scenario, rebalance
-from loanpipe.rules.validate import REQUIRED_FIELDS, validate
-from loanpipe.scoring.decision import decide, flag_as_duplicate
-from loanpipe.scoring.policy import default_policy, load_policy
+from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue
+from loanpipe.policy.model import default_policy, load_policy
+from loanpipe.validation.ports import FraudPorts, InMemoryImageIndex, hamming, hash_bands
+from loanpipe.validation.validate import REQUIRED_FIELDS, validate
+from testkit.scenarios import DEFECTS, build_scenario, rebalance
 
 POLICY = default_policy()
 
@@ -386,7 +386,7 @@ def test_an_unsure_reading_that_differs_from_the_declaration_or_an_unsure_income
 def test_a_stricter_income_tolerance_from_the_risk_team_sends_net_salaries_to_review():
     # Given a policy allowing only 5% between the gross certificate and the net salary credits
     from importlib import resources
-    text = resources.files("loanpipe.scoring").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+    text = resources.files("loanpipe.policy").joinpath("policies/default.yaml").read_text(encoding="utf-8")
     strict = load_policy(text.replace("tolerance: 0.30", "tolerance: 0.05").replace('"2026-11-29.2"', '"2026-12-01.2"'))
     scenario = build_scenario("clean", 13)
     # When the same clean application is judged under it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loanpipe.scoring.policy import default_policy
+from loanpipe.policy.model import default_policy
 from loanpipe_infra.samples import DEFECTS
 
 from .sample_checks import Folder, looks_identical, observed_defects

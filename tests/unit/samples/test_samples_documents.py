@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytesseract
 
-from loanpipe.documents.contract import FIELDS, DocType
+from loanpipe.domain.documents import FIELDS, DocType
 
 NORMAL_FORMS = {
     "birth_date": r"\d{4}-\d{2}-\d{2}", "valid_from": r"\d{4}-\d{2}-\d{2}", "valid_until": r"\d{4}-\d{2}-\d{2}|长期",

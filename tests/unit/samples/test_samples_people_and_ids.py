@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from loanpipe.application import read_declared
+from loanpipe.domain.application import read_declared
 
 from .sample_checks import Folder, birth_of, full_years, id_number_is_valid, sex_of
 

@@ -6,14 +6,14 @@ import random
 from decimal import Decimal
 from importlib import resources
 
-from loanpipe.application import RepaymentMethod
-from loanpipe.documents.contract import DocType
-from loanpipe.rules.models import Outcome
-from loanpipe.rules.scenarios import DEFECTS, build_scenario
-from loanpipe.rules.validate import validate
-from loanpipe.scoring.decision import decide, explain
-from loanpipe.scoring.loans import schedule
-from loanpipe.scoring.policy import default_policy, load_policy
+from loanpipe.decision.decide import decide, explain
+from loanpipe.decision.loans import schedule
+from loanpipe.domain.application import RepaymentMethod
+from loanpipe.domain.case import Outcome
+from loanpipe.domain.documents import DocType
+from loanpipe.policy.model import default_policy, load_policy
+from loanpipe.validation.validate import validate
+from testkit.scenarios import DEFECTS, build_scenario
 
 POLICY = default_policy()
 
@@ -87,7 +87,7 @@ def test_a_weak_score_goes_to_review_naming_the_weakest_factors():
 
 
 def test_a_risk_team_can_make_a_low_score_decline():
-    text = resources.files("loanpipe.scoring").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+    text = resources.files("loanpipe.policy").joinpath("policies/default.yaml").read_text(encoding="utf-8")
     harsh = load_policy(text.replace("decline_below: null", "decline_below: 590"))
     _, decision = judged(build_scenario("score_below_cutoff", 1), harsh)
     assert decision.score < 590

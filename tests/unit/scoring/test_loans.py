@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loanpipe.application import RepaymentMethod
-from loanpipe.scoring.loans import apr, level_payment, monthly_payment, schedule
+from loanpipe.decision.loans import apr, level_payment, monthly_payment, schedule
+from loanpipe.domain.application import RepaymentMethod
 
 principals = st.integers(min_value=100_000, max_value=200_000_000).map(lambda fen_: Decimal(fen_) / 100)
 rates = st.integers(min_value=0, max_value=2400).map(lambda bp: Decimal(bp) / 10000)  # 0% .. 24%

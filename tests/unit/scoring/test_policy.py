@@ -7,11 +7,11 @@ from importlib import resources
 
 import pytest
 
-from loanpipe.scoring.policy import PolicyError, PolicyStore, default_policy, load_policy
+from loanpipe.policy.model import PolicyError, PolicyStore, default_policy, load_policy
 
 
 def default_text() -> str:
-    return resources.files("loanpipe.scoring").joinpath("policies/default.yaml").read_text(encoding="utf-8")
+    return resources.files("loanpipe.policy").joinpath("policies/default.yaml").read_text(encoding="utf-8")
 
 
 def line_of(text: str, fragment: str) -> int:

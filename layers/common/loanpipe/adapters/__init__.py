@@ -1,1 +1,4 @@
-"""Adapters behind the ports of ``loanpipe.ports``: AWS (boto3 clients injected) and in-memory fakes."""
+"""Adapters behind the ports (``service.ports``, ``validation.ports``): AWS, boto3 clients injected.
+
+The in-memory fakes live in the testkit, which never ships.
+"""

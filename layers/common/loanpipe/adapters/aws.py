@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from loanpipe.errors import RejectedInput
+from loanpipe.domain.errors import RejectedInput
 
 EVENT_SOURCE = "loanpipe"
 

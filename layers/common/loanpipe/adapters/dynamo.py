@@ -16,10 +16,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from loanpipe.audit import AuditEntry
-from loanpipe.errors import NotFound, StaleWrite
-from loanpipe.ports import ApplicationSummary, Page
-from loanpipe.records import ApplicationRecord, id_number_hash
+from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.errors import NotFound, StaleWrite
+from loanpipe.domain.records import ApplicationRecord, id_number_hash
+from loanpipe.service.ports import ApplicationSummary, Page
 
 
 def _pk(application_id: str) -> dict:
@@ -38,7 +38,7 @@ def _decode_cursor(cursor: str | None) -> dict | None:
     try:
         return json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, json.JSONDecodeError) as exc:
-        from loanpipe.errors import UserInputError
+        from loanpipe.domain.errors import UserInputError
 
         raise UserInputError("bad_cursor", "the page cursor is not valid") from exc
 

@@ -1,4 +1,4 @@
-"""AWS adapters of the fraud ports (``loanpipe.rules.ports``).
+"""AWS adapters of the fraud ports (``loanpipe.validation.ports``).
 
 - ``DynamoImageIndex``: the perceptual-hash index in the ImageIndex table (with the hashed key fields of
   what each image says, so one template with other text is not "the same picture"). Each image is stored once
@@ -17,9 +17,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from loanpipe.lifecycle import OPEN_APP_STATES
-from loanpipe.records import id_number_hash
-from loanpipe.rules.ports import ImageMatch, OpenApplication, hamming, hash_bands
+from loanpipe.domain.lifecycle import OPEN_APP_STATES
+from loanpipe.domain.records import id_number_hash
+from loanpipe.validation.ports import ImageMatch, OpenApplication, hamming, hash_bands
 
 
 class DynamoImageIndex:

@@ -21,9 +21,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from loanpipe.application import DeclaredApplication, RepaymentMethod, VehicleType
-from loanpipe.money import money_str
-from loanpipe.scoring.loans import Schedule
+from loanpipe.decision.loans import Schedule
+from loanpipe.domain.application import DeclaredApplication, RepaymentMethod, VehicleType
+from loanpipe.domain.money import money_str
 
 FONT_NAME = "LoanpipeCJK"
 DEFAULT_FONT_PATHS = ("/opt/fonts/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

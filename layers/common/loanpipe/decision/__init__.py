@@ -1,0 +1,1 @@
+"""The decision: loan arithmetic (``loans``), the scorecard and ``decide`` (knock-outs, score, policy)."""

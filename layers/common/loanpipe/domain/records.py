@@ -1,0 +1,152 @@
+"""The stored shape of an application and its documents (one DynamoDB item per application).
+
+Everything that decides a state lives in the one application item, so every transition is a single
+conditional write on its ``version``: a stale duplicate message can never overwrite a newer state,
+and the fan-in (submitted AND every required slot extracted) is decided by exactly one writer.
+Bulky data (OCR text, statement rows, validation reports) lives in the results bucket or in
+separate items and is referenced from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from loanpipe.domain.application import DeclaredApplication
+from loanpipe.domain.documents import DocType, FieldValue
+from loanpipe.domain.lifecycle import AppState, DocState
+
+REQUIRED_SLOTS: tuple[DocType, ...] = (
+    DocType.ID_CARD_FRONT,
+    DocType.ID_CARD_BACK,
+    DocType.INCOME_CERTIFICATE,
+    DocType.BANK_STATEMENT,
+)
+# Slots that may hold several documents (a statement spread over several files or photos).
+MULTI_SLOTS = frozenset({DocType.BANK_STATEMENT})
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id(prefix: str) -> str:
+    """A time-sortable identifier: prefix + 10 chars of milliseconds + 12 random chars (Crockford base32)."""
+    value = (int(time.time() * 1000) << 60) | int.from_bytes(os.urandom(8), "big") >> 4
+    chars = []
+    for _ in range(22):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return prefix + "".join(reversed(chars))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def id_number_hash(id_number: str) -> str:
+    """Index key for "same ID number elsewhere" lookups (the number itself is never an index key)."""
+    return hashlib.sha256(("loanpipe:id:" + id_number.strip().upper()).encode()).hexdigest()[:32]
+
+
+class DocumentRecord(BaseModel):
+    document_id: str
+    slot: DocType
+    state: DocState = DocState.PENDING_UPLOAD
+    key: str
+    content_type: str
+    filename: str | None = None
+    replaces: str | None = None  # the document this upload retakes
+    requested_at: datetime
+    uploaded_at: datetime | None = None
+    etag: str | None = None
+    size: int | None = None
+    reasons: list[str] = Field(default_factory=list)  # retake or rejection reason codes
+    detected_type: DocType | None = None
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    corrected_fields: dict[str, str] = Field(default_factory=dict)  # reviewer corrections, audited
+    warnings: list[str] = Field(default_factory=list)
+    result_key: str | None = None  # full extraction JSON in the results bucket
+    engine: str | None = None
+    evidence: dict | None = None  # image forensics (perceptual hash, EXIF software/GPS/time)
+
+    @property
+    def active(self) -> bool:
+        return self.state != DocState.SUPERSEDED
+
+
+class Decision(BaseModel):
+    decision: str  # approve | review | decline
+    reasons: list[str] = Field(default_factory=list)
+    score: int | None = None
+    policy_version: str | None = None
+    decided_at: datetime
+    decided_by: str = "machine"  # "machine" or the reviewer's user name
+    note: str | None = None
+
+
+class ReviewState(BaseModel):
+    queued_at: datetime
+    reasons: list[str] = Field(default_factory=list)
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+
+
+class ContractRef(BaseModel):
+    key: str
+    sha256: str
+    rendered_at: datetime
+    pages: int
+
+
+class ApplicationRecord(BaseModel):
+    application_id: str
+    state: AppState = AppState.DRAFT
+    version: int = 0
+    round: int = 1  # validation round: +1 each time the application goes back for a retake or correction
+    officer_id: str
+    created_at: datetime
+    updated_at: datetime
+    declared: DeclaredApplication
+    replay: bool = False  # judged as of its recorded capture time (back-test), not the receipt time
+    documents: dict[str, DocumentRecord] = Field(default_factory=dict)
+    submitted_at: datetime | None = None
+    final_submission: bool = False
+    decision: Decision | None = None
+    review: ReviewState | None = None
+    contract: ContractRef | None = None
+    flags: list[str] = Field(default_factory=list)  # reason codes raised by other applications' checks
+    flagged_by: list[str] = Field(default_factory=list)
+
+    # -------------------------------------------------------------- derived views
+    def active_documents(self, slot: DocType | None = None) -> list[DocumentRecord]:
+        return [
+            doc
+            for doc in sorted(self.documents.values(), key=lambda d: d.requested_at)
+            if doc.active and (slot is None or doc.slot == slot) and doc.state != DocState.PENDING_UPLOAD
+        ]
+
+    def slot_ready(self, slot: DocType) -> bool:
+        docs = self.active_documents(slot)
+        return bool(docs) and all(doc.state == DocState.EXTRACTED for doc in docs)
+
+    def capture_complete(self) -> bool:
+        """Every required slot has at least one document and all of them are extracted."""
+        return all(self.slot_ready(slot) for slot in REQUIRED_SLOTS)
+
+    def uploads_settled(self) -> bool:
+        """No uploaded document is still being read."""
+        return all(doc.state != DocState.EXTRACTING for doc in self.documents.values())
+
+    def ready_for_validation(self) -> bool:
+        """The fan-in condition: submitted, and either complete or (final submission) settled."""
+        if self.state not in (AppState.SUBMITTED, AppState.DRAFT) or self.submitted_at is None:
+            return False
+        if self.capture_complete():
+            return True
+        return self.final_submission and self.uploads_settled()
+
+    def missing_slots(self) -> list[DocType]:
+        return [slot for slot in REQUIRED_SLOTS if not self.slot_ready(slot)]

@@ -1,0 +1,172 @@
+"""The composition root: every function's dependencies, built once per execution environment from settings.
+
+Handlers (``functions/*/app.py``) call ``stage_runner(name, ...)`` or ``api_deps()`` and nothing else of the
+wiring; benchmarks and tests build the same graph with other adapters through the ``*_deps`` builders.
+Nothing here runs at import time: settings are read and clients created on the first message.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings
+
+from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
+from loanpipe.adapters.clients import client
+from loanpipe.adapters.dynamo import DynamoApplicationRepository
+from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, DynamoOpenApplications
+from loanpipe.entry.runner import StageRunner
+from loanpipe.service.contracting import ContractConfig, ContractDeps, handle_contract
+from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
+from loanpipe.service.intake import parse_upload_key
+from loanpipe.service.messages import (
+    ContractRequested,
+    S3EventRecord,
+    S3Notification,
+    ScoreRequested,
+    ValidateRequested,
+)
+from loanpipe.service.policy_source import policy_in_force
+from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
+from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
+from loanpipe.validation.ports import FraudPorts
+
+
+class StageSettings(BaseSettings):
+    """What every queue-driven function reads from its environment (template.yaml sets it)."""
+
+    applications_table: str
+    idempotency_table: str
+    event_bus_name: str
+
+
+class ExtractSettings(StageSettings):
+    uploads_bucket: str
+    results_bucket: str
+    validate_queue_url: str
+
+
+class ValidateSettings(StageSettings):
+    results_bucket: str
+    image_index_table: str
+    score_queue_url: str
+    user_pool_id: str
+    credit_policy: str = "default"
+
+
+class ScoreSettings(StageSettings):
+    results_bucket: str
+    contract_queue_url: str
+    credit_policy: str = "default"
+
+
+class ContractSettings(StageSettings):
+    contracts_bucket: str
+    loanpipe_font_path: str | None = None
+    lender_name: str = "示范汽车金融有限公司"
+    credit_policy: str = "default"
+
+
+@dataclass(frozen=True)
+class _Ports:
+    repo: DynamoApplicationRepository
+    blobs: S3BlobStore
+    queue: SqsStageQueue
+    events: EventBridgePublisher
+
+
+def _ports(settings: StageSettings) -> _Ports:
+    return _Ports(repo=DynamoApplicationRepository(client("dynamodb"), settings.applications_table),
+                  blobs=S3BlobStore(client("s3")), queue=SqsStageQueue(client("sqs")),
+                  events=EventBridgePublisher(client("events"), settings.event_bus_name))
+
+
+def extract_deps(settings: ExtractSettings) -> ExtractDeps:
+    # The OCR stack is imported here, not at module level: only the extract function pays for it.
+    from loanpipe.extraction.extract import extract_document
+    from loanpipe.extraction.forensics import image_evidence
+
+    p = _ports(settings)
+    return ExtractDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+                       config=ExtractConfig(settings.uploads_bucket, settings.results_bucket,
+                                            settings.validate_queue_url),
+                       read_document=extract_document, image_evidence=image_evidence)
+
+
+def validate_deps(settings: ValidateSettings) -> ValidateDeps:
+    p = _ports(settings)
+    policy = policy_in_force(settings.credit_policy)
+    fraud = FraudPorts(
+        image_index=DynamoImageIndex(client("dynamodb"), settings.image_index_table,
+                                     policy.fraud.duplicate_max_distance),
+        open_applications=DynamoOpenApplications(p.repo),
+        officer_directory=CognitoOfficerDirectory(client("cognito-idp"), settings.user_pool_id),
+    )
+    return ValidateDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+                        config=ValidateConfig(settings.results_bucket, settings.score_queue_url),
+                        policy=policy, fraud=fraud)
+
+
+def score_deps(settings: ScoreSettings) -> ScoreDeps:
+    p = _ports(settings)
+    return ScoreDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+                     config=ScoreConfig(settings.results_bucket, settings.contract_queue_url),
+                     policy=policy_in_force(settings.credit_policy))
+
+
+def contract_deps(settings: ContractSettings) -> ContractDeps:
+    p = _ports(settings)
+    return ContractDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+                        config=ContractConfig(settings.contracts_bucket, settings.lender_name,
+                                              settings.loanpipe_font_path),
+                        policy=policy_in_force(settings.credit_policy))
+
+
+def _uploads(record: SQSRecord) -> list[S3EventRecord]:
+    notification = S3Notification.model_validate_json(record.body)  # malformed -> retried, then the DLQ
+    return [] if notification.is_test_event else notification.Records
+
+
+def _upload_owner(upload: S3EventRecord) -> str | None:
+    owner = parse_upload_key(upload.key)
+    return owner[0] if owner else None
+
+
+@dataclass(frozen=True)
+class _Stage:
+    settings: type[StageSettings]
+    build: Callable[[Any], Any]
+    message: type[BaseModel]
+    run: Callable[..., Any]
+    metric_prefix: str
+    messages: Callable[[SQSRecord], Any] | None = None
+    correlation_id: Callable[[Any], str | None] | None = None
+
+
+STAGES: dict[str, _Stage] = {
+    "extract": _Stage(ExtractSettings, extract_deps, S3EventRecord,
+                      lambda upload, deps, budget_seconds: handle_upload(upload, deps, budget_seconds).as_dict(),
+                      "Upload", messages=_uploads, correlation_id=_upload_owner),
+    "validate": _Stage(ValidateSettings, validate_deps, ValidateRequested,
+                       lambda message, deps, budget_seconds: handle_validation(message, deps), "Validation"),
+    "score": _Stage(ScoreSettings, score_deps, ScoreRequested,
+                    lambda message, deps, budget_seconds: handle_scoring(message, deps), "Decision"),
+    "contract": _Stage(ContractSettings, contract_deps, ContractRequested,
+                       lambda message, deps, budget_seconds: handle_contract(message, deps), "Contract"),
+}
+
+
+def stage_runner(name: str, *, logger: Logger, metrics: Metrics) -> StageRunner:
+    """The runner of one queue-driven function; its settings and dependencies are built on first use."""
+    stage = STAGES[name]
+    settings = functools.cache(stage.settings)
+    deps = functools.cache(lambda: stage.build(settings()))
+    return StageRunner(stage.message, stage.run, deps, lambda: settings().idempotency_table,
+                       lambda: client("dynamodb"), logger=logger, metrics=metrics, metric_prefix=stage.metric_prefix,
+                       messages=stage.messages, correlation_id=stage.correlation_id)

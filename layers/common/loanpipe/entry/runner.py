@@ -1,0 +1,101 @@
+"""What every queue-driven stage handler does around its stage: parse the versioned message, take the
+application id as the logs' correlation id, run the stage once per business key (powertools Idempotency
+on the message's ``idempotency_key()``: application + stage + round, or bucket + key + ETag for an upload;
+never the SQS message id), then log and count the outcome.
+
+A malformed message raises (pydantic ValidationError): it is reported as a batch item failure, retried,
+and reaches the DLQ after maxReceiveCount, where operators see it; it never blocks the rest of its batch.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+IDEMPOTENCY_HOURS = 24
+SAFETY_MARGIN_SECONDS = 10.0  # left to the stage to write its outcome after its own work
+DEFAULT_BUDGET_SECONDS = 45.0  # outside Lambda (no context): the extract function's read budget
+
+
+def business_key_idempotency() -> IdempotencyConfig:
+    """Idempotency on the ``key`` of the payload (a business key), kept a day."""
+    return IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=IDEMPOTENCY_HOURS * 3600,
+                             raise_on_no_idempotency_key=True)
+
+
+def time_budget(context: LambdaContext | None) -> float:
+    """Seconds the stage may spend on its own work in this invocation."""
+    if context is None:
+        return DEFAULT_BUDGET_SECONDS
+    return max(5.0, context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN_SECONDS)
+
+
+class StageRunner:
+    """Runs ``stage(message, deps, budget_seconds=...)`` once per business key for every message of a record.
+
+    ``messages(record)`` turns one SQS record into the stage's messages (one, or several for an S3
+    notification; none for S3's test event). The stage returns its outcome: a string, or a dict with an
+    ``outcome`` key and what else the logs should carry.
+    """
+
+    def __init__(self, message_type: type[BaseModel], stage: Callable[..., Any], deps: Callable[[], Any],
+                 idempotency_table: Callable[[], str], dynamodb: Callable[[], Any], *, logger: Logger,
+                 metrics: Metrics, metric_prefix: str,
+                 messages: Callable[[SQSRecord], Iterable[BaseModel]] | None = None,
+                 correlation_id: Callable[[Any], str | None] | None = None):
+        self._message_type = message_type
+        self._stage = stage
+        self._deps = deps
+        self._table = idempotency_table
+        self._dynamodb = dynamodb
+        self._logger = logger
+        self._metrics = metrics
+        self._prefix = metric_prefix
+        self._messages = messages or (lambda record: [message_type.model_validate_json(record.body)])
+        self._correlation_id = correlation_id or (lambda message: message.application_id)
+        self._context: LambdaContext | None = None
+        self.idempotency = business_key_idempotency()
+        self.processor = BatchProcessor(event_type=EventType.SQS)
+
+    @functools.cached_property
+    def _run_once(self) -> Callable[..., dict]:
+        store = DynamoDBPersistenceLayer(table_name=self._table(), boto3_client=self._dynamodb())
+
+        @idempotent_function(data_keyword_argument="request", config=self.idempotency, persistence_store=store)
+        def run(request: dict, budget_seconds: float) -> dict:
+            message = self._message_type.model_validate(request["message"])
+            outcome = self._stage(message, self._deps(), budget_seconds=budget_seconds)
+            return outcome if isinstance(outcome, dict) else {"outcome": str(outcome)}
+
+        return run
+
+    def __call__(self, record: SQSRecord) -> None:
+        for message in self._messages(record):
+            self._logger.set_correlation_id(self._correlation_id(message))
+            result = self._run_once(request={"key": message.idempotency_key(), "message": message.model_dump()},
+                                    budget_seconds=time_budget(self._context))
+            details = {k: v for k, v in result.items() if k != "outcome"}
+            if hasattr(message, "round"):
+                details["round"] = message.round
+            self._logger.info("stage request handled", stage=self._prefix, outcome=result["outcome"], **details)
+            self._metrics.add_metric(name=f"{self._prefix}_{result['outcome']}", unit=MetricUnit.Count, value=1)
+
+    def handle_batch(self, event: dict, context: LambdaContext) -> dict:
+        """The whole SQS batch, reported as partial failures (one bad record never fails the others)."""
+        self._context = context
+        self.idempotency.register_lambda_context(context)
+        return process_partial_response(event=event, record_handler=self, processor=self.processor,
+                                        context=context)

@@ -1,0 +1,124 @@
+"""PDF input: open safely, read the text layer (bank-exported statements need no OCR), or render
+image-only pages for OCR with a pixel cap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from loanpipe.domain.errors import RejectedInput
+from loanpipe.extraction.layout import PageText, TextBox
+from loanpipe.extraction.normalize import clean_text
+from loanpipe.extraction.sniff import MAX_OCR_PAGES, MAX_PDF_PAGE_POINTS, MAX_PDF_PAGES
+
+RENDER_DPI = 200
+RENDER_MAX_PIXELS = 12_000_000  # a rendered page never exceeds this, whatever its MediaBox says
+MIN_TEXT_CHARS = 20  # a page with fewer real characters in its text layer is treated as image-only
+
+
+@contextmanager
+def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
+    """Open a PDF from bytes; encrypted, malformed, empty and over-long documents are refused."""
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+            raise RejectedInput("pdf_encrypted", "the PDF is protected by a password") from exc
+        raise RejectedInput("corrupt_file", "the PDF is damaged or not a PDF") from exc
+    try:
+        pages = len(document)
+        if pages == 0:
+            raise RejectedInput("corrupt_file", "the PDF has no pages")
+        if pages > MAX_PDF_PAGES:
+            raise RejectedInput("too_many_pages", f"the PDF has {pages} pages; at most {MAX_PDF_PAGES} are read")
+        yield document
+    finally:
+        document.close()
+
+
+def check_ocr_pages(count: int) -> None:
+    """Refuse a scanned PDF with more image-only pages than can be read within the time budget."""
+    if count > MAX_OCR_PAGES:
+        raise RejectedInput("too_many_pages",
+                            f"the PDF has more than {MAX_OCR_PAGES} scanned pages; send at most {MAX_OCR_PAGES}")
+
+
+def page_size(page: pdfium.PdfPage) -> tuple[float, float]:
+    width, height = page.get_size()
+    if width <= 0 or height <= 0 or width * height > MAX_PDF_PAGE_POINTS:
+        raise RejectedInput("image_too_large", "a PDF page is larger than any document")
+    return float(width), float(height)
+
+
+def read_text_layer(page: pdfium.PdfPage) -> PageText | None:
+    """The page's text layer as runs of characters (table cells stay separate), in points from the
+    top-left. None when the page has (almost) no text layer (a scan wrapped in a PDF)."""
+    width, height = page_size(page)
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        chars: list[TextBox] = []
+        for index in range(count):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, index)
+            char = chr(code) if 0 < code < 0x110000 else ""
+            if not char or char in "\r\n\ufffe\uffff":
+                continue
+            left, bottom, right, top = textpage.get_charbox(index)
+            if right <= left and not char.isspace():
+                continue
+            chars.append(TextBox(char, left, height - top, right, height - bottom, 1.0))
+    finally:
+        textpage.close()
+    if sum(1 for c in chars if not c.text.isspace()) < MIN_TEXT_CHARS:
+        return None
+    return PageText(boxes=tuple(_char_runs(chars)), width=width, height=height, source="pdf-text")
+
+
+def _char_runs(chars: list[TextBox]) -> list[TextBox]:
+    """Chars (in content order) into runs: a new run starts at a line change or at a horizontal gap
+    wider than one character height (table columns). A space keeps the run unless the gap is wide."""
+    runs: list[TextBox] = []
+    current: list[TextBox] = []
+
+    def flush() -> None:
+        visible = [c for c in current if not c.text.isspace()]
+        if visible:
+            text = clean_text("".join(c.text for c in current))
+            runs.append(TextBox(text, min(c.x0 for c in visible), min(c.y0 for c in visible),
+                                max(c.x1 for c in visible), max(c.y1 for c in visible), 1.0))
+        current.clear()
+
+    for char in chars:
+        if char.text.isspace():
+            if current:
+                current.append(char)
+            continue
+        if current:
+            previous = next((c for c in reversed(current) if not c.text.isspace()), None)
+            if previous is not None:
+                line_height = max(previous.height, char.height, 1.0)
+                same_line = abs(previous.cy - char.cy) < 0.5 * line_height
+                gap = char.x0 - previous.x1
+                if not same_line or gap > 1.0 * line_height or gap < -0.5 * line_height:
+                    flush()
+        current.append(char)
+    flush()
+    return runs
+
+
+def render_page(page: pdfium.PdfPage, dpi: int = RENDER_DPI) -> Image.Image:
+    """Rasterise a page for OCR at ``dpi``, scaled down if it would exceed the pixel cap."""
+    width, height = page_size(page)
+    scale = dpi / 72.0
+    pixels = width * height * scale * scale
+    if pixels > RENDER_MAX_PIXELS:
+        scale *= (RENDER_MAX_PIXELS / pixels) ** 0.5
+    bitmap = page.render(scale=scale, may_draw_forms=False)
+    try:
+        return bitmap.to_pil().convert("RGB")
+    finally:
+        bitmap.close()

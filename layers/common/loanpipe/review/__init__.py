@@ -1,1 +1,0 @@
-"""The back office: the review queue, claims, field corrections and human decisions."""

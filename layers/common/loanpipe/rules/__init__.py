@@ -1,1 +1,0 @@
-"""Rules: per-document and cross-document checks and fraud signals (``validate``)."""

@@ -1,1 +1,0 @@
-"""Scoring: loan arithmetic, the credit policy as versioned data, the scorecard and the decision."""

@@ -1,0 +1,77 @@
+"""Ports: what the stages need from the platform. Adapters implement them for AWS
+(``loanpipe.adapters.aws``) and in memory (``testkit.memory``, for unit tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.records import ApplicationRecord
+
+
+@dataclass(frozen=True)
+class ApplicationSummary:
+    application_id: str
+    officer_id: str
+    state: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[ApplicationSummary]
+    cursor: str | None = None
+
+
+class ApplicationRepository(Protocol):
+    def create(self, record: ApplicationRecord, audit: AuditEntry) -> None: ...
+
+    def get(self, application_id: str) -> ApplicationRecord:
+        """Raises ``loanpipe.domain.errors.NotFound``."""
+        ...
+
+    def save(self, record: ApplicationRecord, expected_version: int, audit: list[AuditEntry]) -> None:
+        """Write ``record`` (whose ``version`` is already ``expected_version + 1``) only if the stored
+        version is still ``expected_version``; append the audit entries in the same transaction.
+        Raises ``loanpipe.domain.errors.StaleWrite`` when another writer got there first."""
+        ...
+
+    def audit_trail(self, application_id: str) -> list[AuditEntry]: ...
+
+    def list_by_state(self, state: str, limit: int = 50, cursor: str | None = None) -> Page: ...
+
+    def list_by_officer(self, officer_id: str, limit: int = 50, cursor: str | None = None) -> Page: ...
+
+    def with_id_number(self, id_number_hash: str) -> list[ApplicationSummary]: ...
+
+    def put_report(self, application_id: str, round_: int, kind: str, body: dict) -> None: ...
+
+    def get_report(self, application_id: str, round_: int, kind: str) -> dict | None: ...
+
+
+class BlobStore(Protocol):
+    def get(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes: ...
+
+    def head(self, bucket: str, key: str) -> dict | None: ...
+
+    def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None: ...
+
+
+class StageQueue(Protocol):
+    def send(self, queue_url: str, body: str) -> None: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, detail_type: str, detail: dict) -> None: ...
+
+
+@dataclass
+class Outbox:
+    """Side effects of a transition, carried out only after the write succeeded."""
+
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (queue url, body)
+    events: list[tuple[str, dict]] = field(default_factory=list)  # (detail type, detail)
+    after: list[Callable[[], None]] = field(default_factory=list)

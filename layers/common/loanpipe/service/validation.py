@@ -1,0 +1,165 @@
+"""Validate stage: every check of one application, fraud signals included, as of its capture time.
+
+Input: ``ValidateRequested`` (application id + round). The application's documents become an
+``ApplicationCase`` (reviewer corrections applied, statement rows read from the results bucket);
+``loanpipe.validation.validate`` runs the checks; the report is stored under the application and the
+application moves to SCORING. Applications found carrying the same image are flagged too (either may
+be the forged one), unless they are already signed or declined.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.case import ApplicationCase, CaseDocument, DocumentState, ImageEvidence, ValidationReport
+from loanpipe.domain.documents import ExtractionResult, FieldValue, Quality
+from loanpipe.domain.errors import NotFound
+from loanpipe.domain.lifecycle import AppState, DocState
+from loanpipe.domain.records import ApplicationRecord, DocumentRecord, ReviewState, utcnow
+from loanpipe.policy.model import Policy
+from loanpipe.service.dispatch import dispatch
+from loanpipe.service.messages import ScoreRequested, ValidateRequested
+from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
+from loanpipe.service.transitions import Change, apply_change, move_application
+from loanpipe.validation.ports import FraudPorts
+from loanpipe.validation.validate import validate
+
+log = logging.getLogger(__name__)
+ACTOR = "system:validate"
+
+_CASE_STATES = {
+    DocState.EXTRACTED: DocumentState.EXTRACTED,
+    DocState.RETAKE_REQUESTED: DocumentState.RETAKE_REQUESTED,
+    DocState.REJECTED_INPUT: DocumentState.REJECTED_INPUT,
+}
+
+
+@dataclass
+class ValidateConfig:
+    results_bucket: str
+    score_queue_url: str
+
+
+@dataclass
+class ValidateDeps:
+    repo: ApplicationRepository
+    blobs: BlobStore
+    queue: StageQueue
+    events: EventPublisher
+    config: ValidateConfig
+    policy: Policy
+    fraud: FraudPorts
+
+
+def _extraction(doc: DocumentRecord, blobs: BlobStore, results_bucket: str) -> ExtractionResult:
+    stored: dict = {}
+    if doc.result_key:
+        stored = json.loads(blobs.get(results_bucket, doc.result_key))
+    fields = dict(doc.fields)
+    for name, value in doc.corrected_fields.items():  # a reviewer's correction is read as certain
+        fields[name] = FieldValue(value=value, confidence=1.0)
+    return ExtractionResult(
+        doc_type=doc.detected_type or doc.slot,
+        fields=fields,
+        transactions=stored.get("transactions", []),
+        quality=Quality(ok=doc.state == DocState.EXTRACTED, reasons=list(doc.reasons)),
+        warnings=list(doc.warnings),
+    )
+
+
+def build_case(record: ApplicationRecord, blobs: BlobStore, results_bucket: str) -> ApplicationCase:
+    documents = []
+    for doc in record.active_documents():
+        state = _CASE_STATES.get(doc.state)
+        if state is None:
+            continue
+        evidence = None
+        if doc.evidence:
+            evidence = ImageEvidence.model_validate({**doc.evidence, "received_at": doc.uploaded_at})
+        documents.append(CaseDocument(
+            document_id=doc.document_id,
+            doc_type=doc.slot,
+            state=state,
+            extraction=_extraction(doc, blobs, results_bucket) if state is DocumentState.EXTRACTED else None,
+            evidence=evidence,
+            state_reasons=list(doc.reasons),
+        ))
+    return ApplicationCase(
+        application_id=record.application_id,
+        declared=record.declared,
+        documents=documents,
+        received_at=None if record.replay else record.submitted_at,
+        replay=record.replay,
+    )
+
+
+def flag_other_application(repo: ApplicationRepository, other_id: str, flagged_by: str) -> str:
+    """Mark another application as carrying an image that ``flagged_by`` also carries."""
+    outcome = {"result": "unchanged"}
+
+    def change_fn(record: ApplicationRecord) -> Change | None:
+        if flagged_by in record.flagged_by:
+            return None
+        if record.state in (AppState.SIGNED, AppState.DECLINED, AppState.CANCELLED):
+            outcome["result"] = "closed"
+            return None
+        change = Change()
+        record.flagged_by.append(flagged_by)
+        if "duplicate_image" not in record.flags:
+            record.flags.append("duplicate_image")
+        if record.state in (AppState.APPROVED, AppState.AWAITING_SIGNATURE):
+            record.review = ReviewState(queued_at=utcnow(), reasons=["duplicate_image"])
+            move_application(record, AppState.IN_REVIEW, change, actor=ACTOR, action="fraud.pulled_back",
+                             reason="duplicate_image", flagged_by=flagged_by)
+            outcome["result"] = "pulled_back"
+        else:
+            if record.state == AppState.IN_REVIEW and record.review and "duplicate_image" not in record.review.reasons:
+                record.review.reasons.append("duplicate_image")
+            change.audit.append(AuditEntry(at=utcnow(), actor=ACTOR, action="fraud.flagged",
+                                           detail={"reason": "duplicate_image", "flagged_by": flagged_by}))
+            outcome["result"] = "flagged"
+        return change
+
+    apply_change(repo, other_id, change_fn)
+    return outcome["result"]
+
+
+def handle_validation(message: ValidateRequested, deps: ValidateDeps) -> str:
+    try:
+        record = deps.repo.get(message.application_id)
+    except NotFound:
+        log.warning("message for an unknown application dropped")
+        return "unknown_application"
+    if record.round != message.round or record.state != AppState.VALIDATING:
+        if record.round == message.round and record.state == AppState.SCORING:
+            # Our earlier attempt moved on but may not have sent the score request: send it again.
+            deps.queue.send(deps.config.score_queue_url,
+                            ScoreRequested(application_id=record.application_id, round=record.round).model_dump_json())
+            return "resent"
+        log.info("stale validation request ignored")
+        return "stale"
+    case = build_case(record, deps.blobs, deps.config.results_bucket)
+    report: ValidationReport = validate(case, deps.policy, deps.fraud)
+    deps.repo.put_report(record.application_id, record.round, "validation", report.model_dump(mode="json"))
+    for other_id in report.cross_flags:
+        if other_id != record.application_id:
+            flag_other_application(deps.repo, other_id, record.application_id)
+
+    def change_fn(record: ApplicationRecord) -> Change | None:
+        if record.state != AppState.VALIDATING or record.round != message.round:
+            return None
+        change = Change()
+        move_application(record, AppState.SCORING, change, actor=ACTOR, action="application.validated",
+                         failed_checks=report.reason_codes, round=record.round)
+        score = ScoreRequested(application_id=record.application_id, round=record.round)
+        change.outbox.messages.append((deps.config.score_queue_url, score.model_dump_json()))
+        return change
+
+    _, change = apply_change(deps.repo, message.application_id, change_fn)
+    if change is None:
+        return "superseded"
+    dispatch(change.outbox, deps.queue, deps.events)
+    return "validated"

@@ -1,0 +1,129 @@
+"""What the API shows: an application as an officer or a reviewer sees it.
+
+ID numbers are masked unless a back-office user asks to reveal them (the reveal is audited by the
+caller); reason codes always come with their Chinese and English texts.
+"""
+
+from __future__ import annotations
+
+from loanpipe.domain.documents import DocType
+from loanpipe.domain.lifecycle import DocState
+from loanpipe.domain.masking import mask_account, mask_id_number
+from loanpipe.domain.reasons import describe
+from loanpipe.domain.records import ApplicationRecord, DocumentRecord
+from loanpipe.service.access import Caller
+
+_ID_FIELDS = {"id_number"}
+_ACCOUNT_FIELDS = {"account_number"}
+
+
+def _masked_field(name: str, value: str | None, reveal: bool) -> str | None:
+    if value is None or reveal:
+        return value
+    if name in _ID_FIELDS:
+        return mask_id_number(value)
+    if name in _ACCOUNT_FIELDS:
+        return mask_account(value)
+    return value
+
+
+def document_view(doc: DocumentRecord, *, reveal: bool = False, with_fields: bool = True) -> dict:
+    view = {
+        "document_id": doc.document_id,
+        "slot": doc.slot.value,
+        "state": doc.state.value,
+        "content_type": doc.content_type,
+        "requested_at": doc.requested_at.isoformat(),
+        "uploaded_at": doc.uploaded_at.isoformat() if doc.uploaded_at else None,
+        "reasons": [describe(code) for code in doc.reasons],
+        "detected_type": doc.detected_type.value if doc.detected_type else None,
+        "engine": doc.engine,
+        "warnings": list(doc.warnings),
+    }
+    if with_fields:
+        view["fields"] = {
+            name: {
+                "value": _masked_field(name, doc.corrected_fields.get(name, field.value), reveal),
+                "confidence": 1.0 if name in doc.corrected_fields else field.confidence,
+                "corrected": name in doc.corrected_fields,
+            }
+            for name, field in doc.fields.items()
+        }
+    return view
+
+
+def next_step(record: ApplicationRecord) -> str:
+    """A one-line hint for the officer's tablet."""
+    retakes = [d for d in record.documents.values() if d.state in (DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT)]
+    if retakes:
+        return "retake: " + ", ".join(sorted({d.slot.value for d in retakes}))
+    missing = record.missing_slots()
+    if record.state.value in ("DRAFT", "SUBMITTED") and missing:
+        return "upload: " + ", ".join(slot.value for slot in missing)
+    return {
+        "DRAFT": "submit",
+        "SUBMITTED": "wait for extraction",
+        "VALIDATING": "wait for the decision",
+        "SCORING": "wait for the decision",
+        "IN_REVIEW": "wait for a reviewer",
+        "APPROVED": "wait for the contract",
+        "AWAITING_SIGNATURE": "show the contract and capture the signature",
+    }.get(record.state.value, "none")
+
+
+def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool = False) -> dict:
+    reveal = reveal and caller.back_office
+    applicant = record.declared.applicant
+    documents = sorted(record.documents.values(), key=lambda d: d.requested_at)
+    view = {
+        "application_id": record.application_id,
+        "state": record.state.value,
+        "version": record.version,
+        "round": record.round,
+        "officer_id": record.officer_id,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+        "submitted_at": record.submitted_at.isoformat() if record.submitted_at else None,
+        "final_submission": record.final_submission,
+        "replay": record.replay,
+        "applicant": {
+            "name": applicant.name,
+            "id_number": applicant.id_number if reveal else mask_id_number(applicant.id_number),
+            "phone": applicant.phone,
+        },
+        "loan": record.declared.loan.model_dump(mode="json"),
+        "capture": record.declared.capture.model_dump(mode="json"),
+        "documents": [document_view(doc, reveal=reveal) for doc in documents],
+        "missing_slots": [slot.value for slot in record.missing_slots()],
+        "next_step": next_step(record),
+        "decision": None,
+        "review": None,
+        "contract": None,
+        "flags": [describe(code) for code in record.flags],
+    }
+    if record.decision:
+        decision = record.decision
+        view["decision"] = {
+            "decision": decision.decision,
+            "reasons": [describe(code) for code in decision.reasons],
+            "score": decision.score,
+            "policy_version": decision.policy_version,
+            "decided_at": decision.decided_at.isoformat(),
+            "decided_by": decision.decided_by,
+            "note": decision.note,
+        }
+    if record.review:
+        view["review"] = record.review.model_dump(mode="json")
+    if record.contract:
+        view["contract"] = {"sha256": record.contract.sha256, "pages": record.contract.pages,
+                            "rendered_at": record.contract.rendered_at.isoformat()}
+    return view
+
+
+def slot_summary(record: ApplicationRecord) -> dict[str, list[str]]:
+    """slot -> states of its active documents (for list views)."""
+    summary: dict[str, list[str]] = {slot.value: [] for slot in DocType}
+    for doc in record.documents.values():
+        if doc.active:
+            summary[doc.slot.value].append(doc.state.value)
+    return summary
