@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from loanpipe_infra.localcloud.provision import FunctionSpec
 from loanpipe_infra.localcloud.runtime import FunctionPool
+from loanpipe_infra.localcloud.specs import FunctionSpec
 
 pytestmark = pytest.mark.integration
 

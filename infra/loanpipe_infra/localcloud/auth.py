@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 from jwt import PyJWKSet
 
-from loanpipe_infra.localcloud.provision import JwtAuthorizer
+from loanpipe_infra.localcloud.specs import JwtAuthorizer
 
 ROLES = ("field_officer", "reviewer", "admin")
 

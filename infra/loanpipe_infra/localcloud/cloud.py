@@ -14,8 +14,9 @@ import boto3
 from loanpipe_infra.localcloud.auth import JwksCache, issue_token
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
-from loanpipe_infra.localcloud.provision import REGION, STACK_NAME, ProvisionedStack, Provisioner
+from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
+from loanpipe_infra.localcloud.specs import REGION, STACK_NAME, ProvisionedStack
 
 log = logging.getLogger(__name__)
 
@@ -105,21 +106,40 @@ class LocalCloud:
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> LocalCloudState:
+        session, endpoint = self._start_moto()
+        self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides,
+                                 stack_name=self._stack_name).provision()
+        self._sqs = session.client("sqs", endpoint_url=endpoint)
+        self._wire_functions(endpoint)
+        if self._warm:
+            for pool in self.pools.values():
+                pool.warm()
+        for poller in self.pollers:
+            poller.start()
+        for gateway in self.gateways.values():
+            gateway.start()
+        self.state = self._describe(endpoint)
+        self.state.write(self.state_dir / "local.json")
+        return self.state
+
+    def _start_moto(self) -> tuple[boto3.Session, str]:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
         session = boto3.Session(
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
             region_name=REGION,
         )
-        self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides,
-                                 stack_name=self._stack_name).provision()
+        return session, f"http://{host}:{port}"
+
+    def _wire_functions(self, endpoint: str) -> None:
+        """A worker pool per function, a poller per SQS event source, a gateway per HTTP API."""
+        assert self.stack is not None
         log_dir = self.state_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         base_env = {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_TRACE_DISABLED": "true",
@@ -130,10 +150,10 @@ class LocalCloud:
                               *[s.maximum_concurrency for s in spec.sqs_sources]])
             )
             self.pools[logical_id] = FunctionPool(spec, base_env, log_dir, concurrency)
-        sqs = session.client("sqs", endpoint_url=endpoint)
         for logical_id, spec in self.stack.functions.items():
             for source in spec.sqs_sources:
-                self.pollers.append(QueuePoller(sqs, self.pools[logical_id], source, retry_delay=self._retry_delay))
+                self.pollers.append(QueuePoller(self._sqs, self.pools[logical_id], source,
+                                                retry_delay=self._retry_delay))
         jwks = JwksCache(endpoint)
         for api_id, api in self.stack.apis.items():
             routes = [
@@ -143,29 +163,19 @@ class LocalCloud:
                 if route.api_logical_id == api_id
             ]
             self.gateways[api_id] = HttpApiGateway(api, routes, jwks, port=self._api_port)
-        if self._warm:
-            for pool in self.pools.values():
-                pool.warm()
-        for poller in self.pollers:
-            poller.start()
-        for gateway in self.gateways.values():
-            gateway.start()
-        self._sqs = sqs
-        pool_id = next(r["Ref"] for r in self.stack.resources.values() if r["Type"] == "AWS::Cognito::UserPool")
-        client_id = next(
-            r["Ref"] for r in self.stack.resources.values() if r["Type"] == "AWS::Cognito::UserPoolClient"
-        )
-        self.state = LocalCloudState(
+
+    def _describe(self, endpoint: str) -> LocalCloudState:
+        assert self.stack is not None
+        resources = self.stack.resources.values()
+        return LocalCloudState(
             endpoint_url=endpoint,
             api_url=next(iter(self.gateways.values())).base_url,
-            user_pool_id=pool_id,
-            user_pool_client_id=client_id,
+            user_pool_id=next(r["Ref"] for r in resources if r["Type"] == "AWS::Cognito::UserPool"),
+            user_pool_client_id=next(r["Ref"] for r in resources if r["Type"] == "AWS::Cognito::UserPoolClient"),
             region=REGION,
             resources={k: {"Type": v["Type"], "Ref": v.get("Ref")} for k, v in self.stack.resources.items()},
             pid=os.getpid(),
         )
-        self.state.write(self.state_dir / "local.json")
-        return self.state
 
     def stop(self) -> None:
         for poller in self.pollers:

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from loanpipe_infra.localcloud.auth import JwksCache, Unauthorized, claims_for_event, verify
-from loanpipe_infra.localcloud.provision import ACCOUNT_ID, HttpApiSpec, HttpRoute
 from loanpipe_infra.localcloud.runtime import FunctionPool
+from loanpipe_infra.localcloud.specs import ACCOUNT_ID, HttpApiSpec, HttpRoute
 
 log = logging.getLogger(__name__)
 

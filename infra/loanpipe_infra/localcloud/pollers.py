@@ -20,8 +20,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from loanpipe_infra.localcloud.provision import REGION, SqsEventSource
 from loanpipe_infra.localcloud.runtime import FunctionPool
+from loanpipe_infra.localcloud.specs import REGION, SqsEventSource
 
 log = logging.getLogger(__name__)
 

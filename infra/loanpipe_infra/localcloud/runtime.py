@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loanpipe_infra.localcloud.provision import FunctionSpec
+from loanpipe_infra.localcloud.specs import FunctionSpec
 
 log = logging.getLogger(__name__)
 

@@ -71,40 +71,59 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def render_contract(declared: DeclaredApplication, terms: ContractTerms, font_path: str | None = None) -> bytes:
+    """The contract PDF: parties, loan terms, the repayment schedule and the signature block (deterministic)."""
     font = _register_font(font_path)
     styles = _styles(font)
-    loan = declared.loan
-    applicant = declared.applicant
-    sched = terms.schedule
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
         title=f"汽车消费贷款合同 {terms.contract_number}", author=terms.lender, subject="Car loan contract",
         creator="loanpipe", invariant=1,
     )
-    grid = TableStyle([
+    story = [
+        Paragraph("汽车消费贷款合同", styles["title"]),
+        Paragraph(f"Car Loan Contract · 合同编号 No. {terms.contract_number}", styles["subtitle"]),
+        Spacer(1, 6 * mm),
+        Paragraph("一、合同当事人 Parties", styles["h"]),
+        _parties(declared, terms, font, styles),
+        Paragraph("二、贷款条件 Loan terms", styles["h"]),
+        _loan_terms(declared, terms, font),
+        Paragraph("三、还款计划 Repayment schedule", styles["h"]),
+        _schedule(terms, font),
+        *_signatures(terms, font, styles),
+    ]
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _grid(font: str) -> TableStyle:
+    return TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ])
-    story = [
-        Paragraph("汽车消费贷款合同", styles["title"]),
-        Paragraph(f"Car Loan Contract · 合同编号 No. {terms.contract_number}", styles["subtitle"]),
-        Spacer(1, 6 * mm),
-        Paragraph("一、合同当事人 Parties", styles["h"]),
-    ]
-    parties = Table([
+
+
+def _parties(declared: DeclaredApplication, terms: ContractTerms, font: str,
+             styles: dict[str, ParagraphStyle]) -> Table:
+    applicant = declared.applicant
+    table = Table([
         ["贷款人 Lender", terms.lender],
         ["借款人 Borrower", applicant.name],
         ["身份证号码 ID number", applicant.id_number],
         ["联系电话 Phone", applicant.phone],
         ["住址 Address", Paragraph(applicant.address or "-", styles["p"])],
     ], colWidths=[45 * mm, 129 * mm])
-    parties.setStyle(grid)
-    story += [parties, Paragraph("二、贷款条件 Loan terms", styles["h"])]
-    loan_table = Table([
+    table.setStyle(_grid(font))
+    return table
+
+
+def _loan_terms(declared: DeclaredApplication, terms: ContractTerms, font: str) -> Table:
+    loan = declared.loan
+    sched = terms.schedule
+    table = Table([
         ["车辆类型 Vehicle", VEHICLE_NAMES[loan.vehicle_type]],
         ["车辆价格 Vehicle price", f"人民币 ¥{money_str(loan.vehicle_price)} 元"],
         ["贷款金额 Principal", f"人民币 ¥{money_str(sched.principal)} 元"],
@@ -116,21 +135,27 @@ def render_contract(declared: DeclaredApplication, terms: ContractTerms, font_pa
         ["还款总额 Total repayment", f"¥{money_str(sched.total_payment)}"],
         ["利息总额 Total interest", f"¥{money_str(sched.total_interest)}"],
     ], colWidths=[45 * mm, 129 * mm])
-    loan_table.setStyle(grid)
-    story += [loan_table, Paragraph("三、还款计划 Repayment schedule", styles["h"])]
+    table.setStyle(_grid(font))
+    return table
+
+
+def _schedule(terms: ContractTerms, font: str) -> Table:
     rows = [["期数 No.", "还款额 Payment", "本金 Principal", "利息 Interest", "剩余本金 Balance"]]
     rows += [[str(r.period), money_str(r.payment), money_str(r.principal), money_str(r.interest), money_str(r.balance)]
-             for r in sched.rows]
-    schedule_table = Table(rows, colWidths=[20 * mm, 38 * mm, 38 * mm, 38 * mm, 40 * mm], repeatRows=1)
-    schedule_table.setStyle(TableStyle([
+             for r in terms.schedule.rows]
+    table = Table(rows, colWidths=[20 * mm, 38 * mm, 38 * mm, 38 * mm, 40 * mm], repeatRows=1)
+    table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
         ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
     ]))
-    story += [
-        schedule_table,
+    return table
+
+
+def _signatures(terms: ContractTerms, font: str, styles: dict[str, ParagraphStyle]) -> list:
+    return [
         Paragraph("四、签署 Signatures", styles["h"]),
         Paragraph("借款人已阅读并理解本合同全部条款，确认上述贷款条件与还款计划。"
                   "The borrower has read and understood this contract, its terms and its repayment schedule.",
@@ -147,5 +172,3 @@ def render_contract(declared: DeclaredApplication, terms: ContractTerms, font_pa
         Paragraph(f"审批 Approved by: {terms.approved_by} · 合同日期 Contract date: {terms.contract_date.isoformat()}",
                   styles["small"]),
     ]
-    document.build(story)
-    return buffer.getvalue()
