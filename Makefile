@@ -15,7 +15,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
                 fonts-arphic-ukai fonts-dejavu-core
 
 .PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-architecture lint-template lint-policies build \
-        bench bench-extract bench-decision bench-pipeline clean
+        bench bench-extract bench-decision bench-devset bench-pipeline clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
@@ -90,13 +90,17 @@ build: setup $(SAM)
 	$(SAM) build --template-file template.yaml
 	$(BIN)/python -m loanpipe_infra.deploy.sizes || echo "WARNING: not deployable as built (see README, Deploying)"
 
-bench: bench-extract bench-decision bench-pipeline
+bench: bench-extract bench-decision bench-devset bench-pipeline
 
 bench-extract: setup
 	$(BIN)/python -m benchmarks.extract
 
 bench-decision: setup
 	$(BIN)/python -m benchmarks.decision
+
+# The yardstick: ../shared/devset (an independent generator) scored by its own scorers -> benchmarks/devset-report.md
+bench-devset: setup
+	$(BIN)/python -m benchmarks.devset $(ARGS)
 
 # The decision targets measured through the real chain (generator -> OCR -> stages): about 15 min on 2 cores.
 bench-pipeline: setup
