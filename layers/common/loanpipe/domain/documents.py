@@ -1,4 +1,4 @@
-"""The extraction contract (DESIGN.md): what ``loanpipe extract`` prints and the extract stage stores.
+"""The extraction contract (ARCHITECTURE.md): what ``loanpipe extract`` prints and the extract stage stores.
 
 ``{"doc_type", "fields": {name: {"value", "confidence"}}, "transactions": [...],
    "quality": {"ok": bool, "reasons": [code...]}, "warnings": [...]}``

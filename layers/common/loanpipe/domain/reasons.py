@@ -1,7 +1,7 @@
 """Stable reason codes with short texts in Chinese and English.
 
 Three families:
-- decision reasons (DESIGN.md): why an application goes to review or is declined;
+- decision reasons (stable codes, see ARCHITECTURE.md): why an application goes to review or is declined;
 - retake reasons: why the officer must photograph a document again (shown on the tablet);
 - input rejections: a file that is not a readable document at all (REJECTED_INPUT).
 Codes never change meaning; texts may be reworded.
