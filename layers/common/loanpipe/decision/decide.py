@@ -13,20 +13,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from loanpipe.decision.loans import apr, schedule
+from loanpipe.decision.models import Decision, DecisionReason, LoanTerms, Outcome
 from loanpipe.decision.scorecard import characteristic_values, score
-from loanpipe.domain.case import (
-    ApplicationCase,
-    CheckResult,
-    CheckStatus,
-    Decision,
-    DecisionReason,
-    LoanTerms,
-    Outcome,
-    ValidationReport,
-)
+from loanpipe.domain.case import ApplicationCase
 from loanpipe.domain.money import fen
 from loanpipe.domain.reasons import describe
 from loanpipe.policy.model import Policy
+from loanpipe.validation.report import CheckResult, CheckStatus, ValidationReport
 
 # After the policy's knock-outs: fraud signals, then identity, then document integrity, then completeness.
 REVIEW_PRIORITY = (

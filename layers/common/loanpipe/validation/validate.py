@@ -21,15 +21,7 @@ from functools import cache
 from typing import TypeVar
 
 from loanpipe.domain.calendar import add_months, add_years, full_months, full_years, parse_iso_date
-from loanpipe.domain.case import (
-    ApplicationCase,
-    CaseDocument,
-    CheckResult,
-    CheckStatus,
-    DocumentState,
-    Figures,
-    ValidationReport,
-)
+from loanpipe.domain.case import ApplicationCase, CaseDocument, CaseDocumentState
 from loanpipe.domain.documents import DECISIVE_FIELDS, FIELDS, DocType, ExtractionResult
 from loanpipe.domain.idnumber import (
     FEMALE,
@@ -47,6 +39,7 @@ from loanpipe.domain.masking import mask_id_number
 from loanpipe.domain.money import fen, to_money
 from loanpipe.policy.model import Policy
 from loanpipe.validation.ports import FraudPorts, ImageMatch
+from loanpipe.validation.report import CheckResult, CheckStatus, Figures, ValidationReport
 
 _T = TypeVar("_T")
 
@@ -200,7 +193,7 @@ class _Validation:
                 continue
             if doc_type not in self.policy.documents.required:
                 continue
-            unreadable = [d for d in documents if d.state is not DocumentState.MISSING]
+            unreadable = [d for d in documents if d.state is not CaseDocumentState.MISSING]
             if unreadable:
                 document = unreadable[-1]
                 why = ", ".join(document.state_reasons) or _unusable_reason(document)
@@ -804,12 +797,12 @@ def merge_statement_pages(statements: list[CaseDocument]) -> list[CaseDocument]:
 
 def _usable(document: CaseDocument) -> bool:
     extraction = document.extraction
-    return (document.state is DocumentState.EXTRACTED and extraction is not None and extraction.quality.ok
+    return (document.state is CaseDocumentState.EXTRACTED and extraction is not None and extraction.quality.ok
             and extraction.doc_type == document.doc_type)
 
 
 def _unusable_reason(document: CaseDocument) -> str:
-    if document.state is not DocumentState.EXTRACTED:
+    if document.state is not CaseDocumentState.EXTRACTED:
         return document.state.value.lower().replace("_", " ")
     extraction = document.extraction
     if extraction is None:
