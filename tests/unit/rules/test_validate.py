@@ -14,9 +14,10 @@ from loanpipe.decision.models import Decision, Outcome
 from loanpipe.domain.case import ApplicationCase, ImageEvidence
 from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue
 from loanpipe.policy.model import default_policy, load_policy
+from loanpipe.validation.checks.fields import REQUIRED_FIELDS
 from loanpipe.validation.ports import FraudPorts, InMemoryImageIndex, hamming, hash_bands
 from loanpipe.validation.report import CheckStatus, ValidationReport
-from loanpipe.validation.validate import REQUIRED_FIELDS, validate
+from loanpipe.validation.validate import validate
 from testkit.scenarios import DEFECTS, build_scenario, rebalance
 
 POLICY = default_policy()
