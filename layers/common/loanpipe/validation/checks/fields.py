@@ -52,27 +52,27 @@ def read_text(log: CheckLog, document: CaseDocument | None, name: str) -> str | 
 
 
 def read_date(log: CheckLog, document: CaseDocument | None, name: str) -> date | None:
-    text = read_text(log, document, name)
-    if text is None:
-        return None
-    value = parse_iso_date(text)
-    if value is None:
-        log.field_missing(document, name, "is not a date (YYYY-MM-DD)")
-    return value
+    return _read_parsed(log, document, name, parse_iso_date, "is not a date (YYYY-MM-DD)")
 
 
 def read_amount(log: CheckLog, document: CaseDocument | None, name: str, limit: Decimal) -> Decimal | None:
-    text = read_text(log, document, name)
-    if text is None:
-        return None
-    value = parse_amount(text)
-    if value is None:
-        log.field_missing(document, name, "is not an amount")
-        return None
-    if abs(value) > limit:
+    """An amount within ``limit`` either way; beyond it is ``amount_invalid`` (an absurd figure, not a slip)."""
+    value = _read_parsed(log, document, name, parse_amount, "is not an amount")
+    if value is not None and abs(value) > limit:
         log.failed("amount_plausible", "amount_invalid",
                    f"{LABEL[document.doc_type]}: {name} is beyond any plausible amount", document)
         return None
+    return value
+
+
+def _read_parsed(log: CheckLog, document: CaseDocument | None, name: str, parse: Callable[[str], _T | None],
+                 problem: str) -> _T | None:
+    text = read_text(log, document, name)
+    if text is None:
+        return None
+    value = parse(text)
+    if value is None:
+        log.field_missing(document, name, problem)
     return value
 
 
