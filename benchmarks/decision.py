@@ -27,7 +27,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from loanpipe.decision.decide import decide
-from loanpipe.domain.case import Outcome
+from loanpipe.decision.models import Outcome
 from loanpipe.extraction.forensics import image_evidence
 from loanpipe.policy.model import default_policy
 from loanpipe.validation.ports import hamming

@@ -19,9 +19,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 
 from loanpipe.decision.loans import monthly_payment
+from loanpipe.decision.models import Outcome
 from loanpipe.domain.application import DeclaredApplication, RepaymentMethod
 from loanpipe.domain.calendar import add_months, add_years, full_years
-from loanpipe.domain.case import ApplicationCase, CaseDocument, DocumentState, ImageEvidence, Outcome
+from loanpipe.domain.case import ApplicationCase, CaseDocument, ImageEvidence
+from loanpipe.domain.case import CaseDocumentState as DocumentState  # alias: only the import changes here
 from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue, Quality, Transaction
 from loanpipe.domain.idnumber import FEMALE, MALE, check_digit, prefecture_codes, province_names, validity_years
 from loanpipe.domain.money import fen, money_str

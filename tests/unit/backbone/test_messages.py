@@ -9,7 +9,6 @@ import pytest
 from pydantic import ValidationError
 
 from loanpipe.decision.decide import decide
-from loanpipe.domain.case import ValidationReport
 from loanpipe.policy.model import default_policy
 from loanpipe.service.messages import (
     ContractRequested,
@@ -19,6 +18,7 @@ from loanpipe.service.messages import (
     parse_stage_message,
 )
 from loanpipe.validation.ports import FraudPorts
+from loanpipe.validation.report import ValidationReport
 from loanpipe.validation.validate import validate
 from testkit.scenarios import build_scenario
 

@@ -1,1 +1,2 @@
-"""The decision: loan arithmetic (``loans``), the scorecard and ``decide`` (knock-outs, score, policy)."""
+"""The decision: loan arithmetic (``loans``), the scorecard, ``decide`` (knock-outs, score, policy) and its
+outputs (``models``: the outcome, reasons, score factors and loan terms)."""

@@ -10,23 +10,18 @@ The decision stores the score, the reasons (with short zh/en texts), the policy 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from loanpipe.decision.loans import apr, schedule
+from loanpipe.decision.models import Decision, DecisionReason, LoanTerms, Outcome, ScoreFactor
 from loanpipe.decision.scorecard import characteristic_values, score
-from loanpipe.domain.case import (
-    ApplicationCase,
-    CheckResult,
-    CheckStatus,
-    Decision,
-    DecisionReason,
-    LoanTerms,
-    Outcome,
-    ValidationReport,
-)
+from loanpipe.domain.application import LoanRequest
+from loanpipe.domain.case import ApplicationCase
 from loanpipe.domain.money import fen
 from loanpipe.domain.reasons import describe
-from loanpipe.policy.model import Policy
+from loanpipe.policy.model import Cutoffs, LoanRules, Policy
+from loanpipe.validation.report import CheckResult, CheckStatus, Figures, ValidationReport
 
 # After the policy's knock-outs: fraud signals, then identity, then document integrity, then completeness.
 REVIEW_PRIORITY = (
@@ -63,101 +58,25 @@ REVIEW_PRIORITY = (
 _RATIO = Decimal("0.0001")
 
 
+@dataclass(frozen=True)
+class _Loan:
+    """The loan against the policy: its checks, and its terms and ratios (None where they cannot be computed)."""
+
+    checks: list[CheckResult]
+    priced: bool  # a valid amount and vehicle price: the loan to value and the score can be computed
+    terms: LoanTerms | None
+    loan_to_value: Decimal | None
+    debt_to_income: Decimal | None
+
+
 def decide(case: ApplicationCase, report: ValidationReport, policy: Policy) -> Decision:
-    loan = case.declared.loan
-    policy_checks: list[CheckResult] = []
-
-    def record(check: str, reason: str | None, detail: str, status: CheckStatus | None = None) -> None:
-        status = status or (CheckStatus.FAILED if reason else CheckStatus.PASSED)
-        policy_checks.append(CheckResult(check=check, status=status, reason=reason, detail=detail))
-
-    rules = policy.loan
-    amount_ok = (rules.min_amount <= loan.amount <= rules.max_amount and fen(loan.amount) == loan.amount
-                 if loan.amount.is_finite() and abs(loan.amount) < Decimal("1e15") else False)
-    price_ok = loan.vehicle_price.is_finite() and 0 < loan.vehicle_price <= rules.max_vehicle_price
-    if not amount_ok:
-        record("loan_amount", "amount_invalid",
-               f"amount outside {rules.min_amount}..{rules.max_amount} or not whole fen")
-    elif not price_ok:
-        record("loan_amount", "amount_invalid", f"vehicle price above {rules.max_vehicle_price} or not positive")
-    else:
-        record("loan_amount", None, f"amount {loan.amount} within {rules.min_amount}..{rules.max_amount}")
-    term_ok = rules.min_term_months <= loan.term_months <= rules.max_term_months
-    method_ok = loan.repayment_method in policy.pricing.repayment_methods
-    if not term_ok:
-        record("loan_term", "term_out_of_range",
-               f"{loan.term_months} months, policy {rules.min_term_months}..{rules.max_term_months}")
-    elif not method_ok:
-        record("loan_term", "term_out_of_range", f"repayment method {loan.repayment_method.value} is not offered")
-    else:
-        record("loan_term", None, f"{loan.term_months} months")
-
-    terms = None
-    if amount_ok and term_ok and method_ok:
-        plan = schedule(loan.amount, policy.pricing.annual_rate, loan.term_months, loan.repayment_method)
-        terms = LoanTerms(
-            amount=loan.amount, term_months=loan.term_months, method=loan.repayment_method,
-            annual_rate=policy.pricing.annual_rate,
-            apr=apr(loan.amount, [row.payment for row in plan.rows], policy.pricing.fees),
-            monthly_payment=plan.max_payment, total_interest=plan.total_interest, total_payment=plan.total_payment,
-        )
-
-    ltv = (loan.amount / loan.vehicle_price).quantize(_RATIO) if amount_ok and price_ok else None
-    max_ltv = policy.max_loan_to_value(loan.vehicle_type)
-    if ltv is None:
-        record("loan_to_value", None, "needs a valid amount and vehicle price", CheckStatus.NOT_RUN)
-    elif ltv > max_ltv:
-        record("loan_to_value", "ltv_exceeded",
-               f"{_percent(ltv)} of a {loan.vehicle_type.value} vehicle's price, policy {_percent(max_ltv)}")
-    else:
-        record("loan_to_value", None, f"{_percent(ltv)}, policy {_percent(max_ltv)}")
-
-    income = report.figures.verified_monthly_income
-    dti = (terms.monthly_payment / income).quantize(_RATIO) if terms is not None and income else None
-    max_dti = rules.max_debt_to_income
-    if dti is None:
-        record("debt_to_income", None, "needs the loan terms and a verified income", CheckStatus.NOT_RUN)
-    elif dti > max_dti:
-        record("debt_to_income", "dti_exceeded",
-               f"monthly payment {terms.monthly_payment} is {_percent(dti)} of the verified income {income}, "
-               f"policy {_percent(max_dti)}")
-    else:
-        record("debt_to_income", None, f"monthly payment {_percent(dti)} of the verified income")
-
-    values = characteristic_values(
-        report.figures, amount=loan.amount, vehicle_price=loan.vehicle_price, term_months=loan.term_months,
-        monthly_payment=terms.monthly_payment if terms else None,
-    ) if amount_ok and price_ok else None
-    total, factors = score(policy.scorecard, values) if values is not None else (None, [])
-
-    details: dict[str, list[str]] = {}
-    for check in [*report.checks, *policy_checks]:
-        if check.status is CheckStatus.FAILED and check.reason:
-            details.setdefault(check.reason, [])
-            if check.detail and check.detail not in details[check.reason]:
-                details[check.reason].append(check.detail)
-    incomplete = [c for c in [*report.checks, *policy_checks] if c.status is CheckStatus.NOT_RUN]
-    if incomplete and not details:
-        details["check_incomplete"] = [f"{c.check}: {c.detail}" for c in incomplete]
-    cutoffs = policy.cutoffs
-    if total is None:
-        if not details:
-            details["check_incomplete"] = ["no score: the loan amount or vehicle price is invalid"]
-    elif total < cutoffs.approve_at_or_above:
-        weakest = ", ".join(f"{f.label_en} {f.points}/{f.max_points}" for f in factors[:3] if f.shortfall)
-        details["score_below_cutoff"] = [f"score {total} below {cutoffs.approve_at_or_above}; weakest: {weakest}"]
-
-    knockouts = [code for code in policy.knockouts if code in details]
-    low_score_decline = (total is not None and cutoffs.decline_below is not None and total < cutoffs.decline_below)
-    if knockouts or low_score_decline:
-        outcome = Outcome.DECLINE
-    elif details:
-        outcome = Outcome.REVIEW
-    else:
-        outcome = Outcome.APPROVE
-    knockout_set = set(knockouts) | ({"score_below_cutoff"} if low_score_decline else set())
+    """The loan against the policy, the score, every reason with its details, then the outcome."""
+    loan = _judge_loan(case.declared.loan, report.figures.verified_monthly_income, policy)
+    total, factors = _score(case.declared.loan, report.figures, loan, policy)
+    details = _reason_details([*report.checks, *loan.checks], total, factors, policy.cutoffs)
+    outcome, knockouts = _outcome(details, total, policy)
     reasons = [
-        DecisionReason(**describe(code), knock_out=code in knockout_set, details=details[code])
+        DecisionReason(**describe(code), knock_out=code in knockouts, details=details[code])
         for code in _ordered(details, policy.knockouts)
     ]
     return Decision(
@@ -166,14 +85,151 @@ def decide(case: ApplicationCase, report: ValidationReport, policy: Policy) -> D
         score=total,
         reasons=reasons,
         score_factors=factors,
-        policy_checks=policy_checks,
+        policy_checks=loan.checks,
         policy_version=policy.version,
         validation_policy_version=report.policy_version,
         as_of=case.clock,
-        terms=terms,
-        debt_to_income=dti,
-        loan_to_value=ltv,
+        terms=loan.terms,
+        debt_to_income=loan.debt_to_income,
+        loan_to_value=loan.loan_to_value,
     )
+
+
+def _judge_loan(loan: LoanRequest, income: Decimal | None, policy: Policy) -> _Loan:
+    """Amount, term, loan to value and payment to income against the policy, checked in that order."""
+    checks: list[CheckResult] = []
+    amount_ok, price_ok = _check_amount(checks, loan, policy.loan)
+    term_ok = _check_term(checks, loan, policy)
+    terms = _terms(loan, policy) if amount_ok and term_ok else None
+    ltv = _check_loan_to_value(checks, loan, policy, computable=amount_ok and price_ok)
+    dti = _check_debt_to_income(checks, terms, income, policy.loan.max_debt_to_income)
+    return _Loan(checks=checks, priced=amount_ok and price_ok, terms=terms, loan_to_value=ltv, debt_to_income=dti)
+
+
+def _record(checks: list[CheckResult], check: str, reason: str | None, detail: str,
+            status: CheckStatus | None = None) -> None:
+    status = status or (CheckStatus.FAILED if reason else CheckStatus.PASSED)
+    checks.append(CheckResult(check=check, status=status, reason=reason, detail=detail))
+
+
+def _check_amount(checks: list[CheckResult], loan: LoanRequest, rules: LoanRules) -> tuple[bool, bool]:
+    """(amount ok, vehicle price ok): the amount within the policy in whole fen, a positive price."""
+    amount_ok = (rules.min_amount <= loan.amount <= rules.max_amount and fen(loan.amount) == loan.amount
+                 if loan.amount.is_finite() and abs(loan.amount) < Decimal("1e15") else False)
+    price_ok = loan.vehicle_price.is_finite() and 0 < loan.vehicle_price <= rules.max_vehicle_price
+    if not amount_ok:
+        _record(checks, "loan_amount", "amount_invalid",
+                f"amount outside {rules.min_amount}..{rules.max_amount} or not whole fen")
+    elif not price_ok:
+        _record(checks, "loan_amount", "amount_invalid",
+                f"vehicle price above {rules.max_vehicle_price} or not positive")
+    else:
+        _record(checks, "loan_amount", None, f"amount {loan.amount} within {rules.min_amount}..{rules.max_amount}")
+    return amount_ok, price_ok
+
+
+def _check_term(checks: list[CheckResult], loan: LoanRequest, policy: Policy) -> bool:
+    """The term within the policy and a repayment method it offers."""
+    rules = policy.loan
+    if not rules.min_term_months <= loan.term_months <= rules.max_term_months:
+        _record(checks, "loan_term", "term_out_of_range",
+                f"{loan.term_months} months, policy {rules.min_term_months}..{rules.max_term_months}")
+        return False
+    if loan.repayment_method not in policy.pricing.repayment_methods:
+        _record(checks, "loan_term", "term_out_of_range",
+                f"repayment method {loan.repayment_method.value} is not offered")
+        return False
+    _record(checks, "loan_term", None, f"{loan.term_months} months")
+    return True
+
+
+def _terms(loan: LoanRequest, policy: Policy) -> LoanTerms:
+    plan = schedule(loan.amount, policy.pricing.annual_rate, loan.term_months, loan.repayment_method)
+    return LoanTerms(
+        amount=loan.amount, term_months=loan.term_months, method=loan.repayment_method,
+        annual_rate=policy.pricing.annual_rate,
+        apr=apr(loan.amount, [row.payment for row in plan.rows], policy.pricing.fees),
+        monthly_payment=plan.max_payment, total_interest=plan.total_interest, total_payment=plan.total_payment,
+    )
+
+
+def _check_loan_to_value(checks: list[CheckResult], loan: LoanRequest, policy: Policy, *,
+                         computable: bool) -> Decimal | None:
+    if not computable:
+        _record(checks, "loan_to_value", None, "needs a valid amount and vehicle price", CheckStatus.NOT_RUN)
+        return None
+    ltv = (loan.amount / loan.vehicle_price).quantize(_RATIO)
+    max_ltv = policy.max_loan_to_value(loan.vehicle_type)
+    if ltv > max_ltv:
+        _record(checks, "loan_to_value", "ltv_exceeded",
+                f"{_percent(ltv)} of a {loan.vehicle_type.value} vehicle's price, policy {_percent(max_ltv)}")
+    else:
+        _record(checks, "loan_to_value", None, f"{_percent(ltv)}, policy {_percent(max_ltv)}")
+    return ltv
+
+
+def _check_debt_to_income(checks: list[CheckResult], terms: LoanTerms | None, income: Decimal | None,
+                          max_dti: Decimal) -> Decimal | None:
+    """The (largest) monthly payment against the verified monthly income."""
+    if terms is None or not income:
+        _record(checks, "debt_to_income", None, "needs the loan terms and a verified income", CheckStatus.NOT_RUN)
+        return None
+    dti = (terms.monthly_payment / income).quantize(_RATIO)
+    if dti > max_dti:
+        _record(checks, "debt_to_income", "dti_exceeded",
+                f"monthly payment {terms.monthly_payment} is {_percent(dti)} of the verified income {income}, "
+                f"policy {_percent(max_dti)}")
+    else:
+        _record(checks, "debt_to_income", None, f"monthly payment {_percent(dti)} of the verified income")
+    return dti
+
+
+def _score(loan: LoanRequest, figures: Figures, judged: _Loan, policy: Policy) -> tuple[int | None, list[ScoreFactor]]:
+    """The scorecard's total and factors (weakest first); no score without a valid amount and price."""
+    if not judged.priced:
+        return None, []
+    values = characteristic_values(
+        figures, amount=loan.amount, vehicle_price=loan.vehicle_price, term_months=loan.term_months,
+        monthly_payment=judged.terms.monthly_payment if judged.terms else None,
+    )
+    return score(policy.scorecard, values)
+
+
+def _reason_details(checks: list[CheckResult], total: int | None, factors: list[ScoreFactor],
+                    cutoffs: Cutoffs) -> dict[str, list[str]]:
+    """Every reason code of a failed check (validation, then policy) with its distinct details; when none
+    failed, the checks that could not run; a score below the approval cut-off."""
+    details: dict[str, list[str]] = {}
+    for check in checks:
+        if check.status is CheckStatus.FAILED and check.reason:
+            details.setdefault(check.reason, [])
+            if check.detail and check.detail not in details[check.reason]:
+                details[check.reason].append(check.detail)
+    incomplete = [c for c in checks if c.status is CheckStatus.NOT_RUN]
+    if incomplete and not details:
+        details["check_incomplete"] = [f"{c.check}: {c.detail}" for c in incomplete]
+    if total is None:
+        if not details:
+            details["check_incomplete"] = ["no score: the loan amount or vehicle price is invalid"]
+    elif total < cutoffs.approve_at_or_above:
+        weakest = ", ".join(f"{f.label_en} {f.points}/{f.max_points}" for f in factors[:3] if f.shortfall)
+        details["score_below_cutoff"] = [f"score {total} below {cutoffs.approve_at_or_above}; weakest: {weakest}"]
+    return details
+
+
+def _outcome(details: dict[str, list[str]], total: int | None, policy: Policy) -> tuple[Outcome, set[str]]:
+    """(outcome, the knock-out codes): decline on a knock-out reason or a score below the decline cut-off,
+    review on any other reason, approve when there is none."""
+    knockouts = [code for code in policy.knockouts if code in details]
+    decline_below = policy.cutoffs.decline_below
+    low_score_decline = total is not None and decline_below is not None and total < decline_below
+    if knockouts or low_score_decline:
+        outcome = Outcome.DECLINE
+    elif details:
+        outcome = Outcome.REVIEW
+    else:
+        outcome = Outcome.APPROVE
+    return outcome, set(knockouts) | ({"score_below_cutoff"} if low_score_decline else set())
 
 
 def flag_as_duplicate(decision: Decision, flagged_by: str) -> Decision:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from loanpipe.domain.case import Figures, ScoreFactor
+from loanpipe.decision.models import ScoreFactor
 from loanpipe.policy.model import Characteristic, Scorecard
+from loanpipe.validation.report import Figures
 
 _RATIO = Decimal("0.0001")
 

@@ -77,7 +77,10 @@ class DocumentRecord(BaseModel):
         return self.state != DocState.SUPERSEDED
 
 
-class Decision(BaseModel):
+class RecordedDecision(BaseModel):
+    """The decision as the application item stores it (the machine's or a reviewer's); the full
+    explainable decision of the score stage is ``decision.models.Decision``."""
+
     decision: str  # approve | review | decline
     reasons: list[str] = Field(default_factory=list)
     score: int | None = None
@@ -114,7 +117,7 @@ class ApplicationRecord(BaseModel):
     documents: dict[str, DocumentRecord] = Field(default_factory=dict)
     submitted_at: datetime | None = None
     final_submission: bool = False
-    decision: Decision | None = None
+    decision: RecordedDecision | None = None
     review: ReviewState | None = None
     contract: ContractRef | None = None
     flags: list[str] = Field(default_factory=list)  # reason codes raised by other applications' checks

@@ -19,7 +19,7 @@ from loanpipe.domain.documents import FIELDS
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.reasons import REASONS, ReasonKind
-from loanpipe.domain.records import ApplicationRecord, Decision, utcnow
+from loanpipe.domain.records import ApplicationRecord, RecordedDecision, utcnow
 from loanpipe.service.access import Caller, Role, require
 from loanpipe.service.messages import ContractRequested, ValidateRequested
 from loanpipe.service.ports import ApplicationRepository, Page
@@ -134,10 +134,10 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
         machine = record.decision
         now = utcnow()
         if decision.action == "approve":
-            record.decision = Decision(decision="approve", reasons=decision.reasons, decided_at=now,
-                                       decided_by=caller.user, note=decision.note,
-                                       score=machine.score if machine else None,
-                                       policy_version=machine.policy_version if machine else None)
+            record.decision = RecordedDecision(decision="approve", reasons=decision.reasons, decided_at=now,
+                                               decided_by=caller.user, note=decision.note,
+                                               score=machine.score if machine else None,
+                                               policy_version=machine.policy_version if machine else None)
             move_application(record, AppState.APPROVED, change, actor=caller.user, action="review.approved",
                              overrode=machine.reasons if machine else [], note=decision.note)
             record.review = None
@@ -148,9 +148,10 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
                                                                 "decision": "approve", "by": "reviewer"}))
         elif decision.action == "decline":
             reasons = decision.reasons or (machine.reasons if machine else [])
-            record.decision = Decision(decision="decline", reasons=reasons, decided_at=now, decided_by=caller.user,
-                                       note=decision.note, score=machine.score if machine else None,
-                                       policy_version=machine.policy_version if machine else None)
+            record.decision = RecordedDecision(decision="decline", reasons=reasons, decided_at=now,
+                                               decided_by=caller.user, note=decision.note,
+                                               score=machine.score if machine else None,
+                                               policy_version=machine.policy_version if machine else None)
             move_application(record, AppState.DECLINED, change, actor=caller.user, action="review.declined",
                              reasons=reasons, note=decision.note)
             record.review = None

@@ -6,17 +6,17 @@ import logging
 from dataclasses import dataclass
 
 from loanpipe.decision.decide import decide, explain, flag_as_duplicate
-from loanpipe.domain.case import Decision as CreditDecision
-from loanpipe.domain.case import Outcome, ValidationReport
+from loanpipe.decision.models import Decision, Outcome
 from loanpipe.domain.errors import NotFound
 from loanpipe.domain.lifecycle import AppState
-from loanpipe.domain.records import ApplicationRecord, Decision, ReviewState, utcnow
+from loanpipe.domain.records import ApplicationRecord, RecordedDecision, ReviewState, utcnow
 from loanpipe.policy.model import Policy
 from loanpipe.service.dispatch import dispatch
 from loanpipe.service.messages import ContractRequested, ScoreRequested
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
 from loanpipe.service.transitions import Change, apply_change, move_application
 from loanpipe.service.validation import build_case
+from loanpipe.validation.report import ValidationReport
 
 log = logging.getLogger(__name__)
 ACTOR = "system:score"
@@ -52,7 +52,7 @@ def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> str:
         raise RuntimeError("the validation report of this round is missing")  # platform fault: retried
     report = ValidationReport.model_validate(stored)
     case = build_case(record, deps.blobs, deps.config.results_bucket)
-    credit: CreditDecision = decide(case, report, deps.policy)
+    credit: Decision = decide(case, report, deps.policy)
     for other in record.flagged_by:
         credit = flag_as_duplicate(credit, other)
     deps.repo.put_report(record.application_id, record.round, "decision",
@@ -67,8 +67,8 @@ def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> str:
         for other in record.flagged_by:  # flags that arrived while we scored
             decision = flag_as_duplicate(decision, other)
         codes = [reason.code for reason in decision.reasons]
-        record.decision = Decision(decision=decision.decision.value, reasons=codes, score=decision.score,
-                                   policy_version=decision.policy_version, decided_at=utcnow())
+        record.decision = RecordedDecision(decision=decision.decision.value, reasons=codes, score=decision.score,
+                                           policy_version=decision.policy_version, decided_at=utcnow())
         event = {"application_id": record.application_id, "decision": decision.decision.value, "reasons": codes,
                  "score": decision.score, "policy_version": decision.policy_version, "by": "machine"}
         if decision.decision is Outcome.APPROVE:

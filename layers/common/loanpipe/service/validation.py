@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from loanpipe.domain.audit import AuditEntry
-from loanpipe.domain.case import ApplicationCase, CaseDocument, DocumentState, ImageEvidence, ValidationReport
+from loanpipe.domain.case import ApplicationCase, CaseDocument, CaseDocumentState, ImageEvidence
 from loanpipe.domain.documents import ExtractionResult, FieldValue, Quality
 from loanpipe.domain.errors import NotFound
 from loanpipe.domain.lifecycle import AppState, DocState
@@ -25,15 +25,16 @@ from loanpipe.service.messages import ScoreRequested, ValidateRequested
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
 from loanpipe.service.transitions import Change, apply_change, move_application
 from loanpipe.validation.ports import FraudPorts
+from loanpipe.validation.report import ValidationReport
 from loanpipe.validation.validate import validate
 
 log = logging.getLogger(__name__)
 ACTOR = "system:validate"
 
 _CASE_STATES = {
-    DocState.EXTRACTED: DocumentState.EXTRACTED,
-    DocState.RETAKE_REQUESTED: DocumentState.RETAKE_REQUESTED,
-    DocState.REJECTED_INPUT: DocumentState.REJECTED_INPUT,
+    DocState.EXTRACTED: CaseDocumentState.EXTRACTED,
+    DocState.RETAKE_REQUESTED: CaseDocumentState.RETAKE_REQUESTED,
+    DocState.REJECTED_INPUT: CaseDocumentState.REJECTED_INPUT,
 }
 
 
@@ -83,7 +84,7 @@ def build_case(record: ApplicationRecord, blobs: BlobStore, results_bucket: str)
             document_id=doc.document_id,
             doc_type=doc.slot,
             state=state,
-            extraction=_extraction(doc, blobs, results_bucket) if state is DocumentState.EXTRACTED else None,
+            extraction=_extraction(doc, blobs, results_bucket) if state is CaseDocumentState.EXTRACTED else None,
             evidence=evidence,
             state_reasons=list(doc.reasons),
         ))

@@ -1,4 +1,5 @@
 """Validation: per-document and cross-document checks and fraud signals -> a ``ValidationReport``.
 
-Imports ``policy`` and ``domain``; the fraud look-ups are ports (``ports``) that adapters implement.
+``validate`` runs the checks (``checks``, one module per concern) in report order; ``report`` is its
+output model. Imports ``policy`` and ``domain``; the fraud look-ups are ports (``ports``) that adapters implement.
 """

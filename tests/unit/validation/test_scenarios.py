@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from loanpipe.decision.decide import decide
-from loanpipe.domain.case import Outcome
+from loanpipe.decision.models import Outcome
 from loanpipe.policy.model import default_policy
 from loanpipe.validation.validate import validate
 from testkit.scenarios import DEFECTS, build_scenario

@@ -10,18 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loanpipe.decision.decide import decide, flag_as_duplicate
-from loanpipe.domain.case import (
-    ApplicationCase,
-    CheckStatus,
-    Decision,
-    ImageEvidence,
-    Outcome,
-    ValidationReport,
-)
+from loanpipe.decision.models import Decision, Outcome
+from loanpipe.domain.case import ApplicationCase, ImageEvidence
 from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue
 from loanpipe.policy.model import default_policy, load_policy
+from loanpipe.validation.checks.fields import REQUIRED_FIELDS
 from loanpipe.validation.ports import FraudPorts, InMemoryImageIndex, hamming, hash_bands
-from loanpipe.validation.validate import REQUIRED_FIELDS, validate
+from loanpipe.validation.report import CheckStatus, ValidationReport
+from loanpipe.validation.validate import validate
 from testkit.scenarios import DEFECTS, build_scenario, rebalance
 
 POLICY = default_policy()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from loanpipe.decision.decide import decide
-from loanpipe.domain.case import CheckStatus
 from loanpipe.domain.documents import DocType
 from loanpipe.policy.model import default_policy
 from loanpipe.validation.ports import FraudPorts
+from loanpipe.validation.report import CheckStatus
 from loanpipe.validation.validate import validate
 from testkit.scenarios import build_scenario
 

@@ -8,8 +8,8 @@ from importlib import resources
 
 from loanpipe.decision.decide import decide, explain
 from loanpipe.decision.loans import schedule
+from loanpipe.decision.models import Outcome
 from loanpipe.domain.application import RepaymentMethod
-from loanpipe.domain.case import Outcome
 from loanpipe.domain.documents import DocType
 from loanpipe.policy.model import default_policy, load_policy
 from loanpipe.validation.validate import validate

@@ -1,0 +1,163 @@
+"""Bank statements: the running balance row by row, the period covered and how recent it is; the credits
+they show, for the income checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from loanpipe.domain.calendar import parse_iso_date
+from loanpipe.domain.case import CaseDocument
+from loanpipe.policy.model import Policy, StatementRules
+from loanpipe.validation.checks.employer import names_employer
+from loanpipe.validation.checks.fields import extraction_of, oldest_first, parse_amount, read_amount, read_date
+from loanpipe.validation.checks.log import CheckLog
+
+# A statement row as the checks read it: (date, signed amount, printed balance or None, description).
+Row = tuple[date, Decimal, Decimal | None, str]
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit on a statement: is it salary (a salary keyword, or names the employer), from the employer?"""
+
+    on: date
+    amount: Decimal
+    salary: bool
+    from_employer: bool
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    closing_balance: Decimal | None
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    """What the statements established: their credits and, when a period was read, the figures."""
+
+    credits: list[Credit] = field(default_factory=list)
+    days: int | None = None  # from the earliest start to the latest end, both included
+    latest_closing_balance: Decimal | None = None  # of the statement that ends last
+    end_age_days: int | None = None  # days from the latest end to the capture
+
+
+def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Policy, as_of: date,
+                     employer: str | None) -> StatementFacts:
+    """Balances row by row, period length and recency; returns the credits for the income checks."""
+    if not statements:
+        for check in ("statement_balances", "statement_period", "statement_recent"):
+            log.not_run(check, "no readable bank statement")
+        return StatementFacts()
+    keywords = [keyword.lower() for keyword in policy.income.salary_keywords]
+    credits: list[Credit] = []
+    periods: list[Period] = []
+    for statement in statements:
+        period, rows = _check_balances(log, statement, policy.statement.max_amount)
+        if period is not None:
+            periods.append(period)
+        credits += _credits(rows or [], employer, keywords)
+    if not periods:
+        log.not_run("statement_period", "no readable statement period")
+        log.not_run("statement_recent", "no readable statement period")
+        return StatementFacts(credits=credits)
+    return _check_period(log, periods, policy.statement, as_of, credits)
+
+
+def _check_balances(log: CheckLog, statement: CaseDocument, limit: Decimal) -> tuple[Period | None, list[Row] | None]:
+    """One statement's period and running balance; returns (its period, its rows), None when unreadable."""
+    start = read_date(log, statement, "period_start")
+    end = read_date(log, statement, "period_end")
+    opening = read_amount(log, statement, "opening_balance", limit)
+    closing = read_amount(log, statement, "closing_balance", limit)
+    rows = _statement_rows(log, statement, limit)
+    period = None
+    if start is not None and end is not None:
+        if start > end:
+            log.field_missing(statement, "period_start", "is after period_end")
+        else:
+            period = Period(start, end, closing)
+    if rows is None or opening is None or closing is None:
+        log.not_run("statement_balances", "needs the opening and closing balances and every row", statement)
+        return period, rows
+    breaks = balance_breaks(opening, closing, rows)
+    if breaks:
+        log.failed("statement_balances", "statement_balance_inconsistent",
+                   f"{'; '.join(breaks[:3])}{' ...' if len(breaks) > 3 else ''}", statement)
+    else:
+        log.passed("statement_balances", f"opening + {len(rows)} rows = closing, every running balance adds up",
+                   statement)
+    return period, rows
+
+
+def _statement_rows(log: CheckLog, statement: CaseDocument, limit: Decimal) -> list[Row] | None:
+    """Parsed rows in chronological order; None when a row cannot be read (reported once)."""
+    rows = []
+    for index, row in enumerate(extraction_of(statement).transactions, 1):
+        on = parse_iso_date(row.date)
+        amount = parse_amount(row.amount)
+        balance = parse_amount(row.balance) if row.balance not in (None, "") else None
+        if on is None or amount is None or (row.balance not in (None, "") and balance is None):
+            log.field_missing(statement, "transactions", f"row {index} has an unreadable date or amount")
+            return None
+        if abs(amount) > limit or (balance is not None and abs(balance) > limit):
+            log.failed("amount_plausible", "amount_invalid",
+                       f"bank statement row {index} holds an amount beyond any plausible one", statement)
+            return None
+        rows.append((on, amount, balance, row.description or ""))
+    return oldest_first(rows, lambda row: row[0])
+
+
+def _credits(rows: list[Row], employer: str | None, keywords: list[str]) -> list[Credit]:
+    credits = []
+    for on, amount, _, description in rows:
+        if amount > 0:
+            from_employer = names_employer(description, employer)
+            salary = from_employer or any(keyword in description.lower() for keyword in keywords)
+            credits.append(Credit(on, amount, salary, from_employer))
+    return credits
+
+
+def _check_period(log: CheckLog, periods: list[Period], rules: StatementRules, as_of: date,
+                  credits: list[Credit]) -> StatementFacts:
+    """The statements together cover the policy's days and end recently enough before the capture."""
+    first = min(period.start for period in periods)
+    last = max(period.end for period in periods)
+    days = (last - first).days + 1
+    if days < rules.min_days:
+        log.failed("statement_period", "statement_period_short",
+                   f"covers {days} days ({first.isoformat()} to {last.isoformat()}), policy {rules.min_days}")
+    else:
+        log.passed("statement_period", f"covers {days} days")
+    age = (as_of - last).days
+    if age < 0:
+        log.failed("statement_recent", "document_dated_after_capture",
+                   f"statement ends {last.isoformat()}, after the capture")
+    elif age > rules.max_age_days:
+        log.failed("statement_recent", "statement_stale",
+                   f"ends {age} days before capture ({last.isoformat()}), policy {rules.max_age_days}")
+    else:
+        log.passed("statement_recent", f"ends {age} days before capture")
+    latest = max(periods, key=lambda period: period.end)
+    return StatementFacts(credits=credits, days=days, latest_closing_balance=latest.closing_balance, end_age_days=age)
+
+
+def balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row]) -> list[str]:
+    """Where the running balance does not add up: each row against the previous balance, then the total."""
+    breaks = []
+    running = opening
+    for index, (on, amount, balance, _) in enumerate(rows, 1):
+        running += amount
+        if balance is not None:
+            if balance != running:
+                breaks.append(f"row {index} ({on.isoformat()}): balance {balance} but previous + amount = {running}")
+            running = balance  # resynchronise: one edited row is one break
+    if running != closing:
+        breaks.append(f"last balance {running} but closing balance {closing}")
+    total = opening + sum((amount for _, amount, _, _ in rows), Decimal(0))
+    if total != closing:
+        breaks.append(f"opening + transactions = {total} but closing balance {closing}")
+    return breaks
