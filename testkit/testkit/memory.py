@@ -95,6 +95,12 @@ class MemoryBlobStore:
     def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
         self.objects[(bucket, key)] = (body, content_type)
 
+    def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
+        return {"url": f"memory://{bucket}/", "fields": {"key": key, "Content-Type": content_type}}
+
+    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
+        return f"memory://{bucket}/{key}?expires_in={expires_in}"
+
 
 class MemoryStageQueue:
     def __init__(self) -> None:

@@ -144,7 +144,7 @@ def test_every_function_handles_its_events_sample(local_cloud, sample):
     assert result.ok, result.error_message
     if function == "ApiFunction":
         expected = {"api_create_application.json": 201, "api_get_application.json": 404,
-                    "api_review_queue.json": 200}[sample]
+                    "api_request_upload.json": 404, "api_review_queue.json": 200}[sample]
         assert result.result["statusCode"] == expected, result.result
         assert json.loads(result.result["body"])
     else:

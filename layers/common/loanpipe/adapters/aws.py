@@ -1,4 +1,5 @@
-"""Thin AWS adapters for blobs (S3), stage queues (SQS) and domain events (EventBridge)."""
+"""Thin AWS adapters for blobs (S3, presigned upload grants and download URLs included), stage queues (SQS)
+and domain events (EventBridge)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,25 @@ class S3BlobStore:
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
         self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+    def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
+        # The client must sign with SigV4 (``adapters.clients.client("s3")`` does).
+        post = self._s3.generate_presigned_post(
+            Bucket=bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_bytes],
+                {"key": key},
+            ],
+            ExpiresIn=expires_in,
+        )
+        return {"url": post["url"], "fields": post["fields"]}
+
+    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
+        return self._s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                               ExpiresIn=expires_in)
 
 
 class SqsStageQueue:

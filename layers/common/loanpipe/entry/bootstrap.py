@@ -170,3 +170,48 @@ def stage_runner(name: str, *, logger: Logger, metrics: Metrics) -> StageRunner:
     return StageRunner(stage.message, stage.run, deps, lambda: settings().idempotency_table,
                        lambda: client("dynamodb"), logger=logger, metrics=metrics, metric_prefix=stage.metric_prefix,
                        messages=stage.messages, correlation_id=stage.correlation_id)
+
+
+# ------------------------------------------------------------------ the HTTP API
+# Kept at the end of the module (imports included) so that it merges apart from the stage wiring above.
+from loanpipe.service.intake import IntakeConfig  # noqa: E402
+from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue  # noqa: E402
+from loanpipe.service.review import ReviewConfig  # noqa: E402
+
+
+class ApiSettings(StageSettings):
+    """What the API function reads from its environment (template.yaml sets it)."""
+
+    uploads_bucket: str
+    results_bucket: str
+    contracts_bucket: str
+    validate_queue_url: str
+    contract_queue_url: str
+    upload_url_ttl_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class ApiDeps:
+    """What the API's routes need: the ports (fakes in unit tests) and where the stages' artefacts are."""
+
+    repo: ApplicationRepository
+    blobs: BlobStore
+    queue: StageQueue
+    events: EventPublisher
+    intake: IntakeConfig
+    review: ReviewConfig
+    results_bucket: str
+    contracts_bucket: str
+
+
+@functools.cache
+def api_deps() -> ApiDeps:
+    """The API function's dependencies, built from its settings on the first request and kept for the
+    execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
+    settings = ApiSettings()
+    p = _ports(settings)
+    return ApiDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+                   intake=IntakeConfig(settings.uploads_bucket, settings.validate_queue_url,
+                                       settings.upload_url_ttl_seconds),
+                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url),
+                   results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket)

@@ -59,6 +59,15 @@ class BlobStore(Protocol):
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None: ...
 
+    def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
+        """A grant to upload one object: ``{"url", "fields"}`` for an HTML-form POST. The server chooses the
+        key; the type, a size of 1..``max_bytes`` and the key are conditions of the grant."""
+        ...
+
+    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
+        """A URL that reads one object for ``expires_in`` seconds, without credentials."""
+        ...
+
 
 class StageQueue(Protocol):
     def send(self, queue_url: str, body: str) -> None: ...
