@@ -25,7 +25,8 @@ from loanpipe.domain.case import ApplicationCase, CaseDocument, DocumentState, I
 from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue, Quality, Transaction
 from loanpipe.domain.idnumber import FEMALE, MALE, check_digit, prefecture_codes, province_names, validity_years
 from loanpipe.domain.money import fen, money_str
-from loanpipe.validation.ports import FraudPorts, InMemoryImageIndex, InMemoryOfficerDirectory, InMemoryOpenApplications
+from loanpipe.validation.ports import FraudPorts
+from testkit.fakes import InMemoryImageIndex, InMemoryOfficerDirectory, InMemoryOpenApplications
 
 CHINA = timezone(timedelta(hours=8))
 BASE_CLOCK = datetime(2026, 11, 20, 10, 31, tzinfo=CHINA)
