@@ -122,7 +122,7 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from loanpipe_infra.samples import generate_applications
+    from testkit.samples import generate_applications
 
     samples = generate_applications(Path(args.out), args.count, args.seed, defect_rate=args.defect_rate)
     for sample in samples:

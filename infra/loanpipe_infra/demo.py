@@ -178,7 +178,7 @@ def run_demo(args: argparse.Namespace) -> int:
             return 2
         replay = True
     else:
-        from loanpipe_infra.samples import generate_applications
+        from testkit.samples import generate_applications
 
         root = Path(".loanpipe") / "demo-samples" / f"seed-{args.seed}"
         now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)

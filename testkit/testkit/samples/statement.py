@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from loanpipe.domain.money import fen
-from loanpipe_infra.samples.fonts import pdf_font_name
-from loanpipe_infra.samples.seal import seal_rgba
-from loanpipe_infra.samples.text import grouped
+from testkit.samples.fonts import pdf_font_name
+from testkit.samples.seal import seal_rgba
+from testkit.samples.text import grouped
 
 CENT = Decimal("0.01")
 
