@@ -108,18 +108,20 @@ def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]
     from loanpipe.service.messages import S3EventRecord, ScoreRequested, ValidateRequested, parse_stage_message
     from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
     from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
-    from loanpipe.validation.ports import FraudPorts, InMemoryImageIndex, InMemoryOfficerDirectory
+    from loanpipe.validation.ports import FraudPorts
     from loanpipe_infra.client import content_type_of, slot_of
-    from testkit.memory import (
-        MemoryApplicationRepository,
-        MemoryBlobStore,
-        MemoryEventPublisher,
-        MemoryStageQueue,
+    from testkit.fakes import (
+        InMemoryApplicationRepository,
+        InMemoryBlobStore,
+        InMemoryEventPublisher,
+        InMemoryImageIndex,
+        InMemoryOfficerDirectory,
+        InMemoryStageQueue,
     )
 
     policy = default_policy()
-    repo, blobs, queue, events = (MemoryApplicationRepository(), MemoryBlobStore(), MemoryStageQueue(),
-                                  MemoryEventPublisher())
+    repo, blobs, queue, events = (InMemoryApplicationRepository(), InMemoryBlobStore(), InMemoryStageQueue(),
+                                  InMemoryEventPublisher())
     reads = {hashlib.sha256(Path(p).read_bytes()).hexdigest(): r for p, r in reads_by_path.items()}
     reader = PrecomputedReader(reads)
     extract = ExtractDeps(repo, blobs, queue, events, ExtractConfig("uploads", "results", "validate"), reader,
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                              "policy, not extraction); the report says so")
     args = parser.parse_args(argv)
 
-    from loanpipe_infra.samples import DEFECTS, generate_applications
+    from testkit.samples import DEFECTS, generate_applications
 
     started = time.monotonic()
     out = CACHE / f"pipeline-seed{args.seed}-n{args.count}"

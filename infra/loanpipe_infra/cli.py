@@ -6,11 +6,10 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
+from loanpipe_infra.foreground import wait_until_stopped
 from loanpipe_infra.localcloud.auth import ROLES
 from loanpipe_infra.localcloud.cloud import LocalCloud, LocalCloudState, project_root
 
@@ -19,16 +18,6 @@ def _state_path() -> Path:
     """Where a running local cloud says how to reach it (``LOANPIPE_STATE_DIR`` moves it, e.g. in tests)."""
     state_dir = os.environ.get("LOANPIPE_STATE_DIR")
     return (Path(state_dir) if state_dir else project_root() / ".loanpipe") / "local.json"
-
-
-def _wait_forever() -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(1):
-            pass
-    except KeyboardInterrupt:
-        pass
 
 
 def cmd_local_up(args: argparse.Namespace) -> int:
@@ -43,7 +32,7 @@ def cmd_local_up(args: argparse.Namespace) -> int:
     print("  tokens        loanpipe token --role reviewer --user r1")
     print("Ctrl-C stops it.")
     try:
-        _wait_forever()
+        wait_until_stopped()
     finally:
         cloud.stop()
     return 0
@@ -122,7 +111,7 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from loanpipe_infra.samples import generate_applications
+    from testkit.samples import generate_applications
 
     samples = generate_applications(Path(args.out), args.count, args.seed, defect_rate=args.defect_rate)
     for sample in samples:

@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from loanpipe_infra.client import ApiClient, ApiError, slot_of
+from loanpipe_infra.foreground import wait_until_stopped
 from loanpipe_infra.localcloud.cloud import LocalCloud
 
 DONE_STATES = {"IN_REVIEW", "DECLINED", "AWAITING_SIGNATURE", "SIGNED", "CANCELLED"}
@@ -178,7 +179,7 @@ def run_demo(args: argparse.Namespace) -> int:
             return 2
         replay = True
     else:
-        from loanpipe_infra.samples import generate_applications
+        from testkit.samples import generate_applications
 
         root = Path(".loanpipe") / "demo-samples" / f"seed-{args.seed}"
         now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)
@@ -218,9 +219,7 @@ def run_demo(args: argparse.Namespace) -> int:
             print("\nThe API stays up for reviewers (Ctrl-C stops it):")
             print(f"  curl -H 'authorization: Bearer {token[:24]}...' {state.api_url}/review")
             print("  full token: loanpipe token --role reviewer --user reviewer-1")
-            from loanpipe_infra.cli import _wait_forever
-
-            _wait_forever()
+            wait_until_stopped()
     finally:
         cloud.stop()
     missing = [o for o in outcomes if o.decision is None]

@@ -16,7 +16,7 @@ import requests
 
 from integration.support import wait_for
 from loanpipe_infra.demo import DemoRunner, Progress
-from loanpipe_infra.samples import generate_applications
+from testkit.samples import generate_applications
 
 pytestmark = pytest.mark.e2e
 CAPTURED_AT = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -9,7 +9,7 @@ import pytest
 
 from integration.support import wait_for
 from loanpipe_infra.demo import DemoRunner, Progress
-from loanpipe_infra.samples import generate_applications
+from testkit.samples import generate_applications
 
 pytestmark = pytest.mark.e2e
 

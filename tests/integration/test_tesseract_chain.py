@@ -12,7 +12,7 @@ import pytest
 from integration.support import document_settled
 from loanpipe_infra.client import ApiClient
 from loanpipe_infra.localcloud.cloud import LocalCloud
-from loanpipe_infra.samples import generate_applications
+from testkit.samples import generate_applications
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from loanpipe.entry import http
 from loanpipe.entry.bootstrap import ApiDeps, api_deps
 from loanpipe.service.intake import IntakeConfig
 from loanpipe.service.review import ReviewConfig
-from testkit.memory import MemoryApplicationRepository, MemoryBlobStore, MemoryEventPublisher, MemoryStageQueue
+from testkit.fakes import InMemoryApplicationRepository, InMemoryBlobStore, InMemoryEventPublisher, InMemoryStageQueue
 
 
 @dataclass
@@ -48,8 +48,8 @@ def api_module() -> ModuleType:
 def fakes(monkeypatch) -> Iterator[ApiDeps]:
     """The API's dependencies as in-memory fakes, in place of the ones the composition root builds."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # no EMF lines (and no namespace needed) here
-    deps = ApiDeps(repo=MemoryApplicationRepository(), blobs=MemoryBlobStore(), queue=MemoryStageQueue(),
-                   events=MemoryEventPublisher(), intake=IntakeConfig("uploads-bucket", "validate-q"),
+    deps = ApiDeps(repo=InMemoryApplicationRepository(), blobs=InMemoryBlobStore(), queue=InMemoryStageQueue(),
+                   events=InMemoryEventPublisher(), intake=IntakeConfig("uploads-bucket", "validate-q"),
                    review=ReviewConfig("validate-q", "contract-q"), results_bucket="results-bucket",
                    contracts_bucket="contracts-bucket")
     http.app.dependency_overrides[api_deps] = lambda: deps

@@ -17,9 +17,9 @@ from loanpipe.service.messages import (
     ValidateRequested,
     parse_stage_message,
 )
-from loanpipe.validation.ports import FraudPorts
 from loanpipe.validation.report import ValidationReport
 from loanpipe.validation.validate import validate
+from testkit.fakes import in_memory_fraud_ports
 from testkit.scenarios import build_scenario
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
@@ -43,7 +43,7 @@ def test_validate_output_is_what_score_reads_and_score_output_is_what_contract_r
 def test_the_stored_validation_report_reads_back_for_the_score_stage():
     scenario = build_scenario("clean", 3)
     policy = default_policy()
-    report = validate(scenario.case, policy, FraudPorts.in_memory())
+    report = validate(scenario.case, policy, in_memory_fraud_ports())
     stored = json.loads(json.dumps(report.model_dump(mode="json")))  # through DynamoDB as JSON
     again = ValidationReport.model_validate(stored)
     assert decide(scenario.case, again, policy) == decide(scenario.case, report, policy)

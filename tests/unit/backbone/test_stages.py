@@ -28,11 +28,11 @@ from loanpipe.service.intake import (
 from loanpipe.service.messages import ContractRequested, S3EventRecord, parse_stage_message
 from loanpipe.service.review import FieldCorrections, ReviewConfig, ReviewDecision, claim, correct_fields, decide
 from loanpipe.service.transitions import Change, apply_change
-from testkit.memory import (
-    MemoryApplicationRepository,
-    MemoryBlobStore,
-    MemoryEventPublisher,
-    MemoryStageQueue,
+from testkit.fakes import (
+    InMemoryApplicationRepository,
+    InMemoryBlobStore,
+    InMemoryEventPublisher,
+    InMemoryStageQueue,
 )
 
 OFFICER = Caller("FO-0012", frozenset({Role.FIELD_OFFICER}))
@@ -74,10 +74,10 @@ class FakeReader:
 
 @pytest.fixture
 def world():
-    repo = MemoryApplicationRepository()
-    blobs = MemoryBlobStore()
-    queue = MemoryStageQueue()
-    events = MemoryEventPublisher()
+    repo = InMemoryApplicationRepository()
+    blobs = InMemoryBlobStore()
+    queue = InMemoryStageQueue()
+    events = InMemoryEventPublisher()
     deps = ExtractDeps(repo, blobs, queue, events, ExtractConfig(UPLOADS, RESULTS, VALIDATE_Q), FakeReader())
     return repo, blobs, queue, events, deps
 
@@ -101,7 +101,7 @@ def _validate_messages(queue):
 
 # ------------------------------------------------------------------ intake
 def test_an_officer_cannot_create_an_application_in_another_officers_name():
-    repo = MemoryApplicationRepository()
+    repo = InMemoryApplicationRepository()
     with pytest.raises(UserInputError) as refused:
         create_application(repo, OTHER_OFFICER, read_declared(DECLARED))
     assert refused.value.code == "officer_mismatch"
@@ -109,7 +109,7 @@ def test_an_officer_cannot_create_an_application_in_another_officers_name():
 
 def test_a_reviewer_cannot_create_applications():
     with pytest.raises(Forbidden):
-        create_application(MemoryApplicationRepository(), REVIEWER, read_declared(DECLARED))
+        create_application(InMemoryApplicationRepository(), REVIEWER, read_declared(DECLARED))
 
 
 def test_upload_slots_are_server_chosen_keys_under_the_application(world):
@@ -221,8 +221,8 @@ def test_a_final_submission_validates_with_what_there_is_once_uploads_settle(wor
     assert [m.trigger for m in _validate_messages(change.outbox and _as_queue(change))] == ["final_submission"]
 
 
-def _as_queue(change: Change) -> MemoryStageQueue:
-    queue = MemoryStageQueue()
+def _as_queue(change: Change) -> InMemoryStageQueue:
+    queue = InMemoryStageQueue()
     queue.sent = list(change.outbox.messages)
     return queue
 
@@ -292,7 +292,7 @@ def _in_review(repo):
 
 
 def test_reviewers_claim_before_acting_and_an_active_claim_is_exclusive():
-    repo = MemoryApplicationRepository()
+    repo = InMemoryApplicationRepository()
     app_id = _in_review(repo)
     config = ReviewConfig(VALIDATE_Q, CONTRACT_Q)
     with pytest.raises(Conflict):
@@ -304,7 +304,7 @@ def test_reviewers_claim_before_acting_and_an_active_claim_is_exclusive():
 
 
 def test_an_officer_cannot_review_and_a_reviewer_cannot_review_their_own_capture():
-    repo = MemoryApplicationRepository()
+    repo = InMemoryApplicationRepository()
     app_id = _in_review(repo)
     with pytest.raises(Forbidden):
         claim(repo, OFFICER, app_id)
@@ -313,7 +313,7 @@ def test_an_officer_cannot_review_and_a_reviewer_cannot_review_their_own_capture
 
 
 def test_an_approval_by_a_reviewer_needs_a_note_and_queues_the_contract():
-    repo = MemoryApplicationRepository()
+    repo = InMemoryApplicationRepository()
     app_id = _in_review(repo)
     claim(repo, REVIEWER, app_id)
     with pytest.raises(ValueError):
@@ -326,7 +326,7 @@ def test_an_approval_by_a_reviewer_needs_a_note_and_queues_the_contract():
 
 
 def test_corrections_are_audited_by_field_name_without_their_values():
-    repo = MemoryApplicationRepository()
+    repo = InMemoryApplicationRepository()
     app_id = _in_review(repo)
 
     def add_doc(record):
@@ -349,7 +349,7 @@ def test_corrections_are_audited_by_field_name_without_their_values():
 
 
 def test_a_retake_request_reopens_the_capture_for_the_officer_in_a_new_round():
-    repo = MemoryApplicationRepository()
+    repo = InMemoryApplicationRepository()
     app_id = _in_review(repo)
 
     def add_doc(record):
@@ -371,7 +371,7 @@ def test_a_retake_request_reopens_the_capture_for_the_officer_in_a_new_round():
 
 # ------------------------------------------------------------------ contract
 def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for_signature():
-    repo, blobs = MemoryApplicationRepository(), MemoryBlobStore()
+    repo, blobs = InMemoryApplicationRepository(), InMemoryBlobStore()
     app_id = _new_application(repo).application_id
 
     def approve(record):
@@ -379,7 +379,7 @@ def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for
         return Change()
 
     apply_change(repo, app_id, approve)
-    deps = ContractDeps(repo, blobs, MemoryStageQueue(), MemoryEventPublisher(), ContractConfig("contracts"),
+    deps = ContractDeps(repo, blobs, InMemoryStageQueue(), InMemoryEventPublisher(), ContractConfig("contracts"),
                         default_policy())
     message = ContractRequested(application_id=app_id, round=1, approved_by="machine")
     assert handle_contract(message, deps) == "rendered"

@@ -13,8 +13,8 @@ from PIL import Image
 
 from loanpipe.domain.documents import DocType
 from loanpipe.extraction.extract import extract_document
-from loanpipe_infra.samples import certificate, id_card, photo, statement
-from loanpipe_infra.samples.persona import make_persona
+from testkit.samples import certificate, id_card, photo, statement
+from testkit.samples.persona import make_persona
 
 ON = date(2026, 11, 20)
 

@@ -11,7 +11,7 @@ from loanpipe.domain.documents import DocType
 from loanpipe.extraction.extract import _Page, _parse
 from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.statement import read_table
-from loanpipe_infra.samples.fonts import pil_font
+from testkit.samples.fonts import pil_font
 
 HEADER = [("交易日期", 100), ("摘要", 300), ("交易金额", 720), ("账户余额", 970), ("对方户名", 1110)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loanpipe_infra.samples import DEFECTS, generate_applications, generate_documents
+from testkit.samples import DEFECTS, generate_applications, generate_documents
 
 # every defect once, then two clean applications; the clean tier keeps the batch quick
 DEFECT_BATCH = [*DEFECTS, "clean", "clean"]

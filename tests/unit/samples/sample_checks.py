@@ -1,5 +1,10 @@
 """Independent checks of generated samples: written from the rules (GB 11643, 等额本息, the policy
-numbers of the brief), not from the generator's code, so that a generator bug shows up as a failure."""
+numbers of the brief), not from the generator's code, so that a generator bug shows up as a failure.
+
+The ID check character (``id_number_is_valid``), the age and month arithmetic (``full_years``,
+``months_later``) and the instalment (``equal_installment``) are deliberate second copies of what
+``loanpipe.domain`` and ``loanpipe.decision`` compute and the generator now imports: an independent test
+oracle, so a mistake in the shared code cannot vouch for itself. Keep them written from the rules."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loanpipe.policy.model import default_policy
-from loanpipe_infra.samples import DEFECTS
+from testkit.samples import DEFECTS
 
 from .sample_checks import Folder, looks_identical, observed_defects
 

@@ -6,8 +6,8 @@ import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
-from loanpipe_infra.samples import generate_applications, generate_documents
-from loanpipe_infra.samples.__main__ import main
+from testkit.samples import generate_applications, generate_documents
+from testkit.samples.__main__ import main
 
 
 def _digests(root) -> dict[str, str]:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from loanpipe_infra.samples.photo import CameraTags, encode, stored_for_orientation
-from loanpipe_infra.samples.text import amount_in_words
+from testkit.samples.photo import CameraTags, encode, stored_for_orientation
+from testkit.samples.text import amount_in_words
 
 from .sample_checks import photo_tags
 
@@ -81,8 +81,8 @@ def test_amounts_are_written_in_capital_numerals_as_on_a_certificate(amount, wor
 
 
 def test_a_seeded_photo_is_the_same_every_time():
-    from loanpipe_infra.samples.id_card import CardBack, render_back
-    from loanpipe_infra.samples.photo import photograph
+    from testkit.samples.id_card import CardBack, render_back
+    from testkit.samples.photo import photograph
 
     card = CardBack("北京市公安局朝阳分局", datetime(2016, 3, 12).date(), datetime(2036, 3, 12).date())
     pictures = [photograph(random.Random(9), render_back(random.Random(9), card), "hard")[0] for _ in range(2)]

@@ -10,8 +10,8 @@ from loanpipe.domain.documents import DocType
 from loanpipe.policy.model import default_policy
 from loanpipe.validation.checks.employer import names_employer
 from loanpipe.validation.checks.statements import balance_breaks
-from loanpipe.validation.ports import FraudPorts
 from loanpipe.validation.validate import validate
+from testkit.fakes import in_memory_fraud_ports
 from testkit.scenarios import build_scenario
 
 POLICY = default_policy()
@@ -51,7 +51,7 @@ def test_a_field_that_several_checks_read_is_reported_missing_once():
         documents.append(document)
     case = case.model_copy(update={"documents": documents})
     # When it is validated
-    report = validate(case, POLICY, FraudPorts.in_memory())
+    report = validate(case, POLICY, in_memory_fraud_ports())
     # Then one field_missing names it
     missing = [check.detail for check in report.check("field_readable") if "period_start" in check.detail]
     assert missing == ["bank statement: period_start is absent"]

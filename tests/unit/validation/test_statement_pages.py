@@ -7,9 +7,9 @@ from decimal import Decimal
 from loanpipe.decision.decide import decide
 from loanpipe.domain.documents import DocType
 from loanpipe.policy.model import default_policy
-from loanpipe.validation.ports import FraudPorts
 from loanpipe.validation.report import CheckStatus
 from loanpipe.validation.validate import validate
+from testkit.fakes import in_memory_fraud_ports
 from testkit.scenarios import build_scenario
 
 
@@ -38,7 +38,7 @@ def _split_into_pages(case, *, break_row: int | None = None, newest_first_second
 
 def _judge(case):
     policy = default_policy()
-    report = validate(case, policy, FraudPorts.in_memory())
+    report = validate(case, policy, in_memory_fraud_ports())
     return report, decide(case, report, policy)
 
 

@@ -15,9 +15,10 @@ from loanpipe.domain.case import ApplicationCase, ImageEvidence
 from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue
 from loanpipe.policy.model import default_policy, load_policy
 from loanpipe.validation.checks.fields import REQUIRED_FIELDS
-from loanpipe.validation.ports import FraudPorts, InMemoryImageIndex, hamming, hash_bands
+from loanpipe.validation.ports import FraudPorts, hamming, hash_bands
 from loanpipe.validation.report import CheckStatus, ValidationReport
 from loanpipe.validation.validate import validate
+from testkit.fakes import InMemoryImageIndex, in_memory_fraud_ports
 from testkit.scenarios import DEFECTS, build_scenario, rebalance
 
 POLICY = default_policy()
@@ -60,7 +61,7 @@ def test_two_documents_of_one_template_with_different_text_are_not_the_same_pict
     evidence = next(d for d in second.documents if d.doc_type == DocType.INCOME_CERTIFICATE).evidence
     second = with_document(second, DocType.INCOME_CERTIFICATE,
                            evidence=evidence.model_copy(update={"phash": f"{int(picture, 16) ^ 0b11:016x}"}))
-    ports = FraudPorts.in_memory()
+    ports = in_memory_fraud_ports()
     # When both are validated
     judge(first, ports)
     report, decision = judge(second, ports)
@@ -88,7 +89,7 @@ def _card_pictures(bits_apart: int, *, first_read: bool) -> tuple[ApplicationCas
 def test_a_card_of_the_same_template_is_not_a_duplicate_of_one_whose_text_was_not_read():
     # Given an earlier card whose text was not read, and another applicant's card 4 bits away (one template)
     first, second = _card_pictures(4, first_read=False)
-    ports = FraudPorts.in_memory()
+    ports = in_memory_fraud_ports()
     judge(first, ports)
     # When the second application is judged
     report, decision = judge(second, ports)
@@ -100,7 +101,7 @@ def test_a_card_of_the_same_template_is_not_a_duplicate_of_one_whose_text_was_no
 def test_a_near_identical_picture_is_a_duplicate_even_when_one_text_was_not_read():
     # Given the same picture re-encoded (1 bit apart) in another application, whose text was not read
     first, second = _card_pictures(1, first_read=False)
-    ports = FraudPorts.in_memory()
+    ports = in_memory_fraud_ports()
     judge(first, ports)
     # When the second application is judged
     report, decision = judge(second, ports)
@@ -111,7 +112,7 @@ def test_a_near_identical_picture_is_a_duplicate_even_when_one_text_was_not_read
 
 def process_in_order(cases: list[ApplicationCase]) -> dict[str, Decision]:
     """What the pipeline does: validate + decide each in turn, then flag every cross-flagged application."""
-    ports = FraudPorts.in_memory()
+    ports = in_memory_fraud_ports()
     decisions: dict[str, Decision] = {}
     for case in cases:
         report, decision = judge(case, ports)
@@ -136,7 +137,7 @@ def test_a_shared_picture_flags_both_applications_whichever_came_first():
 
 def test_the_later_application_names_the_earlier_one_to_flag():
     first, second = two_applications_sharing_a_picture()
-    ports = FraudPorts.in_memory()
+    ports = in_memory_fraud_ports()
     report_first, _ = judge(first, ports)
     report_second, _ = judge(second, ports)
     assert report_first.cross_flags == []
@@ -147,7 +148,7 @@ def test_the_later_application_names_the_earlier_one_to_flag():
 
 def test_validating_the_same_application_again_is_not_a_duplicate_of_itself():
     case = build_scenario("clean", 5).case
-    ports = FraudPorts.in_memory()
+    ports = in_memory_fraud_ports()
     judge(case, ports)
     report, decision = judge(case, ports)
     assert statuses(report, "duplicate_images") == {CheckStatus.PASSED}
@@ -186,7 +187,7 @@ def test_absent_metadata_alone_is_no_signal():
     for document in stripped.documents:
         bare = ImageEvidence(phash=document.evidence.phash, received_at=document.evidence.received_at)
         stripped = with_document(stripped, document.doc_type, evidence=bare)
-    report, decision = judge(stripped, FraudPorts.in_memory())
+    report, decision = judge(stripped, in_memory_fraud_ports())
     assert decision.decision is Outcome.APPROVE
     assert statuses(report, "capture_times") == {CheckStatus.NOT_APPLICABLE}
     assert statuses(report, "image_software") == {CheckStatus.PASSED}
@@ -205,7 +206,7 @@ def test_the_same_id_number_with_the_same_officer_is_no_signal():
 def test_a_missing_image_hash_keeps_the_application_from_approval():
     case = build_scenario("clean", 6).case
     case = with_document(case, DocType.ID_CARD_BACK, evidence=None)
-    report, decision = judge(case, FraudPorts.in_memory())
+    report, decision = judge(case, in_memory_fraud_ports())
     assert statuses(report, "duplicate_images") == {CheckStatus.NOT_RUN}
     assert decision.decision is Outcome.REVIEW
     assert decision.reason_codes == ["check_incomplete"]
@@ -230,9 +231,9 @@ def test_expiry_is_judged_at_the_capture_time_not_today():
                                                                        day=expiry.day), "replay": True})
     day_after = on_last_day.model_copy(update={"clock": on_last_day.clock + timedelta(days=1)})
     # Then the card is valid on the first and expired on the second
-    assert statuses(validate(on_last_day, POLICY, FraudPorts.in_memory()), "id_not_expired") == {
+    assert statuses(validate(on_last_day, POLICY, in_memory_fraud_ports()), "id_not_expired") == {
         CheckStatus.PASSED}
-    report = validate(day_after, POLICY, FraudPorts.in_memory())
+    report = validate(day_after, POLICY, in_memory_fraud_ports())
     assert statuses(report, "id_not_expired") == {CheckStatus.FAILED}
     assert "id_expired" in report.reason_codes
 
@@ -249,7 +250,7 @@ def test_a_replay_uses_the_recorded_capture_time_and_needs_no_receipt_time():
 
 def test_a_live_application_without_a_receipt_time_is_not_approved():
     case = build_scenario("clean", 12).case.model_copy(update={"received_at": None})
-    report, decision = judge(case, FraudPorts.in_memory())
+    report, decision = judge(case, in_memory_fraud_ports())
     assert decision.decision is Outcome.REVIEW
     assert decision.reason_codes == ["capture_clock_skew"]
 
@@ -286,7 +287,7 @@ def test_two_statements_that_together_cover_the_period_are_read_together():
     second_part = part((split_day.isoformat(), end), rows[half:], f"{running:.2f}",
                        statement.extraction.value("closing_balance"), "-2")
     documents = [d for d in case.documents if d.doc_type != DocType.BANK_STATEMENT] + [first_part, second_part]
-    report, decision = judge(case.model_copy(update={"documents": documents}), FraudPorts.in_memory())
+    report, decision = judge(case.model_copy(update={"documents": documents}), in_memory_fraud_ports())
     assert statuses(report, "statement_balances") == {CheckStatus.PASSED}
     assert report.figures.statement_days >= 180
     assert decision.decision is Outcome.APPROVE, decision.reason_codes

@@ -1,4 +1,4 @@
-"""Ports of the fraud checks: what ``validate`` asks of the world, and in-memory fakes for tests and replay.
+"""Ports of the fraud checks: what ``validate`` asks of the world (their in-memory fakes are in the testkit).
 
 The lead's DynamoDB adapters implement the same Protocols. Contracts:
 
@@ -25,7 +25,7 @@ The lead's DynamoDB adapters implement the same Protocols. Contracts:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -70,10 +70,6 @@ class FraudPorts:
     open_applications: OpenApplications
     officer_directory: OfficerDirectory
 
-    @classmethod
-    def in_memory(cls) -> FraudPorts:
-        return cls(InMemoryImageIndex(), InMemoryOpenApplications(), InMemoryOfficerDirectory())
-
 
 def hamming(a: str, b: str) -> int:
     """Bits that differ between two hex hashes of the same length."""
@@ -94,79 +90,3 @@ def hash_bands(phash: str, max_distance: int) -> list[str]:
         keys.append(f"{index}:{bits:x}")
         start += width
     return keys
-
-
-# ---------------------------------------------------------------- in-memory fakes
-
-
-@dataclass
-class _Recorded:
-    application_id: str
-    document_id: str
-    phash: str
-    officer_id: str
-    recorded_at: datetime
-    content: dict[str, str] | None = None
-
-
-@dataclass
-class InMemoryImageIndex:
-    """Band-indexed like the DynamoDB adapter: proves the band search finds every near hash."""
-
-    max_distance: int = 6
-    _images: dict[tuple[str, str], _Recorded] = field(default_factory=dict)
-    _bands: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-
-    def record(self, application_id: str, document_id: str, phash: str, officer_id: str,
-               recorded_at: datetime, content: dict[str, str] | None = None) -> None:
-        key = (application_id, document_id)
-        previous = self._images.get(key)
-        if previous is not None:  # idempotent: the first recording time stays
-            recorded_at = previous.recorded_at
-            for band in hash_bands(previous.phash, self.max_distance):
-                self._bands.get(band, set()).discard(key)
-        self._images[key] = _Recorded(application_id, document_id, phash, officer_id, recorded_at, content)
-        for band in hash_bands(phash, self.max_distance):
-            self._bands.setdefault(band, set()).add(key)
-
-    def find_near(self, phash: str, max_distance: int) -> list[ImageMatch]:
-        if max_distance > self.max_distance:
-            raise ValueError("this index was banded for a smaller max_distance")
-        candidates: set[tuple[str, str]] = set()
-        for band in hash_bands(phash, self.max_distance):
-            candidates |= self._bands.get(band, set())
-        matches = []
-        for key in sorted(candidates):
-            image = self._images[key]
-            distance = hamming(phash, image.phash)
-            if distance <= max_distance:
-                matches.append(ImageMatch(image.application_id, image.document_id, image.officer_id,
-                                          image.recorded_at, distance, image.content))
-        return matches
-
-
-@dataclass
-class InMemoryOpenApplications:
-    _by_id_number: dict[str, dict[str, OpenApplication]] = field(default_factory=dict)
-
-    def add(self, id_number: str, application_id: str, officer_id: str) -> None:
-        self._by_id_number.setdefault(id_number.upper(), {})[application_id] = OpenApplication(
-            application_id, officer_id)
-
-    def close(self, application_id: str) -> None:
-        for applications in self._by_id_number.values():
-            applications.pop(application_id, None)
-
-    def with_id_number(self, id_number: str) -> list[OpenApplication]:
-        return list(self._by_id_number.get(id_number.upper(), {}).values())
-
-
-@dataclass
-class InMemoryOfficerDirectory:
-    _phones: dict[str, str] = field(default_factory=dict)
-
-    def add(self, officer_id: str, phone: str) -> None:
-        self._phones[phone] = officer_id
-
-    def officer_with_phone(self, phone: str) -> str | None:
-        return self._phones.get(phone)

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from loanpipe_infra.samples.fonts import pil_font
+from testkit.samples.fonts import pil_font
 
 CARD_MM = (85.6, 54.0)
 CARD_PX = (1012, 638)  # about 300 dpi

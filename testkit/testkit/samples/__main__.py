@@ -1,4 +1,4 @@
-"""``python -m loanpipe_infra.samples --out DIR --count N --seed S [--documents]``."""
+"""``python -m testkit.samples --out DIR --count N --seed S [--documents]``."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from loanpipe_infra.samples.applications import generate_applications
-from loanpipe_infra.samples.defects import DEFECTS
-from loanpipe_infra.samples.documents import generate_documents
+from testkit.defects import SAMPLE_DEFECTS
+from testkit.samples.applications import generate_applications
+from testkit.samples.documents import generate_documents
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loanpipe_infra.samples",
+    parser = argparse.ArgumentParser(prog="python -m testkit.samples",
                                      description="Write seeded synthetic loan applications or benchmark documents.")
     parser.add_argument("--out", required=True, type=Path, help="output directory")
     parser.add_argument("--count", type=int, default=20, help="applications (or documents with --documents)")
@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
                              "documents: only this tier")
     parser.add_argument("--defect-rate", type=float, default=0.0, help="share of applications with a defect")
     parser.add_argument("--defects", default=None,
-                        help=f"comma-separated codes to cycle through ('clean' or 'a+b' allowed): {','.join(DEFECTS)}")
+                        help="comma-separated codes to cycle through ('clean' or 'a+b' allowed): "
+                             + ",".join(SAMPLE_DEFECTS))
     parser.add_argument("--captured-at", default=None, help="ISO time of every capture, e.g. 2026-11-20T10:31:00+08:00")
     args = parser.parse_args(argv)
     if args.count < 1:

@@ -16,9 +16,9 @@ from datetime import date, datetime, time
 from PIL import Image
 
 from loanpipe.domain.documents import FIELDS, DocType
-from loanpipe_infra.samples.certificate import CertificateContent
-from loanpipe_infra.samples.id_card import CardBack, CardFront
-from loanpipe_infra.samples.photo import (
+from testkit.samples.certificate import CertificateContent
+from testkit.samples.id_card import CardBack, CardFront
+from testkit.samples.photo import (
     CameraTags,
     encode,
     image_pdf,
@@ -27,7 +27,7 @@ from loanpipe_infra.samples.photo import (
     stored_for_orientation,
     unreadable,
 )
-from loanpipe_infra.samples.statement import Statement, rasterise, render_statement_pdf
+from testkit.samples.statement import Statement, rasterise, render_statement_pdf
 
 SCAN_DPI = 200  # statements are rasterised at this resolution before being scanned or photographed
 

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from loanpipe.domain.documents import DocType
 from loanpipe.domain.money import fen
-from loanpipe_infra.samples.applications import capture_moment
-from loanpipe_infra.samples.certificate import AMOUNT_STYLES, TEMPLATES, CertificateContent, render_certificate
-from loanpipe_infra.samples.files import (
+from testkit.samples.certificate import AMOUNT_STYLES, TEMPLATES, CertificateContent, render_certificate
+from testkit.samples.files import (
     Capture,
     DocumentFile,
     back_fields,
@@ -29,10 +28,11 @@ from loanpipe_infra.samples.files import (
     image_document,
     statement_documents,
 )
-from loanpipe_infra.samples.id_card import CardBack, CardFront, address_fits, render_back, render_front
-from loanpipe_infra.samples.persona import make_persona
-from loanpipe_infra.samples.photo import CAMERAS, CameraTags
-from loanpipe_infra.samples.statement import build_statement
+from testkit.samples.id_card import CardBack, CardFront, address_fits, render_back, render_front
+from testkit.samples.persona import make_persona
+from testkit.samples.photo import CAMERAS, CameraTags
+from testkit.samples.plan import capture_moment
+from testkit.samples.statement import build_statement
 
 DOC_TYPES = (DocType.ID_CARD_FRONT, DocType.ID_CARD_BACK, DocType.INCOME_CERTIFICATE, DocType.BANK_STATEMENT)
 STATEMENT_FORMATS = {"clean": ("pdf_text", "pdf_image", "scan"), "phone": ("photo", "pdf_image"),

@@ -8,7 +8,7 @@ import random
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from loanpipe_infra.samples.fonts import pil_font
+from testkit.samples.fonts import pil_font
 
 INK_COLOURS = ((222, 22, 32), (205, 18, 30), (230, 36, 44), (196, 24, 44))
 

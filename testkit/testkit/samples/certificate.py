@@ -10,9 +10,9 @@ from decimal import Decimal
 import numpy as np
 from PIL import Image, ImageDraw
 
-from loanpipe_infra.samples.fonts import available_styles, pil_font
-from loanpipe_infra.samples.seal import INK_COLOURS, inked, seal_mask, stamp
-from loanpipe_infra.samples.text import amount_in_words, cn_date, grouped, wrap
+from testkit.samples.fonts import available_styles, pil_font
+from testkit.samples.seal import INK_COLOURS, inked, seal_mask, stamp
+from testkit.samples.text import amount_in_words, cn_date, grouped, wrap
 
 DPI = 150
 PAGE_PX = (1240, 1754)  # A4 at 150 dpi

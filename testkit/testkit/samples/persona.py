@@ -7,35 +7,23 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from loanpipe_infra.samples.areas import DEFAULT_ETHNIC_MIX, DISTRICTS, ETHNIC_MIX, District
-from loanpipe_infra.samples.text import add_years, age_on
-
-# ---------------------------------------------------------------- ID numbers (GB 11643-1999)
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
+from loanpipe.domain.calendar import add_years, full_years
+from loanpipe.domain.idnumber import CHECK_CHARACTERS, check_digit, validity_years
+from testkit.samples.areas import DEFAULT_ETHNIC_MIX, DISTRICTS, ETHNIC_MIX, District
 
 
-def id_check_char(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARS[total % 11]
-
-
+# ---------------------------------------------------------------- ID numbers (GB 11643-1999, loanpipe.domain.idnumber)
 def make_id_number(area_code: str, birth: date, sequence: int) -> str:
     """area (6) + YYYYMMDD + sequence (3 digits, odd = male) + check character."""
     first17 = f"{area_code}{birth:%Y%m%d}{sequence:03d}"
-    return first17 + id_check_char(first17)
+    return first17 + check_digit(first17)
 
 
 def wrong_check_char(id_number: str) -> str:
-    """The same number with a check character that is NOT the right one."""
+    """The same number with a check character that is NOT the right one (the one of a weighted sum 3 higher)."""
     right = id_number[-1]
-    wrong = ID_CHECK_CHARS[(ID_CHECK_CHARS.index(right) + 3) % 11]
+    wrong = CHECK_CHARACTERS[(CHECK_CHARACTERS.index(right) + 3) % 11]
     return id_number[:-1] + wrong
-
-
-def sex_of_sequence(sequence: int) -> str:
-    return "男" if sequence % 2 else "女"
 
 
 # ---------------------------------------------------------------- names
@@ -169,20 +157,9 @@ def gross_income(rng: random.Random, position: str) -> Decimal:
     return Decimal(int(value // 10 * 10))
 
 
-# ---------------------------------------------------------------- the ID card's validity
-def validity_years(age_at_issue: int) -> int | None:
-    """Years an ID card is valid for by the holder's age at issue (None = 长期)."""
-    if age_at_issue < 16:
-        return 5
-    if age_at_issue <= 25:
-        return 10
-    if age_at_issue <= 45:
-        return 20
-    return None
-
-
+# ---------------------------------------------------------------- the ID card's validity (居民身份证法 art. 5)
 def card_valid_until(birth: date, issued: date) -> date | None:
-    years = validity_years(age_on(birth, issued))
+    years = validity_years(full_years(birth, issued))
     return None if years is None else add_years(issued, years)
 
 
@@ -209,7 +186,7 @@ class Persona:
         return make_id_number(self.district.code, self.birth, self.sequence)
 
     def age_on(self, day: date) -> int:
-        return age_on(self.birth, day)
+        return full_years(self.birth, day)
 
 
 def pick_ethnicity(rng: random.Random, district: District) -> str:
@@ -278,7 +255,7 @@ def make_persona(
     ethnicity = pick_ethnicity(rng, district)
     if birth is None:
         birth = birth_for_age(rng, age if age is not None else rng.randint(22, 55), on)
-    age = age_on(birth, on)
+    age = full_years(birth, on)
     sequence = rng.randrange(1 if sex == "男" else 0, 1000, 2)
     if sequence == 0:
         sequence = 2

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from loanpipe.domain.money import fen
-from loanpipe_infra.samples.fonts import pdf_font_name
-from loanpipe_infra.samples.seal import seal_rgba
-from loanpipe_infra.samples.text import grouped
+from testkit.samples.fonts import pdf_font_name
+from testkit.samples.seal import seal_rgba
+from testkit.samples.text import grouped
 
 CENT = Decimal("0.01")
 
@@ -138,6 +138,7 @@ def build_statement(
     bank: Bank | None = None,
 ) -> Statement:
     """Six-odd months of a salaried person's account: salary, spending, transfers, ATM, interest, fees."""
+    # One piece on purpose: a day-by-day row of seeded draws; their order is what a seed means (same bytes).
     bank = bank or rng.choice(BANKS)
     statement = Statement(bank, holder, account_number(rng, bank), period_start, period_end,
                           _cents(rng.uniform(800, 26000)))
@@ -236,6 +237,7 @@ def paginate(row_count: int) -> list[tuple[int, int]]:
 
 def render_statement_pdf(rng: random.Random, statement: Statement, *, printed_on: date) -> StatementPdf:
     """The statement as an online-banking PDF: embedded subset font, extractable text, deterministic bytes."""
+    # One piece on purpose: the page layout reads top to bottom as the bank prints it.
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 

@@ -1,4 +1,7 @@
-"""Chinese text conventions of the documents: amounts in capital numerals, printed dates, amounts."""
+"""Chinese text conventions of the documents: amounts in capital numerals, printed dates, amounts, line breaks.
+
+Calendar arithmetic (ages, anniversaries) is ``loanpipe.domain.calendar``'s, as in the checks.
+"""
 
 from __future__ import annotations
 
@@ -86,31 +89,6 @@ def cn_date(day: date, *, pad: bool = True) -> str:
     if pad:
         return f"{day.year}年{day.month:02d}月{day.day:02d}日"
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def add_years(day: date, years: int) -> date:
-    """Same month and day ``years`` later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def age_on(birth: date, day: date) -> int:
-    """Full years of age on ``day``."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for candidate_day in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, candidate_day)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")
 
 
 def tokens(text: str) -> list[str]:

@@ -1,14 +1,23 @@
-"""In-memory adapters: the fakes unit tests use instead of mocks (same ports, same semantics)."""
+"""In-memory fakes of every port: what unit tests, benchmarks and scenarios use instead of mocks.
+
+One naming: the fake of a port ``P`` is ``InMemoryP`` and keeps the port's semantics (conditional writes,
+idempotent records, the band search of the image index), so a test of a service against a fake says
+something about the service against the AWS adapter. The application ports are those of
+``loanpipe.service.ports``; the fraud ports those of ``loanpipe.validation.ports``.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.errors import NotFound, StaleWrite
 from loanpipe.domain.records import ApplicationRecord, id_number_hash
 from loanpipe.service.ports import ApplicationSummary, Page
+from loanpipe.validation.ports import FraudPorts, ImageMatch, OpenApplication, hamming, hash_bands
 
 
 def _summary(record: ApplicationRecord) -> ApplicationSummary:
@@ -21,7 +30,7 @@ def _summary(record: ApplicationRecord) -> ApplicationSummary:
     )
 
 
-class MemoryApplicationRepository:
+class InMemoryApplicationRepository:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: dict[str, str] = {}
@@ -78,7 +87,7 @@ class MemoryApplicationRepository:
         return self._reports.get((application_id, round_, kind))
 
 
-class MemoryBlobStore:
+class InMemoryBlobStore:
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
 
@@ -102,7 +111,7 @@ class MemoryBlobStore:
         return f"memory://{bucket}/{key}?expires_in={expires_in}"
 
 
-class MemoryStageQueue:
+class InMemoryStageQueue:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
@@ -110,9 +119,90 @@ class MemoryStageQueue:
         self.sent.append((queue_url, body))
 
 
-class MemoryEventPublisher:
+class InMemoryEventPublisher:
     def __init__(self) -> None:
         self.published: list[tuple[str, dict]] = []
 
     def publish(self, detail_type: str, detail: dict) -> None:
         self.published.append((detail_type, detail))
+
+
+# ---------------------------------------------------------------- the fraud ports
+
+
+@dataclass
+class _Recorded:
+    application_id: str
+    document_id: str
+    phash: str
+    officer_id: str
+    recorded_at: datetime
+    content: dict[str, str] | None = None
+
+
+@dataclass
+class InMemoryImageIndex:
+    """Band-indexed like the DynamoDB adapter: proves the band search finds every near hash."""
+
+    max_distance: int = 6
+    _images: dict[tuple[str, str], _Recorded] = field(default_factory=dict)
+    _bands: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+
+    def record(self, application_id: str, document_id: str, phash: str, officer_id: str,
+               recorded_at: datetime, content: dict[str, str] | None = None) -> None:
+        key = (application_id, document_id)
+        previous = self._images.get(key)
+        if previous is not None:  # idempotent: the first recording time stays
+            recorded_at = previous.recorded_at
+            for band in hash_bands(previous.phash, self.max_distance):
+                self._bands.get(band, set()).discard(key)
+        self._images[key] = _Recorded(application_id, document_id, phash, officer_id, recorded_at, content)
+        for band in hash_bands(phash, self.max_distance):
+            self._bands.setdefault(band, set()).add(key)
+
+    def find_near(self, phash: str, max_distance: int) -> list[ImageMatch]:
+        if max_distance > self.max_distance:
+            raise ValueError("this index was banded for a smaller max_distance")
+        candidates: set[tuple[str, str]] = set()
+        for band in hash_bands(phash, self.max_distance):
+            candidates |= self._bands.get(band, set())
+        matches = []
+        for key in sorted(candidates):
+            image = self._images[key]
+            distance = hamming(phash, image.phash)
+            if distance <= max_distance:
+                matches.append(ImageMatch(image.application_id, image.document_id, image.officer_id,
+                                          image.recorded_at, distance, image.content))
+        return matches
+
+
+@dataclass
+class InMemoryOpenApplications:
+    _by_id_number: dict[str, dict[str, OpenApplication]] = field(default_factory=dict)
+
+    def add(self, id_number: str, application_id: str, officer_id: str) -> None:
+        self._by_id_number.setdefault(id_number.upper(), {})[application_id] = OpenApplication(
+            application_id, officer_id)
+
+    def close(self, application_id: str) -> None:
+        for applications in self._by_id_number.values():
+            applications.pop(application_id, None)
+
+    def with_id_number(self, id_number: str) -> list[OpenApplication]:
+        return list(self._by_id_number.get(id_number.upper(), {}).values())
+
+
+@dataclass
+class InMemoryOfficerDirectory:
+    _phones: dict[str, str] = field(default_factory=dict)
+
+    def add(self, officer_id: str, phone: str) -> None:
+        self._phones[phone] = officer_id
+
+    def officer_with_phone(self, phone: str) -> str | None:
+        return self._phones.get(phone)
+
+
+def in_memory_fraud_ports(max_distance: int = 6) -> FraudPorts:
+    """Empty fraud ports: an image index banded for ``max_distance``, no open applications, no officers."""
+    return FraudPorts(InMemoryImageIndex(max_distance), InMemoryOpenApplications(), InMemoryOfficerDirectory())
