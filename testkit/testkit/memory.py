@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 
 from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.errors import NotFound, StaleWrite
+from loanpipe.domain.events import DomainEvent
 from loanpipe.domain.records import ApplicationRecord, id_number_hash
 from loanpipe.service.ports import ApplicationSummary, Page
 
@@ -105,8 +107,10 @@ class MemoryStageQueue:
 
 
 class MemoryEventPublisher:
+    """Keeps what the bus would carry: (detail type, Detail as parsed JSON), in order."""
+
     def __init__(self) -> None:
         self.published: list[tuple[str, dict]] = []
 
-    def publish(self, detail_type: str, detail: dict) -> None:
-        self.published.append((detail_type, detail))
+    def publish(self, event: DomainEvent) -> None:
+        self.published.append((event.detail_type, json.loads(event.detail_json())))

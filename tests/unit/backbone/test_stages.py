@@ -13,10 +13,10 @@ from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue, Qua
 from loanpipe.domain.errors import Conflict, Forbidden, RejectedInput, UserInputError
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.records import ReviewState, utcnow
-from loanpipe.policy.model import default_policy
+from loanpipe.entry.bootstrap import ContractSettings, ExtractSettings, Ports, contract_deps, extract_deps
 from loanpipe.service.access import Caller, Role
-from loanpipe.service.contracting import ContractConfig, ContractDeps, handle_contract
-from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
+from loanpipe.service.contracting import handle_contract
+from loanpipe.service.extraction import handle_upload
 from loanpipe.service.intake import (
     IntakeConfig,
     SubmitRequest,
@@ -39,6 +39,10 @@ OFFICER = Caller("FO-0012", frozenset({Role.FIELD_OFFICER}))
 OTHER_OFFICER = Caller("FO-0099", frozenset({Role.FIELD_OFFICER}))
 REVIEWER = Caller("r1", frozenset({Role.REVIEWER}))
 UPLOADS, RESULTS, VALIDATE_Q, CONTRACT_Q = "uploads-bucket", "results-bucket", "validate-q", "contract-q"
+# What a function reads from its environment; the table and bus names are unused with in-memory ports.
+PLATFORM = {"applications_table": "applications", "idempotency_table": "idempotency", "event_bus_name": "bus"}
+EXTRACT = ExtractSettings(**PLATFORM, uploads_bucket=UPLOADS, results_bucket=RESULTS, validate_queue_url=VALIDATE_Q)
+CONTRACT = ContractSettings(**PLATFORM, contracts_bucket="contracts", loanpipe_font_path=None, credit_policy="default")
 
 DECLARED = json.dumps({
     "applicant": {"name": "张伟", "id_number": "110105198803120014", "phone": "13800138000", "address": "北京市朝阳区"},
@@ -72,14 +76,15 @@ class FakeReader:
             quality=Quality(ok=ok, reasons=[] if ok else ["blurry"])))
 
 
+def in_memory_ports() -> Ports:
+    return Ports(MemoryApplicationRepository(), MemoryBlobStore(), MemoryStageQueue(), MemoryEventPublisher())
+
+
 @pytest.fixture
 def world():
-    repo = MemoryApplicationRepository()
-    blobs = MemoryBlobStore()
-    queue = MemoryStageQueue()
-    events = MemoryEventPublisher()
-    deps = ExtractDeps(repo, blobs, queue, events, ExtractConfig(UPLOADS, RESULTS, VALIDATE_Q), FakeReader())
-    return repo, blobs, queue, events, deps
+    ports = in_memory_ports()
+    deps = extract_deps(EXTRACT, ports, read_document=FakeReader())
+    return ports.repo, ports.blobs, ports.queue, ports.events, deps
 
 
 def _new_application(repo):
@@ -264,7 +269,7 @@ def test_a_stale_writer_re_reads_and_decides_on_the_newest_state(world):
         record.flags.append("ours")
         return Change()
 
-    final, _ = apply_change(repo, app_id, racing_change)
+    final = apply_change(repo, app_id, racing_change).record
     assert calls == [0, 1] and final.version == 2 and final.flags == ["theirs", "ours"]
 
 
@@ -366,12 +371,13 @@ def test_a_retake_request_reopens_the_capture_for_the_officer_in_a_new_round():
                             ReviewDecision(action="request_retake", documents=["D1"], reasons=["glare"]))
     assert record.state == AppState.SUBMITTED and record.round == 2
     assert record.documents["D1"].state == DocState.RETAKE_REQUESTED and record.documents["D1"].reasons == ["glare"]
-    assert change.outbox.events[0][0] == "DocumentRetakeRequested"
+    assert change.outbox.events[0].detail_type == "DocumentRetakeRequested"
 
 
 # ------------------------------------------------------------------ contract
 def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for_signature():
-    repo, blobs = MemoryApplicationRepository(), MemoryBlobStore()
+    ports = in_memory_ports()
+    repo, blobs = ports.repo, ports.blobs
     app_id = _new_application(repo).application_id
 
     def approve(record):
@@ -379,8 +385,7 @@ def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for
         return Change()
 
     apply_change(repo, app_id, approve)
-    deps = ContractDeps(repo, blobs, MemoryStageQueue(), MemoryEventPublisher(), ContractConfig("contracts"),
-                        default_policy())
+    deps = contract_deps(CONTRACT, ports)
     message = ContractRequested(application_id=app_id, round=1, approved_by="machine")
     assert handle_contract(message, deps) == "rendered"
     record = repo.get(app_id)

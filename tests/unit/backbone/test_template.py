@@ -156,13 +156,25 @@ def test_each_stage_may_only_send_to_the_queues_it_feeds(template, function):
     assert sends == expected
 
 
+def _required_settings(handler_source: str) -> list[str]:
+    """The environment variables a handler's settings model needs (its fields without a default): a stage's
+    model from the composition root, or a ``Settings`` class the handler module declares itself."""
+    from loanpipe.entry import bootstrap
+
+    stage = re.search(r'stage_runner\("(\w+)"', handler_source)
+    block = re.search(r"class \w*Settings\(BaseSettings\):\n((?:    .+\n)+)", handler_source)
+    if stage is None and block is not None:
+        return [line.split(":")[0].strip().upper() for line in block.group(1).splitlines() if "=" not in line]
+    model = bootstrap.STAGES[stage.group(1)].settings if stage else bootstrap.ApiSettings
+    return [name.upper() for name, field in model.model_fields.items() if field.is_required()]
+
+
 def test_environment_variables_of_handlers_match_their_settings_models(template, project_root):
     """Each handler's Settings fields are set by the template (globals + its own), none left to defaults."""
     globals_env = set(template["Globals"]["Function"]["Environment"]["Variables"])
     for name, fn in _resources(template, "AWS::Serverless::Function").items():
         env = globals_env | set((fn["Properties"].get("Environment") or {}).get("Variables", {}))
         source = (project_root / fn["Properties"]["CodeUri"] / "app.py").read_text()
-        block = re.search(r"class Settings\(BaseSettings\):\n((?:    .+\n)+)", source).group(1)
-        required = [line.split(":")[0].strip().upper() for line in block.splitlines() if "=" not in line]
+        required = _required_settings(source)
         missing = [var for var in required if var not in env]
         assert not missing, f"{name} needs {missing} from the template"

@@ -8,7 +8,7 @@ from loanpipe.service.ports import EventPublisher, Outbox, StageQueue
 def dispatch(outbox: Outbox, queue: StageQueue, events: EventPublisher) -> None:
     for queue_url, body in outbox.messages:
         queue.send(queue_url, body)
-    for detail_type, detail in outbox.events:
-        events.publish(detail_type, detail)
+    for event in outbox.events:
+        events.publish(event)
     for action in outbox.after:
         action()

@@ -168,4 +168,5 @@ def submit_application(repo: ApplicationRepository, blobs: BlobStore, config: In
             start_validation_if_ready(record, change, actor=caller.user, validate_queue_url=config.validate_queue_url)
         return change
 
-    return apply_change(repo, application_id, change_fn)
+    applied = apply_change(repo, application_id, change_fn)
+    return applied.record, applied.change

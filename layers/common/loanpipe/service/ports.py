@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.events import DomainEvent
 from loanpipe.domain.records import ApplicationRecord
 
 
@@ -65,7 +66,9 @@ class StageQueue(Protocol):
 
 
 class EventPublisher(Protocol):
-    def publish(self, detail_type: str, detail: dict) -> None: ...
+    def publish(self, event: DomainEvent) -> None:
+        """Put ``event`` on the bus: its ``detail_type`` and its ``detail_json()`` as the Detail."""
+        ...
 
 
 @dataclass
@@ -73,5 +76,5 @@ class Outbox:
     """Side effects of a transition, carried out only after the write succeeded."""
 
     messages: list[tuple[str, str]] = field(default_factory=list)  # (queue url, body)
-    events: list[tuple[str, dict]] = field(default_factory=list)  # (detail type, detail)
+    events: list[DomainEvent] = field(default_factory=list)
     after: list[Callable[[], None]] = field(default_factory=list)
