@@ -129,7 +129,7 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
            decision: ReviewDecision) -> tuple[ApplicationRecord, Change | None]:
     def change_fn(record: ApplicationRecord) -> Change:
         _require_claim(caller, record)
-        change = Change()
+        change: Change = Change()
         machine = record.decision
         now = utcnow()
         if decision.action == "approve":
