@@ -15,11 +15,11 @@ from loanpipe.domain.events import ContractReady
 from loanpipe.domain.lifecycle import AppState
 from loanpipe.domain.records import ApplicationRecord, ContractRef, utcnow
 from loanpipe.policy.model import Policy
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.messages import ContractRequested
 from loanpipe.service.outcomes import ContractOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
-from loanpipe.service.transitions import Change, apply_change, move_application
+from loanpipe.service.transitions import Change, move_application
 
 log = logging.getLogger(__name__)
 ACTOR = "system:contract"
@@ -78,12 +78,10 @@ def handle_contract(message: ContractRequested, deps: ContractDeps) -> ContractO
     deps.blobs.put(deps.config.contracts_bucket, key, pdf, "application/pdf")
     contract = ContractRef(key=key, sha256=hashlib.sha256(pdf).hexdigest(), rendered_at=utcnow(),
                            pages=pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page"))
-    applied = apply_change(deps.repo, message.application_id,
-                           lambda record: _await_signature(record, message.round, contract, terms.contract_number))
-    if applied.change is None:
-        return ContractOutcome.SUPERSEDED
-    dispatch(applied.change.outbox, deps.queue, deps.events)
-    return ContractOutcome.RENDERED
+    applied = apply_and_dispatch(deps, message.application_id,
+                                 lambda record: _await_signature(record, message.round, contract,
+                                                                 terms.contract_number))
+    return ContractOutcome.RENDERED if applied.change is not None else ContractOutcome.SUPERSEDED
 
 
 def _await_signature(record: ApplicationRecord, round_: int, contract: ContractRef,

@@ -19,13 +19,13 @@ from loanpipe.domain.events import DocumentRejected, DocumentRetakeRequested
 from loanpipe.domain.lifecycle import SETTLED_DOC_STATES, UPLOAD_OPEN_STATES, AppState, DocState
 from loanpipe.domain.records import MULTI_SLOTS, ApplicationRecord, DocumentRecord, utcnow
 from loanpipe.extraction.sniff import MAX_FILE_BYTES
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.fanin import resend_if_validating, start_validation_if_ready
 from loanpipe.service.intake import parse_upload_key
 from loanpipe.service.messages import S3EventRecord
 from loanpipe.service.outcomes import ExtractOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
-from loanpipe.service.transitions import Change, apply_change, move_document
+from loanpipe.service.transitions import Change, move_document
 
 log = logging.getLogger(__name__)
 ACTOR = "system:extract"
@@ -90,18 +90,13 @@ def handle_upload(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: floa
     matched = _match(upload, deps)
     if isinstance(matched, UploadOutcome):
         return matched
-    claimed = apply_change(deps.repo, matched.application_id, lambda record: _claim(record, matched, deps.config))
-    if claimed.change is not None:
-        dispatch(claimed.change.outbox, deps.queue, deps.events)
+    claimed = apply_and_dispatch(deps, matched.application_id, lambda record: _claim(record, matched, deps.config))
     if claimed.result is not None:  # nothing (more) to read
         return claimed.result
     reading = _read(matched, claimed.record.documents[matched.document_id], deps, budget_seconds)
-    recorded = apply_change(deps.repo, matched.application_id,
-                            lambda record: _record(record, matched, reading, deps.config))
-    if recorded.change is None or recorded.result is None:
-        return matched.outcome(ExtractOutcome.SUPERSEDED)
-    dispatch(recorded.change.outbox, deps.queue, deps.events)
-    return recorded.result
+    recorded = apply_and_dispatch(deps, matched.application_id,
+                                  lambda record: _record(record, matched, reading, deps.config))
+    return recorded.result or matched.outcome(ExtractOutcome.SUPERSEDED)  # none: a newer upload decides
 
 
 def _match(upload: S3EventRecord, deps: ExtractDeps) -> _Upload | UploadOutcome:

@@ -13,11 +13,11 @@ from loanpipe.domain.events import ApplicationDecided
 from loanpipe.domain.lifecycle import AppState
 from loanpipe.domain.records import ApplicationRecord, Decision, ReviewState, utcnow
 from loanpipe.policy.model import Policy
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.messages import ContractRequested, ScoreRequested
 from loanpipe.service.outcomes import ScoreOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
-from loanpipe.service.transitions import Change, apply_change, move_application
+from loanpipe.service.transitions import Change, move_application
 from loanpipe.service.validation import build_case
 
 log = logging.getLogger(__name__)
@@ -60,12 +60,9 @@ def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> ScoreOutcome:
     deps.repo.put_report(record.application_id, record.round, "decision",
                          {**credit.model_dump(mode="json"), "explanation": explain(credit, report),
                           "terms": credit.terms.model_dump(mode="json") if credit.terms else None})
-    applied = apply_change(deps.repo, message.application_id,
-                           lambda record: _record_decision(record, message.round, credit, deps.config))
-    if applied.change is None or applied.result is None:
-        return ScoreOutcome.SUPERSEDED
-    dispatch(applied.change.outbox, deps.queue, deps.events)
-    return applied.result
+    applied = apply_and_dispatch(deps, message.application_id,
+                                 lambda record: _record_decision(record, message.round, credit, deps.config))
+    return applied.result or ScoreOutcome.SUPERSEDED  # no result: it moved on while we scored
 
 
 def _record_decision(record: ApplicationRecord, round_: int, credit: CreditDecision,

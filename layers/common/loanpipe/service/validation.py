@@ -20,7 +20,7 @@ from loanpipe.domain.errors import NotFound
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.records import ApplicationRecord, DocumentRecord, ReviewState, utcnow
 from loanpipe.policy.model import Policy
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.messages import ScoreRequested, ValidateRequested
 from loanpipe.service.outcomes import FlagOutcome, ValidateOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
@@ -145,12 +145,9 @@ def handle_validation(message: ValidateRequested, deps: ValidateDeps) -> Validat
     for other_id in report.cross_flags:
         if other_id != record.application_id:
             flag_other_application(deps.repo, other_id, record.application_id)
-    applied = apply_change(deps.repo, message.application_id,
-                           lambda record: _to_scoring(record, message.round, report, deps.config))
-    if applied.change is None:
-        return ValidateOutcome.SUPERSEDED
-    dispatch(applied.change.outbox, deps.queue, deps.events)
-    return ValidateOutcome.VALIDATED
+    applied = apply_and_dispatch(deps, message.application_id,
+                                 lambda record: _to_scoring(record, message.round, report, deps.config))
+    return ValidateOutcome.VALIDATED if applied.change is not None else ValidateOutcome.SUPERSEDED
 
 
 def _to_scoring(record: ApplicationRecord, round_: int, report: ValidationReport,
