@@ -38,8 +38,10 @@ from loanpipe.service.intake import (
     submit_application,
 )
 from loanpipe.service.messages import ContractRequested, S3EventRecord, parse_stage_message
+from loanpipe.service.outcomes import FlagOutcome
 from loanpipe.service.review import FieldCorrections, ReviewConfig, ReviewDecision, claim, correct_fields, decide
 from loanpipe.service.transitions import Change, apply_change
+from loanpipe.service.validation import flag_other_application
 from testkit.memory import MemoryApplicationRepository, MemoryStageQueue
 
 OFFICER = Caller("FO-0012", frozenset({Role.FIELD_OFFICER}))
@@ -245,6 +247,37 @@ def test_an_action_that_changes_nothing_but_must_be_audited_is_written(world):
     apply_change(repo, app_id, lambda record: Change(audit=[AuditEntry(at=utcnow(), actor="r1",
                                                                        action="personal_data.revealed")]))
     assert repo.audit_trail(app_id)[-1].action == "personal_data.revealed"
+
+
+# ------------------------------------------------------------------ fraud flags from another application
+def _in_state(repo, state: AppState) -> str:
+    app_id = _new_application(repo).application_id
+
+    def move(record):
+        record.state = state
+        return Change()
+
+    apply_change(repo, app_id, move)
+    return app_id
+
+
+def test_an_approved_application_carrying_anothers_image_goes_back_to_a_reviewer_once():
+    repo = MemoryApplicationRepository()
+    approved = _in_state(repo, AppState.APPROVED)
+    assert flag_other_application(repo, approved, "LA-LATER") == FlagOutcome.PULLED_BACK
+    record = repo.get(approved)
+    assert record.state == AppState.IN_REVIEW and record.review.reasons == ["duplicate_image"]
+    assert flag_other_application(repo, approved, "LA-LATER") == FlagOutcome.UNCHANGED
+    assert [e.action for e in repo.audit_trail(approved)].count("fraud.pulled_back") == 1
+
+
+def test_a_flag_is_recorded_on_an_open_application_and_a_closed_one_is_left_alone():
+    repo = MemoryApplicationRepository()
+    validating, declined = _in_state(repo, AppState.VALIDATING), _in_state(repo, AppState.DECLINED)
+    assert flag_other_application(repo, validating, "LA-LATER") == FlagOutcome.FLAGGED
+    assert repo.get(validating).flags == ["duplicate_image"]
+    assert flag_other_application(repo, declined, "LA-LATER") == FlagOutcome.CLOSED
+    assert repo.get(declined).flags == [] and repo.get(declined).version == 1
 
 
 # ------------------------------------------------------------------ review
