@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from loanpipe.domain.audit import AuditEntry
-from loanpipe.domain.case import ApplicationCase, DocumentState
+from loanpipe.domain.case import ApplicationCase
 from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue, Quality
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.lifecycle import AppState, DocState
@@ -126,7 +126,7 @@ class Chain:
         statement rows in the results bucket, as the extract stage leaves them). Returns its id."""
         documents = {}
         for document in case.documents:
-            if document.state is not DocumentState.EXTRACTED or document.extraction is None:
+            if document.extraction is None:  # only extracted documents carry one
                 continue
             result_key = f"extractions/{case.application_id}/{document.document_id}.json"
             self.ports.blobs.put(RESULTS, result_key, json.dumps(document.extraction.contract_dict()).encode(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import pytest
 
@@ -156,25 +157,27 @@ def test_each_stage_may_only_send_to_the_queues_it_feeds(template, function):
     assert sends == expected
 
 
-def _required_settings(handler_source: str) -> list[str]:
-    """The environment variables a handler's settings model needs (its fields without a default): a stage's
-    model from the composition root, or a ``Settings`` class the handler module declares itself."""
-    from loanpipe.entry import bootstrap
+def _settings_model(function_dir: Path):
+    """The settings model a function reads: the composition root's for the queue-driven stages, else the one
+    its handler module declares."""
+    from loanpipe.entry.bootstrap import STAGES
 
-    stage = re.search(r'stage_runner\("(\w+)"', handler_source)
-    block = re.search(r"class \w*Settings\(BaseSettings\):\n((?:    .+\n)+)", handler_source)
-    if stage is None and block is not None:
-        return [line.split(":")[0].strip().upper() for line in block.group(1).splitlines() if "=" not in line]
-    model = bootstrap.STAGES[stage.group(1)].settings if stage else bootstrap.ApiSettings
-    return [name.upper() for name, field in model.model_fields.items() if field.is_required()]
+    if function_dir.name in STAGES:
+        return STAGES[function_dir.name].settings
+    source = (function_dir / "app.py").read_text()
+    block = re.search(r"class Settings\(BaseSettings\):\n((?:    .+\n)+)", source).group(1)
+    return [line.split(":")[0].strip() for line in block.splitlines() if "=" not in line]
 
 
 def test_environment_variables_of_handlers_match_their_settings_models(template, project_root):
-    """Each handler's Settings fields are set by the template (globals + its own), none left to defaults."""
+    """Each function's required settings are set by the template (globals + its own), none left to defaults."""
     globals_env = set(template["Globals"]["Function"]["Environment"]["Variables"])
     for name, fn in _resources(template, "AWS::Serverless::Function").items():
         env = globals_env | set((fn["Properties"].get("Environment") or {}).get("Variables", {}))
-        source = (project_root / fn["Properties"]["CodeUri"] / "app.py").read_text()
-        required = _required_settings(source)
+        model = _settings_model(project_root / fn["Properties"]["CodeUri"])
+        fields = model if isinstance(model, list) else [
+            field for field, info in model.model_fields.items() if info.is_required()]
+        required = [field.upper() for field in fields]
         missing = [var for var in required if var not in env]
+        assert required, f"{name}: no settings found"
         assert not missing, f"{name} needs {missing} from the template"
