@@ -93,10 +93,18 @@ class PrecomputedReader:
 def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]:
     from loanpipe.adapters.fraud import DynamoOpenApplications
     from loanpipe.domain.application import read_declared
-    from loanpipe.policy.model import default_policy
+    from loanpipe.entry.bootstrap import (
+        ExtractSettings,
+        Ports,
+        ScoreSettings,
+        ValidateSettings,
+        extract_deps,
+        score_deps,
+        validate_deps,
+    )
     from loanpipe.service.access import Caller, Role
     from loanpipe.service.dispatch import dispatch
-    from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
+    from loanpipe.service.extraction import handle_upload
     from loanpipe.service.intake import (
         IntakeConfig,
         SubmitRequest,
@@ -106,8 +114,9 @@ def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]
         submit_application,
     )
     from loanpipe.service.messages import S3EventRecord, ScoreRequested, ValidateRequested, parse_stage_message
-    from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
-    from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
+    from loanpipe.service.policy_source import policy_in_force
+    from loanpipe.service.scoring import handle_scoring
+    from loanpipe.service.validation import handle_validation
     from loanpipe.validation.ports import FraudPorts
     from loanpipe_infra.client import content_type_of, slot_of
     from testkit.fakes import (
@@ -119,17 +128,23 @@ def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]
         InMemoryStageQueue,
     )
 
-    policy = default_policy()
-    repo, blobs, queue, events = (InMemoryApplicationRepository(), InMemoryBlobStore(), InMemoryStageQueue(),
-                                  InMemoryEventPublisher())
+    # The functions' wiring (entry.bootstrap) on in-memory ports; the table and bus names go unused.
+    ports = Ports(InMemoryApplicationRepository(), InMemoryBlobStore(), InMemoryStageQueue(), InMemoryEventPublisher())
+    repo, blobs, queue, events = ports.repo, ports.blobs, ports.queue, ports.events
+    platform = {"applications_table": "applications", "idempotency_table": "idempotency", "event_bus_name": "bus"}
     reads = {hashlib.sha256(Path(p).read_bytes()).hexdigest(): r for p, r in reads_by_path.items()}
     reader = PrecomputedReader(reads)
-    extract = ExtractDeps(repo, blobs, queue, events, ExtractConfig("uploads", "results", "validate"), reader,
-                          reader.evidence)
+    extract = extract_deps(ExtractSettings(**platform, uploads_bucket="uploads", results_bucket="results",
+                                           validate_queue_url="validate"),
+                           ports, read_document=reader, image_evidence=reader.evidence)
+    settings = ValidateSettings(**platform, results_bucket="results", image_index_table="images",
+                                score_queue_url="score", user_pool_id="staff", credit_policy="default")
+    policy = policy_in_force(settings.credit_policy)
     fraud = FraudPorts(InMemoryImageIndex(policy.fraud.duplicate_max_distance), DynamoOpenApplications(repo),
                        InMemoryOfficerDirectory())
-    validate = ValidateDeps(repo, blobs, queue, events, ValidateConfig("results", "score"), policy, fraud)
-    score = ScoreDeps(repo, blobs, queue, events, ScoreConfig("results", "contract"), policy)
+    validate = validate_deps(settings, ports, fraud)
+    score = score_deps(ScoreSettings(**platform, results_bucket="results", contract_queue_url="contract",
+                                     credit_policy="default"), ports)
 
     class Signer:
         def presigned_post(self, bucket, key, content_type, max_bytes, expires_in):

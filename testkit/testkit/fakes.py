@@ -8,6 +8,7 @@ something about the service against the AWS adapter. The application ports are t
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.errors import NotFound, StaleWrite
+from loanpipe.domain.events import DomainEvent
 from loanpipe.domain.records import ApplicationRecord, id_number_hash
 from loanpipe.service.ports import ApplicationSummary, Page
 from loanpipe.validation.ports import FraudPorts, ImageMatch, OpenApplication, hamming, hash_bands
@@ -120,11 +122,13 @@ class InMemoryStageQueue:
 
 
 class InMemoryEventPublisher:
+    """Keeps what the bus would carry: (detail type, Detail as parsed JSON), in order."""
+
     def __init__(self) -> None:
         self.published: list[tuple[str, dict]] = []
 
-    def publish(self, detail_type: str, detail: dict) -> None:
-        self.published.append((detail_type, detail))
+    def publish(self, event: DomainEvent) -> None:
+        self.published.append((event.detail_type, json.loads(event.detail_json())))
 
 
 # ---------------------------------------------------------------- the fraud ports

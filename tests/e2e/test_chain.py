@@ -2,12 +2,14 @@
 
 Generated applications (real images and PDFs, real OCR) are uploaded by presigned POST, submitted, read,
 checked, scored and decided; a reviewer takes one from the review queue and approves it; the contract PDF
-comes out under object lock with the hash the application records.
+comes out under object lock with the hash the application records. Every domain event the chain puts on its
+bus is copied to a queue of the tests' own (an EventBridge rule on the bus) and read as its published model.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,7 @@ import pytest
 import requests
 
 from integration.support import wait_for
+from loanpipe.domain.events import EVENT_SOURCE, ApplicationDecided, parse_event
 from loanpipe_infra.demo import DemoRunner, Progress
 from testkit.samples import generate_applications
 
@@ -23,7 +26,19 @@ CAPTURED_AT = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture(scope="module")
-def outcomes(local_cloud, tmp_path_factory):
+def bus_tap(local_cloud) -> str:
+    """A queue that receives a copy of every event on the domain bus (a rule on source ``loanpipe``)."""
+    sqs, events = local_cloud.client("sqs"), local_cloud.client("events")
+    bus = local_cloud.stack.resources["DomainEventBus"]["Ref"]
+    url = sqs.create_queue(QueueName="e2e-domain-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="e2e-domain-events", EventBusName=bus, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+    events.put_targets(Rule="e2e-domain-events", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+    return url
+
+
+@pytest.fixture(scope="module")
+def outcomes(local_cloud, tmp_path_factory, bus_tap):
     folder = tmp_path_factory.mktemp("applications")
     samples = generate_applications(folder, 3, seed=41, tier="clean",
                                     defects=["clean", "ltv_exceeded", "name_mismatch"], captured_at=CAPTURED_AT)
@@ -105,3 +120,22 @@ def test_loanpipe_explain_prints_why_in_both_languages(outcomes, local_cloud):
     printed = subprocess.run([str(loanpipe), "explain", outcome.application_id], capture_output=True, text=True,
                              env=env, timeout=60, check=True).stdout
     assert "ltv_exceeded" in printed and "贷款价值比" in printed and outcome.policy_version in printed
+
+
+def test_every_event_on_the_bus_is_its_published_model_and_every_decision_is_announced(outcomes, bus_tap,
+                                                                                       local_cloud):
+    # Given the events the chain published while it decided the applications above
+    sqs = local_cloud.client("sqs")
+    entries = []
+    while batch := sqs.receive_message(QueueUrl=bus_tap, MaxNumberOfMessages=10).get("Messages", []):
+        entries += [json.loads(message["Body"]) for message in batch]
+        sqs.delete_message_batch(QueueUrl=bus_tap, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                            for i, m in enumerate(batch)])
+    # Then each is the model its detail type names, from our source
+    events = [parse_event(entry["detail-type"], entry["detail"]) for entry in entries]
+    assert {entry["source"] for entry in entries} == {EVENT_SOURCE}
+    # ... and every machine decision was announced with the decision the application shows
+    announced = {(event.application_id, event.decision) for event in events
+                 if isinstance(event, ApplicationDecided) and event.by == "machine"}
+    assert {(outcome.application_id, outcome.decision) for outcome in outcomes.values()} <= announced
+    assert "ContractReady" in {event.detail_type for event in events}

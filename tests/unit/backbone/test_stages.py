@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
+from backbone.chain import (
+    CONTRACT,
+    CONTRACT_Q,
+    CONTRACTS,
+    EXTRACT,
+    INTAKE,
+    RESULTS,
+    UPLOADS,
+    VALIDATE_Q,
+    FakeReader,
+    FakeSigner,
+    in_memory_ports,
+    uploaded,
+)
 from loanpipe.domain.application import read_declared
-from loanpipe.domain.documents import DocType, ExtractionResult, FieldValue, Quality
-from loanpipe.domain.errors import Conflict, Forbidden, RejectedInput, UserInputError
+from loanpipe.domain.documents import DocType
+from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.records import ReviewState, utcnow
-from loanpipe.policy.model import default_policy
+from loanpipe.entry.bootstrap import contract_deps, extract_deps
 from loanpipe.service.access import Caller, Role
-from loanpipe.service.contracting import ContractConfig, ContractDeps, handle_contract
-from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
+from loanpipe.service.contracting import handle_contract
+from loanpipe.service.extraction import handle_upload
 from loanpipe.service.intake import (
-    IntakeConfig,
     SubmitRequest,
     UploadRequest,
     create_application,
@@ -26,19 +38,15 @@ from loanpipe.service.intake import (
     submit_application,
 )
 from loanpipe.service.messages import ContractRequested, S3EventRecord, parse_stage_message
+from loanpipe.service.outcomes import FlagOutcome
 from loanpipe.service.review import FieldCorrections, ReviewConfig, ReviewDecision, claim, correct_fields, decide
 from loanpipe.service.transitions import Change, apply_change
-from testkit.fakes import (
-    InMemoryApplicationRepository,
-    InMemoryBlobStore,
-    InMemoryEventPublisher,
-    InMemoryStageQueue,
-)
+from loanpipe.service.validation import flag_other_application
+from testkit.fakes import InMemoryApplicationRepository, InMemoryStageQueue
 
 OFFICER = Caller("FO-0012", frozenset({Role.FIELD_OFFICER}))
 OTHER_OFFICER = Caller("FO-0099", frozenset({Role.FIELD_OFFICER}))
 REVIEWER = Caller("r1", frozenset({Role.REVIEWER}))
-UPLOADS, RESULTS, VALIDATE_Q, CONTRACT_Q = "uploads-bucket", "results-bucket", "validate-q", "contract-q"
 
 DECLARED = json.dumps({
     "applicant": {"name": "张伟", "id_number": "110105198803120014", "phone": "13800138000", "address": "北京市朝阳区"},
@@ -47,52 +55,15 @@ DECLARED = json.dumps({
 })
 
 
-class FakeSigner:
-    def presigned_post(self, bucket, key, content_type, max_bytes, expires_in):
-        return {"url": f"https://{bucket}.example/", "fields": {"key": key, "Content-Type": content_type}}
-
-
-@dataclass
-class FakeExtraction:
-    result: ExtractionResult
-    text: str = "text"
-    engine: str = "fake"
-    pages: int = 1
-
-
-class FakeReader:
-    """Reads a document by the first bytes of its content: b"ok", b"blur", b"junk"."""
-
-    def __call__(self, data, *, expected_type, filename, content_type, budget_seconds):
-        if data.startswith(b"junk"):
-            raise RejectedInput("type_mismatch", "not an image")
-        ok = data.startswith(b"ok")
-        return FakeExtraction(ExtractionResult(
-            doc_type=expected_type, fields={"name": FieldValue(value="张伟", confidence=0.99)},
-            quality=Quality(ok=ok, reasons=[] if ok else ["blurry"])))
-
-
 @pytest.fixture
 def world():
-    repo = InMemoryApplicationRepository()
-    blobs = InMemoryBlobStore()
-    queue = InMemoryStageQueue()
-    events = InMemoryEventPublisher()
-    deps = ExtractDeps(repo, blobs, queue, events, ExtractConfig(UPLOADS, RESULTS, VALIDATE_Q), FakeReader())
-    return repo, blobs, queue, events, deps
+    ports = in_memory_ports()
+    deps = extract_deps(EXTRACT, ports, read_document=FakeReader())
+    return ports.repo, ports.blobs, ports.queue, ports.events, deps
 
 
 def _new_application(repo):
     return create_application(repo, OFFICER, read_declared(DECLARED))
-
-
-def _upload(repo, blobs, deps, app_id, slot, content=b"ok", etag="e1"):
-    grant = request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, app_id,
-                           UploadRequest(slot=slot, content_type="image/jpeg"))
-    blobs.put(UPLOADS, grant["key"], content, "image/jpeg")
-    record = S3EventRecord.model_validate({"eventName": "ObjectCreated:Post", "s3": {
-        "bucket": {"name": UPLOADS}, "object": {"key": grant["key"], "size": len(content), "eTag": etag}}})
-    return grant["document_id"], record
 
 
 def _validate_messages(queue):
@@ -115,7 +86,7 @@ def test_a_reviewer_cannot_create_applications():
 def test_upload_slots_are_server_chosen_keys_under_the_application(world):
     repo, blobs, queue, events, deps = world
     record = _new_application(repo)
-    grant = request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, record.application_id,
+    grant = request_upload(repo, FakeSigner(), INTAKE, OFFICER, record.application_id,
                            UploadRequest(slot=DocType.ID_CARD_FRONT, content_type="image/png", filename="../../x"))
     assert grant["key"] == f"uploads/{record.application_id}/{grant['document_id']}/id_card_front.png"
     assert repo.get(record.application_id).documents[grant["document_id"]].state == DocState.PENDING_UPLOAD
@@ -125,7 +96,7 @@ def test_only_the_owning_officer_may_request_uploads(world):
     repo, *_ = world
     record = _new_application(repo)
     with pytest.raises(Forbidden):
-        request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OTHER_OFFICER, record.application_id,
+        request_upload(repo, FakeSigner(), INTAKE, OTHER_OFFICER, record.application_id,
                        UploadRequest(slot=DocType.ID_CARD_FRONT, content_type="image/jpeg"))
 
 
@@ -133,7 +104,7 @@ def test_unsupported_content_types_are_refused(world):
     repo, *_ = world
     record = _new_application(repo)
     with pytest.raises(UserInputError) as refused:
-        request_upload(repo, FakeSigner(), IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, record.application_id,
+        request_upload(repo, FakeSigner(), INTAKE, OFFICER, record.application_id,
                        UploadRequest(slot=DocType.ID_CARD_FRONT, content_type="image/gif"))
     assert refused.value.code == "unsupported_type"
 
@@ -142,7 +113,7 @@ def test_unsupported_content_types_are_refused(world):
 def test_a_readable_upload_is_extracted_and_its_result_stored(world):
     repo, blobs, queue, events, deps = world
     record = _new_application(repo)
-    doc_id, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT)
+    doc_id, upload = uploaded(OFFICER, repo, blobs, record.application_id, DocType.ID_CARD_FRONT)
     outcome = handle_upload(upload, deps)
     assert outcome.outcome == "extracted"
     doc = repo.get(record.application_id).documents[doc_id]
@@ -154,7 +125,7 @@ def test_a_readable_upload_is_extracted_and_its_result_stored(world):
 def test_a_blurred_photo_asks_the_officer_for_a_retake_with_the_reason(world):
     repo, blobs, queue, events, deps = world
     record = _new_application(repo)
-    doc_id, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT, b"blurred")
+    doc_id, upload = uploaded(OFFICER, repo, blobs, record.application_id, DocType.ID_CARD_FRONT, b"blurred")
     assert handle_upload(upload, deps).outcome == "retake_requested"
     assert repo.get(record.application_id).documents[doc_id].reasons == ["blurry"]
     assert events.published[-1][0] == "DocumentRetakeRequested"
@@ -164,7 +135,7 @@ def test_a_blurred_photo_asks_the_officer_for_a_retake_with_the_reason(world):
 def test_a_file_that_is_not_a_document_ends_rejected_with_its_reason(world):
     repo, blobs, queue, events, deps = world
     record = _new_application(repo)
-    doc_id, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT, b"junk")
+    doc_id, upload = uploaded(OFFICER, repo, blobs, record.application_id, DocType.ID_CARD_FRONT, b"junk")
     outcome = handle_upload(upload, deps)
     assert outcome.outcome == "rejected_input" and outcome.reasons == ["type_mismatch"]
     assert repo.get(record.application_id).documents[doc_id].state == DocState.REJECTED_INPUT
@@ -184,7 +155,7 @@ def test_uploads_outside_an_application_or_for_unknown_ones_are_ignored_without_
 def test_the_same_upload_event_twice_gives_one_result(world):
     repo, blobs, queue, events, deps = world
     record = _new_application(repo)
-    _, upload = _upload(repo, blobs, deps, record.application_id, DocType.ID_CARD_FRONT)
+    _, upload = uploaded(OFFICER, repo, blobs, record.application_id, DocType.ID_CARD_FRONT)
     assert handle_upload(upload, deps).outcome == "extracted"
     assert handle_upload(upload, deps).outcome == "duplicate"
     extracted = [e for e in repo.audit_trail(record.application_id) if e.action == "document.extracted"]
@@ -194,8 +165,8 @@ def test_the_same_upload_event_twice_gives_one_result(world):
 def test_validation_starts_once_when_submitted_and_every_required_slot_is_extracted(world):
     repo, blobs, queue, events, deps = world
     app_id = _new_application(repo).application_id
-    config = IntakeConfig(UPLOADS, VALIDATE_Q)
-    pending = [_upload(repo, blobs, deps, app_id, slot) for slot in
+    config = INTAKE
+    pending = [uploaded(OFFICER, repo, blobs, app_id, slot) for slot in
                (DocType.ID_CARD_FRONT, DocType.ID_CARD_BACK, DocType.INCOME_CERTIFICATE, DocType.BANK_STATEMENT)]
     for _, upload in pending[:3]:
         handle_upload(upload, deps)
@@ -213,9 +184,9 @@ def test_validation_starts_once_when_submitted_and_every_required_slot_is_extrac
 def test_a_final_submission_validates_with_what_there_is_once_uploads_settle(world):
     repo, blobs, queue, events, deps = world
     app_id = _new_application(repo).application_id
-    _, blurred = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT, b"blurred")
+    _, blurred = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT, b"blurred")
     handle_upload(blurred, deps)
-    record, change = submit_application(repo, blobs, IntakeConfig(UPLOADS, VALIDATE_Q), OFFICER, app_id,
+    record, change = submit_application(repo, blobs, INTAKE, OFFICER, app_id,
                                         SubmitRequest(final=True))
     assert record.state == AppState.VALIDATING
     assert [m.trigger for m in _validate_messages(change.outbox and _as_queue(change))] == ["final_submission"]
@@ -230,9 +201,9 @@ def _as_queue(change: Change) -> InMemoryStageQueue:
 def test_a_newer_upload_in_the_same_slot_supersedes_the_older_one(world):
     repo, blobs, queue, events, deps = world
     app_id = _new_application(repo).application_id
-    first_id, first = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT, b"blurred", etag="a")
+    first_id, first = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT, b"blurred", etag="a")
     handle_upload(first, deps)
-    second_id, second = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT, b"ok", etag="b")
+    second_id, second = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT, b"ok", etag="b")
     handle_upload(second, deps)
     docs = repo.get(app_id).documents
     assert docs[first_id].state == DocState.SUPERSEDED and docs[second_id].state == DocState.EXTRACTED
@@ -241,7 +212,7 @@ def test_a_newer_upload_in_the_same_slot_supersedes_the_older_one(world):
 def test_uploads_after_the_capture_closed_are_rejected(world):
     repo, blobs, queue, events, deps = world
     app_id = _new_application(repo).application_id
-    _, late = _upload(repo, blobs, deps, app_id, DocType.ID_CARD_FRONT)
+    _, late = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT)
 
     def decline(record):
         record.state = AppState.DECLINED
@@ -264,7 +235,7 @@ def test_a_stale_writer_re_reads_and_decides_on_the_newest_state(world):
         record.flags.append("ours")
         return Change()
 
-    final, _ = apply_change(repo, app_id, racing_change)
+    final = apply_change(repo, app_id, racing_change).record
     assert calls == [0, 1] and final.version == 2 and final.flags == ["theirs", "ours"]
 
 
@@ -276,6 +247,37 @@ def test_an_action_that_changes_nothing_but_must_be_audited_is_written(world):
     apply_change(repo, app_id, lambda record: Change(audit=[AuditEntry(at=utcnow(), actor="r1",
                                                                        action="personal_data.revealed")]))
     assert repo.audit_trail(app_id)[-1].action == "personal_data.revealed"
+
+
+# ------------------------------------------------------------------ fraud flags from another application
+def _in_state(repo, state: AppState) -> str:
+    app_id = _new_application(repo).application_id
+
+    def move(record):
+        record.state = state
+        return Change()
+
+    apply_change(repo, app_id, move)
+    return app_id
+
+
+def test_an_approved_application_carrying_anothers_image_goes_back_to_a_reviewer_once():
+    repo = InMemoryApplicationRepository()
+    approved = _in_state(repo, AppState.APPROVED)
+    assert flag_other_application(repo, approved, "LA-LATER") == FlagOutcome.PULLED_BACK
+    record = repo.get(approved)
+    assert record.state == AppState.IN_REVIEW and record.review.reasons == ["duplicate_image"]
+    assert flag_other_application(repo, approved, "LA-LATER") == FlagOutcome.UNCHANGED
+    assert [e.action for e in repo.audit_trail(approved)].count("fraud.pulled_back") == 1
+
+
+def test_a_flag_is_recorded_on_an_open_application_and_a_closed_one_is_left_alone():
+    repo = InMemoryApplicationRepository()
+    validating, declined = _in_state(repo, AppState.VALIDATING), _in_state(repo, AppState.DECLINED)
+    assert flag_other_application(repo, validating, "LA-LATER") == FlagOutcome.FLAGGED
+    assert repo.get(validating).flags == ["duplicate_image"]
+    assert flag_other_application(repo, declined, "LA-LATER") == FlagOutcome.CLOSED
+    assert repo.get(declined).flags == [] and repo.get(declined).version == 1
 
 
 # ------------------------------------------------------------------ review
@@ -366,12 +368,13 @@ def test_a_retake_request_reopens_the_capture_for_the_officer_in_a_new_round():
                             ReviewDecision(action="request_retake", documents=["D1"], reasons=["glare"]))
     assert record.state == AppState.SUBMITTED and record.round == 2
     assert record.documents["D1"].state == DocState.RETAKE_REQUESTED and record.documents["D1"].reasons == ["glare"]
-    assert change.outbox.events[0][0] == "DocumentRetakeRequested"
+    assert change.outbox.events[0].detail_type == "DocumentRetakeRequested"
 
 
 # ------------------------------------------------------------------ contract
 def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for_signature():
-    repo, blobs = InMemoryApplicationRepository(), InMemoryBlobStore()
+    ports = in_memory_ports()
+    repo, blobs = ports.repo, ports.blobs
     app_id = _new_application(repo).application_id
 
     def approve(record):
@@ -379,13 +382,12 @@ def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for
         return Change()
 
     apply_change(repo, app_id, approve)
-    deps = ContractDeps(repo, blobs, InMemoryStageQueue(), InMemoryEventPublisher(), ContractConfig("contracts"),
-                        default_policy())
+    deps = contract_deps(CONTRACT, ports)
     message = ContractRequested(application_id=app_id, round=1, approved_by="machine")
     assert handle_contract(message, deps) == "rendered"
     record = repo.get(app_id)
     assert record.state == AppState.AWAITING_SIGNATURE
-    pdf = blobs.get("contracts", record.contract.key)
+    pdf = blobs.get(CONTRACTS, record.contract.key)
     assert pdf.startswith(b"%PDF") and record.contract.pages >= 2
     import hashlib
 

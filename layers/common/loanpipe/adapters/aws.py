@@ -3,14 +3,12 @@ and domain events (EventBridge)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from loanpipe.domain.errors import RejectedInput
-
-EVENT_SOURCE = "loanpipe"
+from loanpipe.domain.events import EVENT_SOURCE, DomainEvent
 
 
 class S3BlobStore:
@@ -72,16 +70,16 @@ class EventBridgePublisher:
         self._events = client
         self._bus = bus_name
 
-    def publish(self, detail_type: str, detail: dict) -> None:
+    def publish(self, event: DomainEvent) -> None:
         response = self._events.put_events(
             Entries=[
                 {
                     "Source": EVENT_SOURCE,
-                    "DetailType": detail_type,
-                    "Detail": json.dumps(detail, ensure_ascii=False, default=str),
+                    "DetailType": event.detail_type,
+                    "Detail": event.detail_json(),
                     "EventBusName": self._bus,
                 }
             ]
         )
         if response.get("FailedEntryCount"):
-            raise RuntimeError(f"EventBridge refused {detail_type}: {response['Entries']}")
+            raise RuntimeError(f"EventBridge refused {event.detail_type}: {response['Entries']}")

@@ -24,7 +24,7 @@ from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, D
 from loanpipe.entry.runner import StageRunner
 from loanpipe.service.contracting import ContractConfig, ContractDeps, handle_contract
 from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
-from loanpipe.service.intake import parse_upload_key
+from loanpipe.service.intake import IntakeConfig, parse_upload_key
 from loanpipe.service.messages import (
     ContractRequested,
     S3EventRecord,
@@ -33,6 +33,8 @@ from loanpipe.service.messages import (
     ValidateRequested,
 )
 from loanpipe.service.policy_source import policy_in_force
+from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
+from loanpipe.service.review import ReviewConfig
 from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
 from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
 from loanpipe.validation.ports import FraudPorts
@@ -74,58 +76,70 @@ class ContractSettings(StageSettings):
 
 
 @dataclass(frozen=True)
-class _Ports:
-    repo: DynamoApplicationRepository
-    blobs: S3BlobStore
-    queue: SqsStageQueue
-    events: EventBridgePublisher
+class Ports:
+    """The platform every stage runs on: boto3 adapters on AWS (``_ports``), in-memory fakes in tests and
+    benchmarks (``testkit``), handed to the same ``*_deps`` builders."""
+
+    repo: ApplicationRepository
+    blobs: BlobStore
+    queue: StageQueue
+    events: EventPublisher
 
 
-def _ports(settings: StageSettings) -> _Ports:
-    return _Ports(repo=DynamoApplicationRepository(client("dynamodb"), settings.applications_table),
-                  blobs=S3BlobStore(client("s3")), queue=SqsStageQueue(client("sqs")),
-                  events=EventBridgePublisher(client("events"), settings.event_bus_name))
+def _ports(settings: StageSettings) -> Ports:
+    """The AWS adapters: DynamoDB, S3, SQS, EventBridge."""
+    return Ports(repo=DynamoApplicationRepository(client("dynamodb"), settings.applications_table),
+                 blobs=S3BlobStore(client("s3")), queue=SqsStageQueue(client("sqs")),
+                 events=EventBridgePublisher(client("events"), settings.event_bus_name))
 
 
-def extract_deps(settings: ExtractSettings) -> ExtractDeps:
-    # The OCR stack is imported here, not at module level: only the extract function pays for it.
-    from loanpipe.extraction.extract import extract_document
-    from loanpipe.extraction.forensics import image_evidence
-
-    p = _ports(settings)
-    return ExtractDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+def extract_deps(settings: ExtractSettings, ports: Ports, *, read_document: Callable[..., Any],
+                 image_evidence: Callable[[bytes, str], Any] | None = None) -> ExtractDeps:
+    """``read_document``: ``loanpipe.extraction.extract.extract_document`` on AWS; ``image_evidence``:
+    ``loanpipe.extraction.forensics.image_evidence`` (None: no forensics)."""
+    return ExtractDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                        config=ExtractConfig(settings.uploads_bucket, settings.results_bucket,
                                             settings.validate_queue_url),
-                       read_document=extract_document, image_evidence=image_evidence)
+                       read_document=read_document, image_evidence=image_evidence)
 
 
-def validate_deps(settings: ValidateSettings) -> ValidateDeps:
-    p = _ports(settings)
-    policy = policy_in_force(settings.credit_policy)
-    fraud = FraudPorts(
-        image_index=DynamoImageIndex(client("dynamodb"), settings.image_index_table,
-                                     policy.fraud.duplicate_max_distance),
-        open_applications=DynamoOpenApplications(p.repo),
-        officer_directory=CognitoOfficerDirectory(client("cognito-idp"), settings.user_pool_id),
-    )
-    return ValidateDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+def validate_deps(settings: ValidateSettings, ports: Ports, fraud: FraudPorts) -> ValidateDeps:
+    return ValidateDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                         config=ValidateConfig(settings.results_bucket, settings.score_queue_url),
-                        policy=policy, fraud=fraud)
+                        policy=policy_in_force(settings.credit_policy), fraud=fraud)
 
 
-def score_deps(settings: ScoreSettings) -> ScoreDeps:
-    p = _ports(settings)
-    return ScoreDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+def score_deps(settings: ScoreSettings, ports: Ports) -> ScoreDeps:
+    return ScoreDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                      config=ScoreConfig(settings.results_bucket, settings.contract_queue_url),
                      policy=policy_in_force(settings.credit_policy))
 
 
-def contract_deps(settings: ContractSettings) -> ContractDeps:
-    p = _ports(settings)
-    return ContractDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
+def contract_deps(settings: ContractSettings, ports: Ports) -> ContractDeps:
+    return ContractDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                         config=ContractConfig(settings.contracts_bucket, settings.lender_name,
                                               settings.loanpipe_font_path),
                         policy=policy_in_force(settings.credit_policy))
+
+
+def _aws_extract_deps(settings: ExtractSettings) -> ExtractDeps:
+    # The OCR stack is imported here, not at module level: only the extract function pays for it.
+    from loanpipe.extraction.extract import extract_document
+    from loanpipe.extraction.forensics import image_evidence
+
+    return extract_deps(settings, _ports(settings), read_document=extract_document, image_evidence=image_evidence)
+
+
+def _aws_validate_deps(settings: ValidateSettings) -> ValidateDeps:
+    ports = _ports(settings)
+    policy = policy_in_force(settings.credit_policy)
+    fraud = FraudPorts(
+        image_index=DynamoImageIndex(client("dynamodb"), settings.image_index_table,
+                                     policy.fraud.duplicate_max_distance),
+        open_applications=DynamoOpenApplications(ports.repo),
+        officer_directory=CognitoOfficerDirectory(client("cognito-idp"), settings.user_pool_id),
+    )
+    return validate_deps(settings, ports, fraud)
 
 
 def _uploads(record: SQSRecord) -> list[S3EventRecord]:
@@ -150,14 +164,14 @@ class _Stage:
 
 
 STAGES: dict[str, _Stage] = {
-    "extract": _Stage(ExtractSettings, extract_deps, S3EventRecord,
+    "extract": _Stage(ExtractSettings, _aws_extract_deps, S3EventRecord,
                       lambda upload, deps, budget_seconds: handle_upload(upload, deps, budget_seconds).as_dict(),
                       "Upload", messages=_uploads, correlation_id=_upload_owner),
-    "validate": _Stage(ValidateSettings, validate_deps, ValidateRequested,
+    "validate": _Stage(ValidateSettings, _aws_validate_deps, ValidateRequested,
                        lambda message, deps, budget_seconds: handle_validation(message, deps), "Validation"),
-    "score": _Stage(ScoreSettings, score_deps, ScoreRequested,
+    "score": _Stage(ScoreSettings, lambda settings: score_deps(settings, _ports(settings)), ScoreRequested,
                     lambda message, deps, budget_seconds: handle_scoring(message, deps), "Decision"),
-    "contract": _Stage(ContractSettings, contract_deps, ContractRequested,
+    "contract": _Stage(ContractSettings, lambda settings: contract_deps(settings, _ports(settings)), ContractRequested,
                        lambda message, deps, budget_seconds: handle_contract(message, deps), "Contract"),
 }
 
@@ -173,10 +187,6 @@ def stage_runner(name: str, *, logger: Logger, metrics: Metrics) -> StageRunner:
 
 
 # ------------------------------------------------------------------ the HTTP API
-# Kept at the end of the module (imports included) so that it merges apart from the stage wiring above.
-from loanpipe.service.intake import IntakeConfig  # noqa: E402
-from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue  # noqa: E402
-from loanpipe.service.review import ReviewConfig  # noqa: E402
 
 
 class ApiSettings(StageSettings):

@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 from loanpipe.contracts.render import ContractTerms, render_contract
 from loanpipe.decision.loans import apr, schedule
 from loanpipe.domain.errors import NotFound
+from loanpipe.domain.events import ContractReady
 from loanpipe.domain.lifecycle import AppState
 from loanpipe.domain.records import ApplicationRecord, ContractRef, utcnow
 from loanpipe.policy.model import Policy
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.messages import ContractRequested
+from loanpipe.service.outcomes import ContractOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
-from loanpipe.service.transitions import Change, apply_change, move_application
+from loanpipe.service.transitions import Change, move_application
 
 log = logging.getLogger(__name__)
 ACTOR = "system:contract"
@@ -56,40 +58,41 @@ def contract_terms(record: ApplicationRecord, policy: Policy, approved_by: str, 
     )
 
 
-def handle_contract(message: ContractRequested, deps: ContractDeps) -> str:
+def handle_contract(message: ContractRequested, deps: ContractDeps) -> ContractOutcome:
     try:
         record = deps.repo.get(message.application_id)
     except NotFound:
         log.warning("message for an unknown application dropped")
-        return "unknown_application"
+        return ContractOutcome.UNKNOWN_APPLICATION
     if record.round != message.round:
         log.info("stale contract request ignored")
-        return "stale"
+        return ContractOutcome.STALE
     if record.state == AppState.AWAITING_SIGNATURE and record.contract is not None:
-        return "duplicate"
+        return ContractOutcome.DUPLICATE
     if record.state != AppState.APPROVED:
         log.info("contract request for an application that is not approved ignored")
-        return "not_approved"
+        return ContractOutcome.NOT_APPROVED
     terms = contract_terms(record, deps.policy, message.approved_by, deps.config.lender_name)
     pdf = render_contract(record.declared, terms, deps.config.font_path)
-    digest = hashlib.sha256(pdf).hexdigest()
     key = f"contracts/{record.application_id}/round-{record.round}/contract.pdf"
     deps.blobs.put(deps.config.contracts_bucket, key, pdf, "application/pdf")
-    pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
+    contract = ContractRef(key=key, sha256=hashlib.sha256(pdf).hexdigest(), rendered_at=utcnow(),
+                           pages=pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page"))
+    applied = apply_and_dispatch(deps, message.application_id,
+                                 lambda record: _await_signature(record, message.round, contract,
+                                                                 terms.contract_number))
+    return ContractOutcome.RENDERED if applied.change is not None else ContractOutcome.SUPERSEDED
 
-    def change_fn(record: ApplicationRecord) -> Change | None:
-        if record.state != AppState.APPROVED or record.round != message.round:
-            return None
-        change = Change()
-        record.contract = ContractRef(key=key, sha256=digest, rendered_at=utcnow(), pages=pages)
-        move_application(record, AppState.AWAITING_SIGNATURE, change, actor=ACTOR, action="contract.rendered",
-                         sha256=digest, contract_number=terms.contract_number)
-        change.outbox.events.append(("ContractReady", {"application_id": record.application_id,
-                                                       "officer_id": record.officer_id, "sha256": digest}))
-        return change
 
-    _, change = apply_change(deps.repo, message.application_id, change_fn)
-    if change is None:
-        return "superseded"
-    dispatch(change.outbox, deps.queue, deps.events)
-    return "rendered"
+def _await_signature(record: ApplicationRecord, round_: int, contract: ContractRef,
+                     contract_number: str) -> Change | None:
+    """The contract is stored: the application waits for the customer's signature."""
+    if record.state != AppState.APPROVED or record.round != round_:
+        return None
+    change: Change = Change()
+    record.contract = contract
+    move_application(record, AppState.AWAITING_SIGNATURE, change, actor=ACTOR, action="contract.rendered",
+                     sha256=contract.sha256, contract_number=contract_number)
+    change.outbox.events.append(ContractReady(application_id=record.application_id, officer_id=record.officer_id,
+                                              sha256=contract.sha256))
+    return change

@@ -15,15 +15,17 @@ from typing import Any
 
 from loanpipe.domain.documents import DocType, Quality
 from loanpipe.domain.errors import NotFound, RejectedInput
+from loanpipe.domain.events import DocumentRejected, DocumentRetakeRequested
 from loanpipe.domain.lifecycle import SETTLED_DOC_STATES, UPLOAD_OPEN_STATES, AppState, DocState
 from loanpipe.domain.records import MULTI_SLOTS, ApplicationRecord, DocumentRecord, utcnow
 from loanpipe.extraction.sniff import MAX_FILE_BYTES
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.fanin import resend_if_validating, start_validation_if_ready
 from loanpipe.service.intake import parse_upload_key
 from loanpipe.service.messages import S3EventRecord
+from loanpipe.service.outcomes import ExtractOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
-from loanpipe.service.transitions import Change, apply_change, move_document
+from loanpipe.service.transitions import Change, move_document
 
 log = logging.getLogger(__name__)
 ACTOR = "system:extract"
@@ -49,13 +51,186 @@ class ExtractDeps:
 
 @dataclass
 class UploadOutcome:
-    outcome: str  # extracted | retake_requested | rejected_input | ignored | duplicate | superseded
+    outcome: ExtractOutcome
     application_id: str | None = None
     document_id: str | None = None
     reasons: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return self.__dict__.copy()
+        return {**self.__dict__, "outcome": self.outcome.value}
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """An upload matched to the document slot it was granted for."""
+
+    event: S3EventRecord
+    application_id: str
+    document_id: str
+
+    def outcome(self, outcome: ExtractOutcome, reasons: list[str] | None = None) -> UploadOutcome:
+        return UploadOutcome(outcome, self.application_id, self.document_id, list(reasons or []))
+
+
+@dataclass
+class _Reading:
+    """What reading the file gave: an extraction and its forensics, or the codes it was refused with."""
+
+    extraction: Any = None  # loanpipe.extraction.extract.Extraction
+    evidence: Any = None
+    reasons: list[str] = field(default_factory=list)
+    result_key: str | None = None
+
+
+def handle_upload(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: float = 45.0) -> UploadOutcome:
+    """One upload notification: match it to its slot, claim the document, read the file, record what was read.
+
+    Both writes are conditional on the application's version and decide on its newest state, so a
+    re-delivered notification, a newer upload of the slot or a closed capture wins over a stale reading."""
+    matched = _match(upload, deps)
+    if isinstance(matched, UploadOutcome):
+        return matched
+    claimed = apply_and_dispatch(deps, matched.application_id, lambda record: _claim(record, matched, deps.config))
+    if claimed.result is not None:  # nothing (more) to read
+        return claimed.result
+    reading = _read(matched, claimed.record.documents[matched.document_id], deps, budget_seconds)
+    recorded = apply_and_dispatch(deps, matched.application_id,
+                                  lambda record: _record(record, matched, reading, deps.config))
+    return recorded.result or matched.outcome(ExtractOutcome.SUPERSEDED)  # none: a newer upload decides
+
+
+def _match(upload: S3EventRecord, deps: ExtractDeps) -> _Upload | UploadOutcome:
+    """The slot this upload fills, or why it is ignored (anything else that lands in the bucket)."""
+    if not upload.eventName.startswith("ObjectCreated"):
+        return UploadOutcome(ExtractOutcome.IGNORED, reasons=["not_an_upload"])
+    if upload.bucket != deps.config.uploads_bucket:
+        log.warning("upload from an unexpected bucket ignored")
+        return UploadOutcome(ExtractOutcome.IGNORED, reasons=["unexpected_bucket"])
+    parsed = parse_upload_key(upload.key)
+    if parsed is None:
+        log.warning("upload outside any application's prefix ignored")
+        return UploadOutcome(ExtractOutcome.IGNORED, reasons=["key_outside_application"])
+    application_id, document_id = parsed
+    try:
+        record = deps.repo.get(application_id)
+    except NotFound:
+        return UploadOutcome(ExtractOutcome.IGNORED, application_id=None, reasons=["unknown_application"])
+    if document_id not in record.documents:
+        return UploadOutcome(ExtractOutcome.IGNORED, application_id=application_id, reasons=["unknown_document"])
+    if upload.key != record.documents[document_id].key:
+        return UploadOutcome(ExtractOutcome.IGNORED, application_id=application_id,
+                             reasons=["key_outside_application"])
+    return _Upload(upload, application_id, document_id)
+
+
+def _claim(record: ApplicationRecord, upload: _Upload, config: ExtractConfig) -> Change[UploadOutcome]:
+    """Take the document for reading (result None), or settle this notification without reading (result: why)."""
+    doc = record.documents[upload.document_id]
+    event = upload.event
+    if doc.state == DocState.SUPERSEDED:
+        return Change(result=upload.outcome(ExtractOutcome.SUPERSEDED))
+    change: Change[UploadOutcome] = Change()
+    if doc.etag == event.etag and doc.state in SETTLED_DOC_STATES:
+        change.result = upload.outcome(ExtractOutcome.DUPLICATE, doc.reasons)
+        resend_if_validating(record, change, config.validate_queue_url)
+        return change
+    if record.state not in UPLOAD_OPEN_STATES:
+        if doc.state in (DocState.PENDING_UPLOAD, DocState.EXTRACTING):
+            doc.reasons = ["slot_closed"]
+            move_document(record, doc, DocState.REJECTED_INPUT, change, actor=ACTOR, action="document.rejected",
+                          reasons=["slot_closed"])
+        change.result = upload.outcome(ExtractOutcome.REJECTED_INPUT, ["slot_closed"])
+        return change
+    if _newer_in_slot(record, doc):
+        move_document(record, doc, DocState.SUPERSEDED, change, actor=ACTOR, action="document.superseded",
+                      by="a newer upload")
+        change.result = upload.outcome(ExtractOutcome.SUPERSEDED)
+        return change
+    if doc.state in SETTLED_DOC_STATES:  # the same key uploaded again (a new etag): read the new file
+        move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.reuploaded")
+    elif doc.state == DocState.PENDING_UPLOAD:
+        move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.arrived")
+    doc.etag = event.etag
+    doc.size = event.s3.object.size
+    doc.uploaded_at = doc.uploaded_at or utcnow()
+    _supersede_older(record, doc, change)
+    return change
+
+
+def _read(upload: _Upload, doc: DocumentRecord, deps: ExtractDeps, budget_seconds: float) -> _Reading:
+    """Read the file (the slow part, outside any write) and keep the full result in the results bucket."""
+    config = deps.config
+    reading = _Reading()
+    try:
+        data = deps.blobs.get(config.uploads_bucket, upload.event.key, max_bytes=MAX_FILE_BYTES)
+        reading.extraction = deps.read_document(data, expected_type=doc.slot, filename=doc.filename,
+                                                content_type=doc.content_type, budget_seconds=budget_seconds)
+        reading.evidence = _image_evidence(deps, data, doc.content_type)
+    except RejectedInput as exc:
+        reading.reasons = [exc.code]
+    if reading.extraction is not None:
+        extraction = reading.extraction
+        reading.result_key = f"extractions/{upload.application_id}/{upload.document_id}.json"
+        body = {**extraction.result.contract_dict(), "text": extraction.text, "engine": extraction.engine,
+                "pages": extraction.pages, "etag": upload.event.etag}
+        deps.blobs.put(config.results_bucket, reading.result_key, json.dumps(body, ensure_ascii=False).encode(),
+                       "application/json")
+    return reading
+
+
+def _image_evidence(deps: ExtractDeps, data: bytes, content_type: str) -> Any:
+    if deps.image_evidence is None:
+        return None
+    try:
+        return deps.image_evidence(data, content_type)
+    except Exception:  # forensics are a signal, never a reason to lose the document
+        log.warning("image evidence could not be computed", exc_info=True)
+        return None
+
+
+def _record(record: ApplicationRecord, upload: _Upload, reading: _Reading,
+            config: ExtractConfig) -> Change[UploadOutcome] | None:
+    """Record what was read on the document, tell the officer when it must be taken again, run the fan-in."""
+    doc = record.documents[upload.document_id]
+    if doc.state != DocState.EXTRACTING or doc.etag != upload.event.etag:
+        return None  # superseded or re-uploaded while we read: the newer event decides
+    change: Change[UploadOutcome] = Change()
+    if reading.extraction is None:
+        doc.reasons = reading.reasons
+        move_document(record, doc, DocState.REJECTED_INPUT, change, actor=ACTOR, action="document.rejected",
+                      reasons=reading.reasons)
+        change.result = upload.outcome(ExtractOutcome.REJECTED_INPUT, reading.reasons)
+    else:
+        change.result = _record_extraction(record, doc, upload, reading, change)
+    if doc.state == DocState.RETAKE_REQUESTED:
+        change.outbox.events.append(DocumentRetakeRequested.of(record, doc, by="machine"))
+    elif doc.state != DocState.EXTRACTED:
+        change.outbox.events.append(DocumentRejected.of(record, doc))
+    if record.state in (AppState.DRAFT, AppState.SUBMITTED):
+        start_validation_if_ready(record, change, actor=ACTOR, validate_queue_url=config.validate_queue_url)
+    return change
+
+
+def _record_extraction(record: ApplicationRecord, doc: DocumentRecord, upload: _Upload, reading: _Reading,
+                       change: Change) -> UploadOutcome:
+    extraction = reading.extraction
+    result = extraction.result
+    quality: Quality = result.quality
+    doc.fields = dict(result.fields)
+    doc.warnings = list(result.warnings)
+    doc.detected_type = DocType(result.doc_type)
+    doc.result_key = reading.result_key
+    doc.engine = extraction.engine
+    evidence = reading.evidence
+    doc.evidence = evidence.model_dump(mode="json") if hasattr(evidence, "model_dump") else evidence
+    doc.reasons = list(quality.reasons)
+    if quality.ok:
+        move_document(record, doc, DocState.EXTRACTED, change, actor=ACTOR, action="document.extracted",
+                      engine=extraction.engine, warnings=len(result.warnings))
+        return upload.outcome(ExtractOutcome.EXTRACTED)
+    move_document(record, doc, DocState.RETAKE_REQUESTED, change, actor=ACTOR, action="document.retake_requested",
+                  reasons=list(quality.reasons))
+    return upload.outcome(ExtractOutcome.RETAKE_REQUESTED, quality.reasons)
 
 
 def _supersede_older(record: ApplicationRecord, doc: DocumentRecord, change: Change) -> None:
@@ -79,140 +254,3 @@ def _newer_in_slot(record: ApplicationRecord, doc: DocumentRecord) -> bool:
         and other.requested_at > doc.requested_at
         for other in record.documents.values()
     )
-
-
-def handle_upload(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: float = 45.0) -> UploadOutcome:
-    config = deps.config
-    if not upload.eventName.startswith("ObjectCreated"):
-        return UploadOutcome("ignored", reasons=["not_an_upload"])
-    if upload.bucket != config.uploads_bucket:
-        log.warning("upload from an unexpected bucket ignored")
-        return UploadOutcome("ignored", reasons=["unexpected_bucket"])
-    parsed = parse_upload_key(upload.key)
-    if parsed is None:
-        log.warning("upload outside any application's prefix ignored")
-        return UploadOutcome("ignored", reasons=["key_outside_application"])
-    application_id, document_id = parsed
-    try:
-        record = deps.repo.get(application_id)
-    except NotFound:
-        return UploadOutcome("ignored", application_id=None, reasons=["unknown_application"])
-    if document_id not in record.documents:
-        return UploadOutcome("ignored", application_id=application_id, reasons=["unknown_document"])
-    expected_key = record.documents[document_id].key
-    if upload.key != expected_key:
-        return UploadOutcome("ignored", application_id=application_id, reasons=["key_outside_application"])
-
-    # ---------------------------------------------------------------- 1. claim the document
-    claim: dict[str, Any] = {"proceed": False, "outcome": None}
-
-    def begin(record: ApplicationRecord) -> Change | None:
-        doc = record.documents[document_id]
-        claim["proceed"] = False
-        if doc.state == DocState.SUPERSEDED:
-            claim["outcome"] = UploadOutcome("superseded", application_id, document_id)
-            return None
-        if doc.etag == upload.etag and doc.state in SETTLED_DOC_STATES:
-            claim["outcome"] = UploadOutcome("duplicate", application_id, document_id, list(doc.reasons))
-            change = Change()
-            resend_if_validating(record, change, config.validate_queue_url)
-            return change
-        change = Change()
-        if record.state not in UPLOAD_OPEN_STATES:
-            if doc.state in (DocState.PENDING_UPLOAD, DocState.EXTRACTING):
-                doc.reasons = ["slot_closed"]
-                move_document(record, doc, DocState.REJECTED_INPUT, change, actor=ACTOR, action="document.rejected",
-                              reasons=["slot_closed"])
-            claim["outcome"] = UploadOutcome("rejected_input", application_id, document_id, ["slot_closed"])
-            return change
-        if _newer_in_slot(record, doc):
-            move_document(record, doc, DocState.SUPERSEDED, change, actor=ACTOR, action="document.superseded",
-                          by="a newer upload")
-            claim["outcome"] = UploadOutcome("superseded", application_id, document_id)
-            return change
-        if doc.state in SETTLED_DOC_STATES:  # the same key uploaded again (a new etag): read the new file
-            move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.reuploaded")
-        elif doc.state == DocState.PENDING_UPLOAD:
-            move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.arrived")
-        doc.etag = upload.etag
-        doc.size = upload.s3.object.size
-        doc.uploaded_at = doc.uploaded_at or utcnow()
-        _supersede_older(record, doc, change)
-        claim["proceed"] = True
-        return change
-
-    record, change = apply_change(deps.repo, application_id, begin)
-    if change is not None:
-        dispatch(change.outbox, deps.queue, deps.events)
-    if not claim["proceed"]:
-        return claim["outcome"]
-    doc = record.documents[document_id]
-
-    # ---------------------------------------------------------------- 2. read it
-    reasons: list[str] = []
-    extraction = None
-    evidence = None
-    try:
-        data = deps.blobs.get(config.uploads_bucket, upload.key, max_bytes=MAX_FILE_BYTES)
-        extraction = deps.read_document(data, expected_type=doc.slot, filename=doc.filename,
-                                        content_type=doc.content_type, budget_seconds=budget_seconds)
-        if deps.image_evidence is not None:
-            try:
-                evidence = deps.image_evidence(data, doc.content_type)
-            except Exception:  # forensics are a signal, never a reason to lose the document
-                log.warning("image evidence could not be computed", exc_info=True)
-    except RejectedInput as exc:
-        reasons = [exc.code]
-    if extraction is not None:
-        result_key = f"extractions/{application_id}/{document_id}.json"
-        body = {**extraction.result.contract_dict(), "text": extraction.text, "engine": extraction.engine,
-                "pages": extraction.pages, "etag": upload.etag}
-        deps.blobs.put(config.results_bucket, result_key, json.dumps(body, ensure_ascii=False).encode(),
-                       "application/json")
-    outcome = UploadOutcome("rejected_input", application_id, document_id, reasons)
-
-    # ---------------------------------------------------------------- 3. record what was read
-    def finish(record: ApplicationRecord) -> Change | None:
-        doc = record.documents[document_id]
-        if doc.state != DocState.EXTRACTING or doc.etag != upload.etag:
-            return None  # superseded or re-uploaded while we read: the newer event decides
-        change = Change()
-        if extraction is None:
-            doc.reasons = reasons
-            move_document(record, doc, DocState.REJECTED_INPUT, change, actor=ACTOR, action="document.rejected",
-                          reasons=reasons)
-            outcome.outcome, outcome.reasons = "rejected_input", reasons
-        else:
-            result = extraction.result
-            quality: Quality = result.quality
-            doc.fields = dict(result.fields)
-            doc.warnings = list(result.warnings)
-            doc.detected_type = DocType(result.doc_type)
-            doc.result_key = result_key
-            doc.engine = extraction.engine
-            doc.evidence = evidence.model_dump(mode="json") if hasattr(evidence, "model_dump") else evidence
-            doc.reasons = list(quality.reasons)
-            if quality.ok:
-                move_document(record, doc, DocState.EXTRACTED, change, actor=ACTOR, action="document.extracted",
-                              engine=extraction.engine, warnings=len(result.warnings))
-                outcome.outcome, outcome.reasons = "extracted", []
-            else:
-                move_document(record, doc, DocState.RETAKE_REQUESTED, change, actor=ACTOR,
-                              action="document.retake_requested", reasons=list(quality.reasons))
-                outcome.outcome, outcome.reasons = "retake_requested", list(quality.reasons)
-        if doc.state != DocState.EXTRACTED:
-            change.outbox.events.append(("DocumentRetakeRequested" if doc.state == DocState.RETAKE_REQUESTED
-                                         else "DocumentRejected",
-                                         {"application_id": application_id, "document_id": document_id,
-                                          "slot": doc.slot.value, "officer_id": record.officer_id,
-                                          "reasons": list(doc.reasons)}))
-        if record.state in (AppState.DRAFT, AppState.SUBMITTED):
-            start_validation_if_ready(record, change, actor=ACTOR, validate_queue_url=config.validate_queue_url)
-        return change
-
-    _, change = apply_change(deps.repo, application_id, finish)
-    if change is None:
-        return UploadOutcome("superseded", application_id, document_id)
-    dispatch(change.outbox, deps.queue, deps.events)
-    return outcome
-

@@ -100,7 +100,7 @@ def request_upload(repo: ApplicationRepository, signer: UploadSigner, config: In
             raise Conflict("too_many_documents", f"at most {MAX_DOCUMENTS_PER_SLOT[request.slot]} files in this slot")
         if request.replaces is not None and request.replaces not in record.documents:
             raise UserInputError("unknown_document", "the document to replace does not belong to this application")
-        change = Change()
+        change: Change = Change()
         record.documents[document_id] = DocumentRecord(
             document_id=document_id,
             slot=request.slot,
@@ -144,7 +144,7 @@ def submit_application(repo: ApplicationRepository, blobs: BlobStore, config: In
 
     def change_fn(record: ApplicationRecord) -> Change | None:
         if record.state in (AppState.VALIDATING,):
-            change = Change()
+            change: Change = Change()
             resend_if_validating(record, change, config.validate_queue_url)
             return change if record.submitted_at else None
         if record.state not in UPLOAD_OPEN_STATES:
@@ -168,4 +168,5 @@ def submit_application(repo: ApplicationRepository, blobs: BlobStore, config: In
             start_validation_if_ready(record, change, actor=caller.user, validate_queue_url=config.validate_queue_url)
         return change
 
-    return apply_change(repo, application_id, change_fn)
+    applied = apply_change(repo, application_id, change_fn)
+    return applied.record, applied.change

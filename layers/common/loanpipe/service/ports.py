@@ -1,5 +1,5 @@
 """Ports: what the stages need from the platform. Adapters implement them for AWS
-(``loanpipe.adapters.aws``) and in memory (``testkit.memory``, for unit tests)."""
+(``loanpipe.adapters.aws``) and in memory (``testkit.fakes``, for unit tests)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.events import DomainEvent
 from loanpipe.domain.records import ApplicationRecord
 
 
@@ -74,7 +75,9 @@ class StageQueue(Protocol):
 
 
 class EventPublisher(Protocol):
-    def publish(self, detail_type: str, detail: dict) -> None: ...
+    def publish(self, event: DomainEvent) -> None:
+        """Put ``event`` on the bus: its ``detail_type`` and its ``detail_json()`` as the Detail."""
+        ...
 
 
 @dataclass
@@ -82,5 +85,5 @@ class Outbox:
     """Side effects of a transition, carried out only after the write succeeded."""
 
     messages: list[tuple[str, str]] = field(default_factory=list)  # (queue url, body)
-    events: list[tuple[str, dict]] = field(default_factory=list)  # (detail type, detail)
+    events: list[DomainEvent] = field(default_factory=list)
     after: list[Callable[[], None]] = field(default_factory=list)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.documents import FIELDS
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
+from loanpipe.domain.events import ApplicationDecided, DocumentRetakeRequested
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.reasons import REASONS, ReasonKind
 from loanpipe.domain.records import ApplicationRecord, RecordedDecision, utcnow
@@ -98,8 +99,7 @@ def claim(repo: ApplicationRepository, caller: Caller, application_id: str) -> A
         return Change(audit=[AuditEntry(at=now, actor=caller.user, action="review.claimed",
                                         detail={"taken_over_from": taken_over} if taken_over else {})])
 
-    record, _ = apply_change(repo, application_id, change_fn)
-    return record
+    return apply_change(repo, application_id, change_fn).record
 
 
 def correct_fields(repo: ApplicationRepository, caller: Caller, application_id: str, document_id: str,
@@ -122,15 +122,14 @@ def correct_fields(repo: ApplicationRepository, caller: Caller, application_id: 
                                         document_id=document_id,
                                         detail={"fields": sorted(corrections.fields), "note": corrections.note})])
 
-    record, _ = apply_change(repo, application_id, change_fn)
-    return record
+    return apply_change(repo, application_id, change_fn).record
 
 
 def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, application_id: str,
            decision: ReviewDecision) -> tuple[ApplicationRecord, Change | None]:
     def change_fn(record: ApplicationRecord) -> Change:
         _require_claim(caller, record)
-        change = Change()
+        change: Change = Change()
         machine = record.decision
         now = utcnow()
         if decision.action == "approve":
@@ -144,8 +143,7 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
             message = ContractRequested(application_id=record.application_id, round=record.round,
                                         approved_by=caller.user)
             change.outbox.messages.append((config.contract_queue_url, message.model_dump_json()))
-            change.outbox.events.append(("ApplicationDecided", {"application_id": record.application_id,
-                                                                "decision": "approve", "by": "reviewer"}))
+            change.outbox.events.append(ApplicationDecided.of(record, by="reviewer"))
         elif decision.action == "decline":
             reasons = decision.reasons or (machine.reasons if machine else [])
             record.decision = RecordedDecision(decision="decline", reasons=reasons, decided_at=now,
@@ -155,8 +153,7 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
             move_application(record, AppState.DECLINED, change, actor=caller.user, action="review.declined",
                              reasons=reasons, note=decision.note)
             record.review = None
-            change.outbox.events.append(("ApplicationDecided", {"application_id": record.application_id,
-                                                                "decision": "decline", "by": "reviewer"}))
+            change.outbox.events.append(ApplicationDecided.of(record, by="reviewer"))
         elif decision.action == "request_retake":
             reasons = [c for c in decision.reasons if REASONS[c].kind == ReasonKind.RETAKE] or ["unreadable_field"]
             for document_id in decision.documents:
@@ -166,14 +163,12 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
                 doc.reasons = reasons
                 move_document(record, doc, DocState.RETAKE_REQUESTED, change, actor=caller.user,
                               action="review.retake_requested", reasons=reasons)
+                change.outbox.events.append(DocumentRetakeRequested.of(record, doc, by="reviewer"))
             record.round += 1
             record.final_submission = False
             record.review = None
             move_application(record, AppState.SUBMITTED, change, actor=caller.user,
                              action="review.retake_requested", documents=decision.documents, note=decision.note)
-            change.outbox.events.append(("DocumentRetakeRequested", {
-                "application_id": record.application_id, "officer_id": record.officer_id,
-                "documents": decision.documents, "reasons": reasons}))
         else:  # revalidate, after corrections
             record.round += 1
             record.review = None
@@ -184,4 +179,5 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
             change.outbox.messages.append((config.validate_queue_url, message.model_dump_json()))
         return change
 
-    return apply_change(repo, application_id, change_fn)
+    applied = apply_change(repo, application_id, change_fn)
+    return applied.record, applied.change

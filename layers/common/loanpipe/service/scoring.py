@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from loanpipe.decision.decide import decide, explain, flag_as_duplicate
 from loanpipe.decision.models import Decision, Outcome
 from loanpipe.domain.errors import NotFound
+from loanpipe.domain.events import ApplicationDecided
 from loanpipe.domain.lifecycle import AppState
 from loanpipe.domain.records import ApplicationRecord, RecordedDecision, ReviewState, utcnow
 from loanpipe.policy.model import Policy
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.messages import ContractRequested, ScoreRequested
+from loanpipe.service.outcomes import ScoreOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
-from loanpipe.service.transitions import Change, apply_change, move_application
+from loanpipe.service.transitions import Change, move_application
 from loanpipe.service.validation import build_case
 from loanpipe.validation.report import ValidationReport
 
@@ -38,15 +40,15 @@ class ScoreDeps:
     policy: Policy
 
 
-def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> str:
+def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> ScoreOutcome:
     try:
         record = deps.repo.get(message.application_id)
     except NotFound:
         log.warning("message for an unknown application dropped")
-        return "unknown_application"
+        return ScoreOutcome.UNKNOWN_APPLICATION
     if record.round != message.round or record.state != AppState.SCORING:
         log.info("stale score request ignored")
-        return "stale"
+        return ScoreOutcome.STALE
     stored = deps.repo.get_report(record.application_id, record.round, "validation")
     if stored is None:
         raise RuntimeError("the validation report of this round is missing")  # platform fault: retried
@@ -58,37 +60,36 @@ def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> str:
     deps.repo.put_report(record.application_id, record.round, "decision",
                          {**credit.model_dump(mode="json"), "explanation": explain(credit, report),
                           "terms": credit.terms.model_dump(mode="json") if credit.terms else None})
+    applied = apply_and_dispatch(deps, message.application_id,
+                                 lambda record: _record_decision(record, message.round, credit, deps.config))
+    return applied.result or ScoreOutcome.SUPERSEDED  # no result: it moved on while we scored
 
-    def change_fn(record: ApplicationRecord) -> Change | None:
-        if record.state != AppState.SCORING or record.round != message.round:
-            return None
-        change = Change()
-        decision = credit
-        for other in record.flagged_by:  # flags that arrived while we scored
-            decision = flag_as_duplicate(decision, other)
-        codes = [reason.code for reason in decision.reasons]
-        record.decision = RecordedDecision(decision=decision.decision.value, reasons=codes, score=decision.score,
-                                           policy_version=decision.policy_version, decided_at=utcnow())
-        event = {"application_id": record.application_id, "decision": decision.decision.value, "reasons": codes,
-                 "score": decision.score, "policy_version": decision.policy_version, "by": "machine"}
-        if decision.decision is Outcome.APPROVE:
-            move_application(record, AppState.APPROVED, change, actor=ACTOR, action="decision.approved",
-                             score=decision.score, policy_version=decision.policy_version)
-            contract = ContractRequested(application_id=record.application_id, round=record.round,
-                                         approved_by="machine")
-            change.outbox.messages.append((deps.config.contract_queue_url, contract.model_dump_json()))
-        elif decision.decision is Outcome.DECLINE:
-            move_application(record, AppState.DECLINED, change, actor=ACTOR, action="decision.declined",
-                             reasons=codes, score=decision.score, policy_version=decision.policy_version)
-        else:
-            record.review = ReviewState(queued_at=utcnow(), reasons=codes)
-            move_application(record, AppState.IN_REVIEW, change, actor=ACTOR, action="decision.review",
-                             reasons=codes, score=decision.score, policy_version=decision.policy_version)
-        change.outbox.events.append(("ApplicationDecided", event))
-        return change
 
-    decided, change = apply_change(deps.repo, message.application_id, change_fn)
-    if change is None:
-        return "superseded"
-    dispatch(change.outbox, deps.queue, deps.events)
-    return decided.decision.decision if decided.decision else "decided"
+def _record_decision(record: ApplicationRecord, round_: int, credit: Decision,
+                     config: ScoreConfig) -> Change[ScoreOutcome] | None:
+    """Record the decision and route the application: the contract, a reviewer, or declined."""
+    if record.state != AppState.SCORING or record.round != round_:
+        return None
+    change: Change[ScoreOutcome] = Change()
+    decision = credit
+    for other in record.flagged_by:  # flags that arrived while we scored
+        decision = flag_as_duplicate(decision, other)
+    codes = [reason.code for reason in decision.reasons]
+    record.decision = RecordedDecision(decision=decision.decision.value, reasons=codes, score=decision.score,
+                               policy_version=decision.policy_version, decided_at=utcnow())
+    if decision.decision is Outcome.APPROVE:
+        move_application(record, AppState.APPROVED, change, actor=ACTOR, action="decision.approved",
+                         score=decision.score, policy_version=decision.policy_version)
+        contract = ContractRequested(application_id=record.application_id, round=record.round,
+                                     approved_by="machine")
+        change.outbox.messages.append((config.contract_queue_url, contract.model_dump_json()))
+    elif decision.decision is Outcome.DECLINE:
+        move_application(record, AppState.DECLINED, change, actor=ACTOR, action="decision.declined",
+                         reasons=codes, score=decision.score, policy_version=decision.policy_version)
+    else:
+        record.review = ReviewState(queued_at=utcnow(), reasons=codes)
+        move_application(record, AppState.IN_REVIEW, change, actor=ACTOR, action="decision.review",
+                         reasons=codes, score=decision.score, policy_version=decision.policy_version)
+    change.outbox.events.append(ApplicationDecided.of(record, by="machine"))
+    change.result = ScoreOutcome(decision.decision.value)
+    return change

@@ -20,8 +20,9 @@ from loanpipe.domain.errors import NotFound
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.records import ApplicationRecord, DocumentRecord, ReviewState, utcnow
 from loanpipe.policy.model import Policy
-from loanpipe.service.dispatch import dispatch
+from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.messages import ScoreRequested, ValidateRequested
+from loanpipe.service.outcomes import FlagOutcome, ValidateOutcome
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
 from loanpipe.service.transitions import Change, apply_change, move_application
 from loanpipe.validation.ports import FraudPorts
@@ -97,70 +98,67 @@ def build_case(record: ApplicationRecord, blobs: BlobStore, results_bucket: str)
     )
 
 
-def flag_other_application(repo: ApplicationRepository, other_id: str, flagged_by: str) -> str:
+def flag_other_application(repo: ApplicationRepository, other_id: str, flagged_by: str) -> FlagOutcome:
     """Mark another application as carrying an image that ``flagged_by`` also carries."""
-    outcome = {"result": "unchanged"}
-
-    def change_fn(record: ApplicationRecord) -> Change | None:
-        if flagged_by in record.flagged_by:
-            return None
-        if record.state in (AppState.SIGNED, AppState.DECLINED, AppState.CANCELLED):
-            outcome["result"] = "closed"
-            return None
-        change = Change()
-        record.flagged_by.append(flagged_by)
-        if "duplicate_image" not in record.flags:
-            record.flags.append("duplicate_image")
-        if record.state in (AppState.APPROVED, AppState.AWAITING_SIGNATURE):
-            record.review = ReviewState(queued_at=utcnow(), reasons=["duplicate_image"])
-            move_application(record, AppState.IN_REVIEW, change, actor=ACTOR, action="fraud.pulled_back",
-                             reason="duplicate_image", flagged_by=flagged_by)
-            outcome["result"] = "pulled_back"
-        else:
-            if record.state == AppState.IN_REVIEW and record.review and "duplicate_image" not in record.review.reasons:
-                record.review.reasons.append("duplicate_image")
-            change.audit.append(AuditEntry(at=utcnow(), actor=ACTOR, action="fraud.flagged",
-                                           detail={"reason": "duplicate_image", "flagged_by": flagged_by}))
-            outcome["result"] = "flagged"
-        return change
-
-    apply_change(repo, other_id, change_fn)
-    return outcome["result"]
+    return apply_change(repo, other_id, lambda record: _flag(record, flagged_by)).result or FlagOutcome.UNCHANGED
 
 
-def handle_validation(message: ValidateRequested, deps: ValidateDeps) -> str:
+def _flag(record: ApplicationRecord, flagged_by: str) -> Change[FlagOutcome]:
+    if flagged_by in record.flagged_by:
+        return Change(result=FlagOutcome.UNCHANGED)
+    if record.state in (AppState.SIGNED, AppState.DECLINED, AppState.CANCELLED):
+        return Change(result=FlagOutcome.CLOSED)
+    change: Change[FlagOutcome] = Change()
+    record.flagged_by.append(flagged_by)
+    if "duplicate_image" not in record.flags:
+        record.flags.append("duplicate_image")
+    if record.state in (AppState.APPROVED, AppState.AWAITING_SIGNATURE):
+        record.review = ReviewState(queued_at=utcnow(), reasons=["duplicate_image"])
+        move_application(record, AppState.IN_REVIEW, change, actor=ACTOR, action="fraud.pulled_back",
+                         reason="duplicate_image", flagged_by=flagged_by)
+        change.result = FlagOutcome.PULLED_BACK
+    else:
+        if record.state == AppState.IN_REVIEW and record.review and "duplicate_image" not in record.review.reasons:
+            record.review.reasons.append("duplicate_image")
+        change.audit.append(AuditEntry(at=utcnow(), actor=ACTOR, action="fraud.flagged",
+                                       detail={"reason": "duplicate_image", "flagged_by": flagged_by}))
+        change.result = FlagOutcome.FLAGGED
+    return change
+
+
+def handle_validation(message: ValidateRequested, deps: ValidateDeps) -> ValidateOutcome:
     try:
         record = deps.repo.get(message.application_id)
     except NotFound:
         log.warning("message for an unknown application dropped")
-        return "unknown_application"
+        return ValidateOutcome.UNKNOWN_APPLICATION
     if record.round != message.round or record.state != AppState.VALIDATING:
         if record.round == message.round and record.state == AppState.SCORING:
             # Our earlier attempt moved on but may not have sent the score request: send it again.
             deps.queue.send(deps.config.score_queue_url,
                             ScoreRequested(application_id=record.application_id, round=record.round).model_dump_json())
-            return "resent"
+            return ValidateOutcome.RESENT
         log.info("stale validation request ignored")
-        return "stale"
+        return ValidateOutcome.STALE
     case = build_case(record, deps.blobs, deps.config.results_bucket)
     report: ValidationReport = validate(case, deps.policy, deps.fraud)
     deps.repo.put_report(record.application_id, record.round, "validation", report.model_dump(mode="json"))
     for other_id in report.cross_flags:
         if other_id != record.application_id:
             flag_other_application(deps.repo, other_id, record.application_id)
+    applied = apply_and_dispatch(deps, message.application_id,
+                                 lambda record: _to_scoring(record, message.round, report, deps.config))
+    return ValidateOutcome.VALIDATED if applied.change is not None else ValidateOutcome.SUPERSEDED
 
-    def change_fn(record: ApplicationRecord) -> Change | None:
-        if record.state != AppState.VALIDATING or record.round != message.round:
-            return None
-        change = Change()
-        move_application(record, AppState.SCORING, change, actor=ACTOR, action="application.validated",
-                         failed_checks=report.reason_codes, round=record.round)
-        score = ScoreRequested(application_id=record.application_id, round=record.round)
-        change.outbox.messages.append((deps.config.score_queue_url, score.model_dump_json()))
-        return change
 
-    _, change = apply_change(deps.repo, message.application_id, change_fn)
-    if change is None:
-        return "superseded"
-    dispatch(change.outbox, deps.queue, deps.events)
-    return "validated"
+def _to_scoring(record: ApplicationRecord, round_: int, report: ValidationReport,
+                config: ValidateConfig) -> Change | None:
+    """Validated: on to the score stage (unless the application moved on while the checks ran)."""
+    if record.state != AppState.VALIDATING or record.round != round_:
+        return None
+    change: Change = Change()
+    move_application(record, AppState.SCORING, change, actor=ACTOR, action="application.validated",
+                     failed_checks=report.reason_codes, round=record.round)
+    score = ScoreRequested(application_id=record.application_id, round=record.round)
+    change.outbox.messages.append((config.score_queue_url, score.model_dump_json()))
+    return change
