@@ -123,7 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loanpipe", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
+    _cloud_commands(sub)
+    _document_commands(sub)
+    _operator_commands(sub)
+    return parser
 
+
+def _cloud_commands(sub: argparse._SubParsersAction) -> None:
+    """The local cloud, staff tokens and the demo."""
     local = sub.add_parser("local", help="the embedded local cloud")
     local_sub = local.add_subparsers(dest="local_command", required=True)
     up = local_sub.add_parser("up", help="start it (moto server, template resources, functions, HTTP API)")
@@ -137,16 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--phone", help="the user's phone number (officers: used by the fraud checks)")
     token.set_defaults(func=cmd_token)
 
-    extract = sub.add_parser("extract", help="read one document and print the extraction contract JSON")
-    extract.add_argument("--type", required=True,
-                         choices=["auto", "id_card_front", "id_card_back", "income_certificate", "bank_statement"])
-    extract.add_argument("--engine", choices=["rapidocr", "tesseract", "consensus"])
-    extract.add_argument("--pretty", action="store_true")
-    extract.add_argument("path")
-    extract.set_defaults(func=cmd_extract)
-
     demo = sub.add_parser("demo", help="run sample (or your) applications through the local cloud")
-    demo.add_argument("--input", help="a folder of application folders (DESIGN.md format); replayed as of capture")
+    demo.add_argument("--input", help="a folder of application folders (README format); replayed as of capture")
     demo.add_argument("--count", type=int, default=8, help="generated applications when no --input")
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--defect-rate", type=float, default=0.4, help="share of generated applications with a defect")
@@ -158,6 +157,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--api-port", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
 
+
+def _document_commands(sub: argparse._SubParsersAction) -> None:
+    """Reading one document, generating sample applications."""
+    extract = sub.add_parser("extract", help="read one document and print the extraction contract JSON")
+    extract.add_argument("--type", required=True,
+                         choices=["auto", "id_card_front", "id_card_back", "income_certificate", "bank_statement"])
+    extract.add_argument("--engine", choices=["rapidocr", "tesseract", "consensus"])
+    extract.add_argument("--pretty", action="store_true")
+    extract.add_argument("path")
+    extract.set_defaults(func=cmd_extract)
+
+    samples = sub.add_parser("samples", help="generate synthetic application folders")
+    samples.add_argument("--out", required=True)
+    samples.add_argument("--count", type=int, default=10)
+    samples.add_argument("--seed", type=int, default=7)
+    samples.add_argument("--defect-rate", type=float, default=0.3)
+    samples.set_defaults(func=cmd_samples)
+
+
+def _operator_commands(sub: argparse._SubParsersAction) -> None:
+    """What risk and operations staff run: explanations, queues and dead letters, policy checks."""
     explain = sub.add_parser("explain", help="why an application was decided as it was")
     explain.add_argument("application_id")
     explain.add_argument("--user", default="ops-explain")
@@ -175,14 +195,6 @@ def build_parser() -> argparse.ArgumentParser:
     check = policy_sub.add_parser("check", help="validate a policy YAML (names the line at fault)")
     check.add_argument("path")
     check.set_defaults(func=cmd_policy_check)
-
-    samples = sub.add_parser("samples", help="generate synthetic application folders")
-    samples.add_argument("--out", required=True)
-    samples.add_argument("--count", type=int, default=10)
-    samples.add_argument("--seed", type=int, default=7)
-    samples.add_argument("--defect-rate", type=float, default=0.3)
-    samples.set_defaults(func=cmd_samples)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
