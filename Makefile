@@ -73,10 +73,11 @@ lint: lint-code lint-architecture lint-template lint-policies
 lint-code: setup
 	$(BIN)/ruff check layers infra functions testkit tests benchmarks
 
-# The package order (pyproject.toml [tool.importlinter]) and the types of the bottom layers.
+# The package order (pyproject.toml [tool.importlinter]), the types of the bottom layers, the size of every room.
 lint-architecture: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy layers/common/loanpipe/domain layers/common/loanpipe/policy
+	$(BIN)/python -m loanpipe_infra.checks.rooms layers/common/loanpipe functions infra
 
 lint-template: setup $(SAM)
 	$(BIN)/cfn-lint template.yaml

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from loanpipe.extraction.confidence import REVIEW_THRESHOLD, combine, field_confidence
-from loanpipe.extraction.fields import Check, FieldRead, read_id_card_front
 from loanpipe.extraction.layout import TextBox
+from loanpipe.extraction.parsers.id_card import read_id_card_front
+from loanpipe.extraction.parsers.reads import Check, FieldRead
 
 
 def test_a_value_its_validator_contradicts_is_sent_to_review():

@@ -222,31 +222,31 @@ def test_an_unreadable_photo_asks_for_a_retake_saying_why(persona, mode, reason)
 
 def _read_page_of(data: bytes):
     """The prepared page and what the default engine read on it, as the extraction sees them."""
-    from loanpipe.extraction.extract import _ocr_page
     from loanpipe.extraction.preprocess import prepare
+    from loanpipe.extraction.reading import ocr_page
     from loanpipe.extraction.sniff import open_image
 
-    return _ocr_page(prepare(open_image(data, max_side=2400)), "rapidocr")
+    return ocr_page(prepare(open_image(data, max_side=2400)), "rapidocr")
 
 
 def test_the_sex_is_read_from_its_zone_when_the_detector_found_no_text_after_the_label(persona):
     from dataclasses import replace
 
     from loanpipe.extraction.engines import get_engine
-    from loanpipe.extraction.extract import _read_lone_sex
+    from loanpipe.extraction.second_look import read_lone_sex
 
     # Given a card front whose page-wide detection lost the one-character sex (as it now and then does)
     rng = random.Random(1)
     page = _read_page_of(_png(photo.scan(rng, id_card.render_front(rng, _front(persona)))))
     engine = get_engine("rapidocr")
-    detection = engine.detect(page.extra["image"], det_scale=1.0)
+    detection = engine.detect(page.image, det_scale=1.0)
     boxes = []
     for box in engine.recognise(detection):
         if box.text.startswith("性别"):  # read with its value ("性别男"): keep the label's part only
             box = replace(box, text="性别", x1=box.x0 + (box.x1 - box.x0) * 0.55)
         boxes.append(box)
     # When the card's layout is used to read the zone right of the 性别 label
-    found = _read_lone_sex(engine, detection, boxes)
+    found = read_lone_sex(engine, page.image, boxes)
     # Then the sex printed there is read
     assert [b.text for b in found if b.text in ("男", "女")] == [persona.sex]
 
@@ -254,7 +254,8 @@ def test_the_sex_is_read_from_its_zone_when_the_detector_found_no_text_after_the
 def test_the_certificate_date_under_the_seal_is_searched_again_below_the_signing_line(persona):
     from dataclasses import replace
 
-    from loanpipe.extraction.extract import _Page, _read_below_signature
+    from loanpipe.extraction.engines import get_engine
+    from loanpipe.extraction.second_look import read_below_signature
 
     # Given a certificate page whose page-wide detection lost the date printed under the seal
     rng = random.Random(5)
@@ -264,6 +265,6 @@ def test_the_certificate_date_under_the_seal_is_searched_again_below_the_signing
     page = _read_page_of(_png(photo.scan(rng, certificate.render_certificate(rng, content, template="letter"))))
     lost = replace(page, boxes=tuple(b for b in page.boxes if "2026" not in b.text))
     # When the band below the signing line is searched again
-    found = _read_below_signature(_Page(lost))
+    found = read_below_signature(get_engine("rapidocr"), lost)
     # Then the date is read there
     assert any("2026年11月05日" in b.text.replace(" ", "") for b in found), [b.text for b in found]

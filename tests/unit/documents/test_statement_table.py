@@ -8,9 +8,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from loanpipe.domain.documents import DocType
-from loanpipe.extraction.extract import _Page, _parse
 from loanpipe.extraction.layout import PageText, TextBox
-from loanpipe.extraction.statement import read_table
+from loanpipe.extraction.parse import parse_pages
+from loanpipe.extraction.parsers.statement_table import read_table
 from testkit.samples.fonts import pil_font
 
 HEADER = [("交易日期", 100), ("摘要", 300), ("交易金额", 720), ("账户余额", 970), ("对方户名", 1110)]
@@ -63,8 +63,8 @@ def test_rows_of_a_tilted_photo_stay_together():
 
 
 def _extract(boxes: list[TextBox]):
-    page = _Page(PageText(tuple(boxes), 1654, 2339, "rapidocr"))
-    return _parse(DocType.BANK_STATEMENT, [page])
+    page = PageText(tuple(boxes), 1654, 2339, "rapidocr")
+    return parse_pages(DocType.BANK_STATEMENT, [page])
 
 
 def test_a_minus_sign_lost_by_ocr_is_restored_by_the_running_balance():
@@ -115,9 +115,9 @@ def _printed(boxes: list[TextBox], printed: dict[str, str]) -> np.ndarray:
 def test_a_figure_misread_by_one_digit_is_read_again_and_trusted_when_it_adds_up():
     # Given a photographed statement whose balance 964.50 the first OCR read as 964.00
     boxes = _page([("2026-05-02", "消费", "-35.50", "964.00"), ROWS[1], ROWS[2]])
-    page = _Page(PageText(tuple(boxes), 1654, 2339, "rapidocr", extra={"image": _printed(boxes, {"964.00": "964.50"})}))
+    page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=_printed(boxes, {"964.00": "964.50"}))
     # When the statement is parsed
-    _, parsed = _parse(DocType.BANK_STATEMENT, [page])
+    _, parsed = parse_pages(DocType.BANK_STATEMENT, [page])
     # Then the cell read a second time (digits only) gives the printed figure, which adds up: trusted
     assert (str(parsed[0].amount), str(parsed[0].balance)) == ("-35.50", "964.50")
     assert all(row.confidence >= 0.8 for row in parsed)
@@ -126,9 +126,9 @@ def test_a_figure_misread_by_one_digit_is_read_again_and_trusted_when_it_adds_up
 def test_a_balance_the_first_reading_could_not_parse_is_read_again_from_the_paper():
     # Given a photographed statement whose first balance OCR read as no figure at all
     boxes = _page([("2026-05-02", "消费", "-35.50", "9б4.5O"), ROWS[1], ROWS[2]])
-    page = _Page(PageText(tuple(boxes), 1654, 2339, "rapidocr", extra={"image": _printed(boxes, {"9б4.5O": "964.50"})}))
+    page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=_printed(boxes, {"9б4.5O": "964.50"}))
     # When the statement is parsed
-    _, parsed = _parse(DocType.BANK_STATEMENT, [page])
+    _, parsed = parse_pages(DocType.BANK_STATEMENT, [page])
     # Then the balance printed on the paper is read the second time, and the row adds up
     assert str(parsed[0].balance) == "964.50"
     assert all(row.confidence >= 0.8 for row in parsed)
@@ -137,9 +137,9 @@ def test_a_balance_the_first_reading_could_not_parse_is_read_again_from_the_pape
 def test_a_figure_printed_wrong_stays_as_printed_and_doubtful_after_the_second_reading():
     # Given a statement whose paper itself shows a balance that does not add up (an edited figure)
     boxes = _page([("2026-05-02", "消费", "-35.50", "964.00"), ROWS[1], ROWS[2]])
-    page = _Page(PageText(tuple(boxes), 1654, 2339, "rapidocr", extra={"image": _printed(boxes, {})}))
+    page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=_printed(boxes, {}))
     # When the statement is parsed
-    _, parsed = _parse(DocType.BANK_STATEMENT, [page])
+    _, parsed = parse_pages(DocType.BANK_STATEMENT, [page])
     # Then the second reading agrees with the first: the row stays as printed and goes to review
     assert str(parsed[0].balance) == "964.00"
     assert parsed[0].confidence < 0.8
@@ -193,7 +193,7 @@ def test_the_page_number_and_the_seal_on_the_last_line_are_not_a_counterparty():
 
 def test_payment_platform_merchants_keep_their_hyphen():
     # Given counterparties of payment platforms whose thin hyphen OCR read as a dot, a colon or nothing
-    from loanpipe.extraction.statement import snap_counterparty
+    from loanpipe.extraction.parsers.statement_terms import snap_counterparty
 
     # Then they are written as the banks print them; the platforms' own company names are left alone
     assert snap_counterparty("支付宝·美团外卖") == "支付宝-美团外卖"

@@ -13,7 +13,7 @@ Scale (0..1), calibrated on benchmarks/extract.py so that the credit policy's re
 
 from __future__ import annotations
 
-from loanpipe.extraction.fields import Check, FieldRead
+from loanpipe.extraction.parsers.reads import Check, FieldRead
 
 REVIEW_THRESHOLD = 0.80  # the policy's default; the policy may change it, this module's scale does not
 FAILED_CAP = 0.50

@@ -44,13 +44,15 @@ class TextBox:
 
 @dataclass(frozen=True)
 class PageText:
-    """Everything read from one page: the boxes, the page size they refer to and who read them."""
+    """Everything read from one page: the boxes, the page size they refer to and who read them. A page
+    read by OCR carries its ``image`` (grey, upright, the pixels the boxes refer to) for a second look
+    at what the first reading doubts; a PDF text layer has none."""
 
     boxes: tuple[TextBox, ...]
     width: float
     height: float
     source: str  # engine name or "pdf-text"
-    extra: dict = field(default_factory=dict, compare=False)
+    image: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:

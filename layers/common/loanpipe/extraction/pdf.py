@@ -18,6 +18,7 @@ from loanpipe.extraction.sniff import MAX_OCR_PAGES, MAX_PDF_PAGE_POINTS, MAX_PD
 RENDER_DPI = 200
 RENDER_MAX_PIXELS = 12_000_000  # a rendered page never exceeds this, whatever its MediaBox says
 MIN_TEXT_CHARS = 20  # a page with fewer real characters in its text layer is treated as image-only
+TEXT_LAYER = "pdf-text"  # the source of a page read from its text layer (no OCR)
 
 
 @contextmanager
@@ -75,7 +76,7 @@ def read_text_layer(page: pdfium.PdfPage) -> PageText | None:
         textpage.close()
     if sum(1 for c in chars if not c.text.isspace()) < MIN_TEXT_CHARS:
         return None
-    return PageText(boxes=tuple(_char_runs(chars)), width=width, height=height, source="pdf-text")
+    return PageText(boxes=tuple(_char_runs(chars)), width=width, height=height, source=TEXT_LAYER)
 
 
 def _char_runs(chars: list[TextBox]) -> list[TextBox]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from loanpipe.domain.documents import DocType
-from loanpipe.extraction.fields import Check, FieldRead
+from loanpipe.extraction.parsers.reads import Check, FieldRead
 from loanpipe.extraction.preprocess import ImageMeasures
 
 # Thresholds, measured on the benchmark's three tiers (see benchmarks/extract-report.md).

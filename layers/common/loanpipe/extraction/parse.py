@@ -1,0 +1,56 @@
+"""From the pages read to field reads (and a statement's rows): the parser of the document's type on its
+first page, or, for a statement, every page's header fields merged and every page's table rows in order,
+judged by the running balance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from loanpipe.domain.documents import DocType
+from loanpipe.domain.money import money_str
+from loanpipe.extraction.balances import check_statement, read_figures_again
+from loanpipe.extraction.layout import PageText
+from loanpipe.extraction.parsers import PARSERS
+from loanpipe.extraction.parsers.reads import FieldRead
+from loanpipe.extraction.parsers.statement_table import StatementRow, read_table
+
+
+class Parsed(NamedTuple):
+    """What the parsers read: each field of the type, and a statement's transaction rows."""
+
+    reads: dict[str, FieldRead]
+    rows: list[StatementRow]
+
+
+def parse_pages(doc_type: DocType, pages: Sequence[PageText]) -> Parsed:
+    if doc_type is not DocType.BANK_STATEMENT:
+        return Parsed(PARSERS[doc_type](pages[0].boxes), [])
+    reads: dict[str, FieldRead] = {}
+    rows: list[StatementRow] = []
+    images: list[np.ndarray | None] = []  # the page image each row was read on
+    for page in pages:
+        _merge_header(reads, PARSERS[DocType.BANK_STATEMENT](page.boxes))
+        table = read_table(page.boxes)
+        rows.extend(table.rows)
+        images.extend([page.image] * len(table.rows))
+        if table.opening is not None and (reads.get("opening_balance") is None
+                                          or reads["opening_balance"].value is None):
+            reads["opening_balance"] = FieldRead(money_str(table.opening[0]), table.opening[1])
+        if table.closing is not None:
+            reads["closing_balance"] = FieldRead(money_str(table.closing[0]), table.closing[1])
+    read_figures_again(reads, rows, images)
+    check_statement(reads, rows)
+    return Parsed(reads, rows)
+
+
+def _merge_header(reads: dict[str, FieldRead], page: dict[str, FieldRead]) -> None:
+    """A page's header fields into the statement's: the first page that prints a field gives it, but the
+    closing balance is printed at the end."""
+    for name, read in page.items():
+        if name == "closing_balance" and read.value is not None:
+            reads[name] = read
+        elif reads.get(name) is None or reads[name].value is None:
+            reads[name] = read

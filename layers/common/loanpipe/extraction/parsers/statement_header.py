@@ -1,0 +1,97 @@
+"""The statement's header fields (银行流水): the account holder, the account number, the bank, the
+period and the opening and closing balances printed above (or below) the table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from loanpipe.domain.money import money_str
+from loanpipe.extraction.labels import lines_text, value_after
+from loanpipe.extraction.layout import TextBox
+from loanpipe.extraction.normalize import account_digits, find_dates, halfwidth, parse_amount
+from loanpipe.extraction.parsers.reads import Check, FieldRead, page_lines, person_name, row_after
+from loanpipe.extraction.parsers.statement_columns import find_header
+
+
+def read_statement_header(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
+    lines, text = page_lines(boxes)
+    reads: dict[str, FieldRead] = {}
+    holder = value_after(boxes, ["户名", "账户名称", "客户名称", "姓名"])
+    name = person_name(_cut_at_labels(holder[0])) if holder else None
+    reads["account_holder"] = FieldRead(name, holder[1] if holder and name else 0.0)
+    if name and len(name) >= 5 and "·" not in name:
+        # Transliterated names (热依拉·阿不都) carry a middle dot OCR tends to drop.
+        reads["account_holder"].check = Check.FAILED
+        reads["account_holder"].notes.append("long name without a middle dot")
+
+    account = value_after(boxes, ["账号", "卡号", "帐号", "账户号码"])
+    number = account_digits(account[0]) if account else None
+    account_conf = account[1] if account and number else 0.0
+    header = find_header(boxes)
+    above_table = lines_text([b for b in boxes if header is None or b.cy < header[1]])
+    if number is None:
+        # The label misread (张号): a 16-19 digit run above the table that is not a date is the account.
+        for line, confidence in above_table:
+            match = re.search(r"(?<!\d)(\d{16,19})(?!\d)", re.sub(r"[\s\-]", "", halfwidth(line)))
+            if match and not find_dates(match.group(1)[:8]):
+                number, account_conf = match.group(1), min(confidence, 0.75)
+                break
+    reads["account_number"] = FieldRead(number, account_conf)
+
+    bank, bank_conf = find_bank(above_table)
+    reads["bank_name"] = FieldRead(bank, bank_conf)
+
+    period = row_after(boxes, ["起止日期", "查询期间", "交易期间", "账单周期", "起始日期", "查询时段"])
+    dates = find_dates(period[0]) if period else []
+    start = dates[0] if dates else None
+    end = dates[1] if len(dates) > 1 else None
+    check = Check.PASSED if start and end and start <= end else (Check.FAILED if start and end else Check.NONE)
+    reads["period_start"] = FieldRead(start.isoformat() if start else None, period[1] if period and start else 0.0,
+                                      check)
+    reads["period_end"] = FieldRead(end.isoformat() if end else None, period[1] if period and end else 0.0, check)
+
+    opening_labels = ["期初余额", "上期余额", "起始余额"]
+    closing_labels = ["期末余额", "本期余额", "结束余额"]
+    for name_, labels, avoid in (("opening_balance", opening_labels, closing_labels),
+                                 ("closing_balance", closing_labels, opening_labels)):
+        run = row_after(boxes, labels, avoid)
+        amount = parse_amount(run[0]) if run else None
+        reads[name_] = FieldRead(money_str(amount) if amount is not None else None,
+                                 run[1] if run and amount is not None else 0.0)
+    return reads
+
+
+# Banks that issue salary cards, short names as printed in their letterheads (longest first when matching).
+BANK_NAMES = (
+    "中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "交通银行", "中国邮政储蓄银行", "招商银行", "中信银行",
+    "浦发银行", "上海浦东发展银行", "兴业银行", "中国民生银行", "民生银行", "中国光大银行", "光大银行", "平安银行",
+    "华夏银行", "广发银行", "北京银行", "上海银行", "江苏银行", "浙商银行", "宁波银行", "南京银行", "渤海银行",
+    "恒丰银行", "徽商银行", "杭州银行",
+)
+_BANKS_BY_LENGTH = sorted(BANK_NAMES, key=len, reverse=True)
+_BANK_ALIASES = {"上海浦东发展银行": "浦发银行"}
+
+
+_STATEMENT_LABELS = ("账号", "卡号", "账户", "起止日期", "币种", "打印日期", "钞汇", "个人", "查询", "交易明细",
+                     "开户", "日期")
+
+
+def _cut_at_labels(text: str) -> str:
+    """A value that ran into the next label on its line (户名:张玉妍 起止日期:...) stops there."""
+    positions = [text.find(label) for label in _STATEMENT_LABELS if label in text]
+    return text[: min(positions)] if positions else text
+
+
+def find_bank(lines: Sequence[tuple[str, float]]) -> tuple[str | None, float]:
+    """The issuing bank: the first line (top down) naming a known bank, else any ``...银行`` phrase."""
+    for line, confidence in lines:
+        for name in _BANKS_BY_LENGTH:
+            if name in line:
+                return _BANK_ALIASES.get(name, name), confidence
+    for line, confidence in lines:
+        match = re.search(r"([\u3400-\u9fff]{2,10}银行)", line)
+        if match and not re.search(r"(?:以银行|与银行|银行系统)", line):
+            name = re.sub(r"^(?:开户行|开户银行|开户机构)[:：]?", "", match.group(1))
+            return name, min(confidence, 0.7)
+    return None, 0.0

@@ -1,0 +1,314 @@
+"""Bank statement tables rebuilt into rows from text runs (OCR word boxes or the PDF text layer): one
+transaction a dated line, the lines that continue it, the opening and closing balance lines, and the
+marks of a row the reading may have damaged (cells off its line, cut short or scattered)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from loanpipe.extraction.labels import compact
+from loanpipe.extraction.layout import TextBox, row_coordinates, rows_with_coordinates
+from loanpipe.extraction.normalize import halfwidth, parse_amount, parse_date
+from loanpipe.extraction.parsers.statement_columns import (
+    DATE_CELL,
+    MONEY_ROLES,
+    Column,
+    cell_text,
+    cells_of,
+    find_header,
+)
+from loanpipe.extraction.parsers.statement_terms import (
+    join_description,
+    names_a_counterparty,
+    on_platform,
+    snap_counterparty,
+    snap_description,
+)
+
+_FOOTER_WORDS = ("合计", "总计", "本页小计", "以下空白", "打印时间", "温馨提示", "本明细仅供参考")
+# Text that is never a cell: the page number in the margin and the words of the bank's seal, which a
+# tilted photo may put on a row's line.
+_NOT_A_CELL = re.compile(r"第\s*\d+\s*页|共\s*\d+\s*页|专用章|业务章|回单专用")
+OPENING_WORDS = ("期初余额", "上期余额", "承前余额")
+CLOSING_WORDS = ("期末余额", "本期余额")
+
+
+@dataclass
+class StatementRow:
+    date: str
+    summary: str  # 摘要 as printed (snapped to the banks' vocabulary)
+    amount: Decimal
+    balance: Decimal | None
+    confidence: float
+    ocr: float = 1.0  # the weakest OCR confidence of the row's date, 摘要 and amount cells, as read
+    counterparty: str = ""  # 对方户名 ("" when the cell is empty or the statement has no such column)
+    counterparty_ocr: float = 1.0  # OCR confidence of the counterparty cell
+    aligned: bool = True  # every cell of the row lies on the date's printed line (no column slid by a row)
+    whole: bool = True  # no cell of the row looks cut short or missing
+    balanced: bool = False  # the running balance confirms the row (set by the statement check)
+    amount_boxes: tuple[TextBox, ...] = ()  # where the amount (or credit/debit) and balance were read, for a
+    balance_boxes: tuple[TextBox, ...] = ()  # second reading of a row the running balance does not confirm
+
+    @property
+    def description(self) -> str:
+        """The contract's description: 摘要, then the counterparty after one space when there is one."""
+        return join_description(self.summary, self.counterparty)
+
+
+@dataclass
+class StatementTable:
+    rows: list[StatementRow]
+    opening: tuple[Decimal, float] | None = None  # balance on a 期初余额 line, with its OCR confidence
+    closing: tuple[Decimal, float] | None = None  # balance on a 期末余额 line
+    has_counterparty: bool = False  # the table prints a 对方户名 column
+
+
+@dataclass
+class _RowMarks:
+    """What the checks after the table need of the transaction rows read so far."""
+
+    pitch: float  # the distance between two printed lines, in row coordinates
+    starts: list[dict[str, float]] = field(default_factory=list)  # per row: where its 摘要 and counterparty start
+    widths: list[list[tuple[str, float]]] = field(default_factory=list)  # per row: its word cells' text and width
+    last_line: tuple[float, dict[str, float]] = (0.0, {})  # the last row's line and cell starts
+
+
+def read_table(boxes: Sequence[TextBox]) -> StatementTable:
+    """Statement rows in page order. A row starts with a date in the date column; a row without one
+    continues the previous row's 摘要 or counterparty. 期初余额 / 期末余额 lines give the opening and
+    closing balances and are not transactions. A row whose cells do not lie on its date's printed line
+    (the right half of a tilted table slid by a row against the left half) is marked not aligned."""
+    table = StatementTable(rows=[])
+    header = find_header(boxes)
+    if header is None:
+        return table
+    columns, header_bottom = header
+    table.has_counterparty = any(column.role == "counterparty" for column in columns)
+    body = [b for b in boxes if b.cy >= header_bottom and not _NOT_A_CELL.search(compact(b.text))]
+    grouped = rows_with_coordinates(body, row_coordinates(body))
+    marks = _RowMarks(pitch=_line_pitch(grouped))
+    for items in grouped:
+        text = "".join(compact(box.text) for box, _ in items)
+        if any(word in text for word in _FOOTER_WORDS):
+            break
+        _read_line(table, marks, items, columns, text)
+    _check_left_edges(table.rows, marks.starts)
+    _check_text_fills_box(table.rows, marks.widths)
+    if table.has_counterparty:
+        for row in table.rows:
+            if not row.counterparty and names_a_counterparty(row.summary):
+                row.whole = False  # a purchase, transfer or salary names its counterparty: one was not read
+    return table
+
+
+def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBox, float]], columns: list[Column],
+               text: str) -> None:
+    """One printed line of the table: a balance line, a transaction, or the continuation of the row above."""
+    row = [box for box, _ in items]
+    cells = cells_of(row, columns)
+    if any(word in text for word in OPENING_WORDS + CLOSING_WORDS):
+        _balance_line(table, row, cells, text)
+        return
+    when, repaired = _row_date(cells, table)
+    if when is not None and not cells.get("description"):
+        _words_as_description(cells, row)
+    summary = snap_description(cell_text(cells, "description"))
+    counterparty = snap_counterparty(cell_text(cells, "counterparty"))
+    if when is None:
+        if table.rows and not any(role in cells for role in MONEY_ROLES):
+            _continue_row(table.rows[-1], items, cells, summary, counterparty, marks.last_line, marks.pitch)
+        return
+    amount = _signed_amount(cells)
+    if amount is None:
+        return
+    table.rows.append(_transaction(cells, items, when.isoformat(), amount, summary=summary, counterparty=counterparty,
+                                   repaired=repaired, pitch=marks.pitch))
+    _mark(table.rows[-1], marks, items, cells)
+
+
+def _row_date(cells: dict[str, list[TextBox]], table: StatementTable) -> tuple[date | None, bool]:
+    """The date of a line, and whether it was repaired (a digit OCR made impossible, on a line with a balance)."""
+    date_text = cell_text(cells, "date")
+    when = parse_date(date_text) if date_text else None
+    if when is None and date_text and cells.get("balance"):
+        when = repair_date(date_text, table.rows[-1].date if table.rows else None)
+        return when, when is not None
+    return when, False
+
+
+def _words_as_description(cells: dict[str, list[TextBox]], row: list[TextBox]) -> None:
+    """The 摘要 header was not read (glare, a merged header): the words between the date and the amounts
+    are the description."""
+    money_x = min((b.x0 for role in MONEY_ROLES for b in cells.get(role, [])), default=float("inf"))
+    words = [b for b in row if b.x0 < money_x and not DATE_CELL.match(halfwidth(compact(b.text)))
+             and parse_amount(b.text) is None]
+    if words:
+        cells["description"] = words
+
+
+def _transaction(cells: dict[str, list[TextBox]], items: list[tuple[TextBox, float]], when: str, amount: Decimal, *,
+                 summary: str, counterparty: str, repaired: bool, pitch: float) -> StatementRow:
+    balance_text = cell_text(cells, "balance")
+    balance = parse_amount(balance_text) if balance_text else None
+    kept = [b for role, found in cells.items() if role != "counterparty" for b in found]
+    confidence = min(b.confidence for b in kept) if kept else 0.0
+    if repaired:
+        confidence = min(confidence, 0.5)  # a guessed digit is never trusted
+    platform = on_platform(counterparty)
+    counterparty_ocr = min((b.word_confidence if platform and b.word_confidence is not None else b.confidence
+                            for b in cells.get("counterparty", [])), default=1.0)
+    return StatementRow(when, summary, amount, balance, confidence, confidence,
+                        counterparty=counterparty, counterparty_ocr=counterparty_ocr,
+                        aligned=_on_one_line(items, pitch),
+                        amount_boxes=tuple(b for role in ("amount", "credit", "debit") for b in cells.get(role, [])),
+                        balance_boxes=tuple(cells.get("balance", [])))
+
+
+def _mark(row: StatementRow, marks: _RowMarks, items: list[tuple[TextBox, float]],
+          cells: dict[str, list[TextBox]]) -> None:
+    """Note where the row's word cells start and how wide they are (for the checks after the table)."""
+    marks.starts.append({role: min(b.x0 for b in cells[role]) for role in ("description", "counterparty")
+                         if cells.get(role)} | {"height": min(box.height for box, _ in items)})
+    marks.last_line = (items[0][1], marks.starts[-1])
+    marks.widths.append([(compact(b.text), b.width) for role in ("description", "counterparty")
+                         for b in cells.get(role, [])])
+    if _scattered(cells.get("description", [])) or _scattered(cells.get("counterparty", [])):
+        row.whole = False  # words apart in one cell: a stamp's or a neighbour's text joined it
+
+
+def _scattered(boxes: list[TextBox]) -> bool:
+    """A word cell is one run of text: runs with a gap of more than a character between them are not."""
+    ordered = sorted(boxes, key=lambda b: b.x0)
+    return any(right.x0 - left.x1 > 1.2 * min(left.height, right.height)
+               for left, right in zip(ordered, ordered[1:], strict=False))
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def _advance(text: str) -> float:
+    """The width of ``text`` in CJK character widths (digits, Latin and punctuation are about half)."""
+    return sum(1.0 if _CJK_CHAR.match(char) else 0.55 for char in text)
+
+
+def _check_text_fills_box(table_rows: list[StatementRow], widths: list[list[tuple[str, float]]]) -> None:
+    """A word cell whose box is wider than its text by a whole character lost a character in reading
+    (a blurred or half-detected glyph): the width per character is measured on the page's own cells."""
+    samples = sorted(width / _advance(text) for cells in widths for text, width in cells if len(text) >= 2)
+    if len(samples) < 5:
+        return
+    per_char = samples[len(samples) // 2]
+    for row, cells in zip(table_rows, widths, strict=True):
+        if any(width / per_char - _advance(text) > 0.9 for text, width in cells if text):
+            row.whole = False
+
+
+def _check_left_edges(table_rows: list[StatementRow], starts: list[dict[str, float]]) -> None:
+    """摘要 and counterparty cells are printed flush left: a cell that starts later than the same
+    column in the rows around it lost its first characters (a detector box cut short)."""
+    for index, row in enumerate(table_rows):
+        near = starts[max(0, index - 4): index] + starts[index + 1: index + 5]
+        for role in ("description", "counterparty"):
+            if role not in starts[index]:
+                continue
+            others = sorted(start[role] for start in near if role in start)
+            if len(others) >= 3 and starts[index][role] - others[len(others) // 2] > 0.6 * starts[index]["height"]:
+                row.whole = False
+
+
+def _continue_row(row: StatementRow, items: list[tuple[TextBox, float]], cells: dict[str, list[TextBox]],
+                  summary: str, counterparty: str, last_line: tuple[float, dict[str, float]], pitch: float) -> None:
+    """A line without a date or amounts: a word cell of the row above wrapped onto it, when it is the
+    next line and starts where that cell starts. Other words there (a stamp's, a note's) are not the
+    row's, but the row is no longer trusted as read."""
+    line, row_starts = last_line
+    next_line = items[0][1] - line <= 1.6 * pitch
+    wrapped = next_line and all(role in row_starts and abs(min(b.x0 for b in found) - row_starts[role])
+                                <= 0.5 * row_starts["height"] for role, found in cells.items())
+    if not wrapped:
+        if next_line:
+            row.whole = False
+        return
+    row.summary += summary
+    if counterparty:
+        row.counterparty = snap_counterparty(row.counterparty + counterparty)
+
+
+def _balance_line(table: StatementTable, row: list[TextBox], cells: dict[str, list[TextBox]], text: str) -> None:
+    numbers = [b for b in row if parse_amount(b.text) is not None and not DATE_CELL.match(compact(b.text))]
+    value = parse_amount(cell_text(cells, "balance")) if cells.get("balance") else None
+    if value is None and numbers:
+        value = parse_amount(max(numbers, key=lambda b: b.x1).text)
+    if value is None:
+        return
+    confidence = min(b.confidence for b in row)
+    if any(word in text for word in OPENING_WORDS):
+        table.opening = (value, confidence)
+    else:
+        table.closing = (value, confidence)
+
+
+MAX_LINE_OFFSET = 0.3  # share of the line pitch a cell may sit off its date's line and still be on it
+
+
+def _line_pitch(grouped: list[list[tuple[TextBox, float]]]) -> float:
+    """The distance between two printed lines of the table, in row coordinates."""
+    starts = [items[0][1] for items in grouped]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False) if b > a]
+    heights = [box.height for items in grouped for box, _ in items]
+    fallback = float(sorted(heights)[len(heights) // 2]) if heights else 1.0
+    return float(sorted(gaps)[len(gaps) // 2]) if len(gaps) >= 3 else fallback
+
+
+def _on_one_line(items: list[tuple[TextBox, float]], pitch: float) -> bool:
+    """Are all cells of a row on the printed line of its date (the leftmost cell)? A cell a third of a
+    line off is as near to the next line as to its own: it may belong to either."""
+    if not items:
+        return True
+    anchor = items[0][1]
+    return all(abs(v - anchor) <= MAX_LINE_OFFSET * pitch for _, v in items)
+
+
+# Digits blur and JPEG confuse with each other in small print.
+_DIGIT_SWAPS = {"0": "986", "9": "08", "8": "036", "6": "085", "5": "63", "3": "85", "1": "7", "7": "1"}
+
+
+def repair_date(text: str, previous: str | None) -> date | None:
+    """A statement date OCR made impossible (2025/00/02): the one-digit repair that lands on or after
+    the previous row's date and closest to it. None when nothing fits or there is no previous row."""
+    if previous is None:
+        return None
+    digits = re.sub(r"\D", "", halfwidth(text))
+    if len(digits) != 8:
+        return None
+    after = date.fromisoformat(previous)
+    best: date | None = None
+    for position in range(4, 8):  # month and day digits
+        for swap in _DIGIT_SWAPS.get(digits[position], ""):
+            candidate = digits[:position] + swap + digits[position + 1:]
+            try:
+                value = date(int(candidate[:4]), int(candidate[4:6]), int(candidate[6:]))
+            except ValueError:
+                continue
+            if after <= value <= after + timedelta(days=31) and (best is None or value < best):
+                best = value
+    return best
+
+
+def _signed_amount(cells: dict[str, list[TextBox]]) -> Decimal | None:
+    def amount_of(role: str) -> Decimal | None:
+        text = "".join(compact(b.text) for b in cells.get(role, []))
+        return parse_amount(text) if text and text not in ("-", "--") else None
+
+    if "amount" in cells:
+        return amount_of("amount")
+    credit, debit = amount_of("credit"), amount_of("debit")
+    if credit and (debit is None or debit == 0):
+        return abs(credit)
+    if debit and (credit is None or credit == 0):
+        return -abs(debit)
+    return None

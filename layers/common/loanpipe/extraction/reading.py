@@ -1,0 +1,142 @@
+"""Reading a document's pages: a photo or scan is prepared and read by OCR; a PDF's pages are read from
+their text layer, or rendered and read by OCR when they have none. A page too poor to read stops the
+reading with the retake reasons the officer sees."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from loanpipe.domain.errors import RejectedInput
+from loanpipe.extraction.engines import EngineChoice, get_engine
+from loanpipe.extraction.layout import PageText
+from loanpipe.extraction.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
+from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT, WORK_SIDE, ImageMeasures, PreparedPage, prepare
+from loanpipe.extraction.quality import diagnose, image_retake_reasons
+from loanpipe.extraction.second_look import complete_cut_dates, lines_below_table, read_lone_sex
+from loanpipe.extraction.sniff import FileKind, open_image
+
+
+class Deadline:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.started = time.monotonic()
+
+    def remaining(self) -> float:
+        return self.seconds - (time.monotonic() - self.started)
+
+    def check(self, what: str) -> None:
+        if self.remaining() <= 0:
+            raise RejectedInput("too_many_pages", f"the document takes too long to read ({what}); send fewer pages")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page as read: its text runs, and for photos/scans the prepared image's measures."""
+
+    text: PageText
+    measures: ImageMeasures | None = None
+    aspect: float = 1.414
+
+
+@dataclass(frozen=True)
+class EarlyRetake:
+    """The document cannot be read far enough to parse: the retake reasons, and the aspect of the page
+    that stopped the reading (a card or a sheet, for the type to report)."""
+
+    reasons: list[str]
+    aspect: float
+
+
+@dataclass(frozen=True)
+class PagesRead:
+    """A document's pages as the primary engine read them, as the second engine read them (consensus
+    mode; photographed pages only), and the retake asked before any field could be parsed."""
+
+    pages: list[Page]
+    second: list[Page] = field(default_factory=list)
+    early: EarlyRetake | None = None
+
+
+def is_card(aspect: float) -> bool:
+    """Card-shaped (85.6 x 54 mm, 1.585) rather than page-shaped (A4, 1.414): the nearer of the two."""
+    return (abs(aspect - ID_CARD_ASPECT) < abs(aspect - A4_ASPECT)
+            and abs(aspect - ID_CARD_ASPECT) / ID_CARD_ASPECT < 0.12)
+
+
+def read_document(data: bytes, kind: FileKind, engines: EngineChoice, deadline: Deadline) -> PagesRead:
+    if kind is FileKind.PDF:
+        return read_pdf(data, engines, deadline)
+    return read_photo(open_image(data, max_side=WORK_SIDE), engines, deadline)
+
+
+def ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
+    """A prepared page read by the engine ``engine_name``, with the second looks the page's layout asks
+    for (a card's lone 性别 character, a statement's cut dates). The page image goes along in the text
+    for a second reading of figures the running balance does not confirm."""
+    engine = get_engine(engine_name)
+    card = is_card(prepared.aspect)
+    scan = engine.read_page(prepared.gray, card=card, skip=None if card else lines_below_table)
+    boxes = read_lone_sex(engine, scan.image, scan.boxes) if card else complete_cut_dates(engine, scan, scan.boxes)
+    height, width = scan.image.shape[:2]
+    return PageText(boxes=tuple(boxes), width=width, height=height, source=engine.name, image=scan.image)
+
+
+def read_photo(image: Image.Image, engines: EngineChoice, deadline: Deadline) -> PagesRead:
+    prepared = prepare(image)
+    early = image_retake_reasons(prepared.measures)
+    if early:
+        return PagesRead([], [], EarlyRetake(early, prepared.aspect))
+    deadline.check("before OCR")
+    page = Page(ocr_page(prepared, engines.primary), prepared.measures, prepared.aspect)
+    if not page.text.boxes:
+        reasons = diagnose(prepared.measures) or (["blank_page"] if prepared.measures.ink_fraction < 0.01
+                                                  else ["unreadable_field"])
+        return PagesRead([page], [], EarlyRetake(reasons, prepared.aspect))
+    second = []
+    if engines.second is not None:
+        deadline.check("second engine")
+        second = [Page(ocr_page(prepared, engines.second), prepared.measures, prepared.aspect)]
+    return PagesRead([page], second)
+
+
+def read_pdf(data: bytes, engines: EngineChoice, deadline: Deadline) -> PagesRead:
+    """Text-layer pages are read directly; the others are rendered and OCR'd. The text layers are read
+    first (cheap), so a PDF with too many scanned pages is refused before any OCR runs."""
+    pages: list[Page] = []
+    second: list[Page] = []
+    with open_pdf(data) as document:
+        layers: list[PageText | None] = []
+        for index in range(len(document)):
+            deadline.check(f"text of page {index + 1}")
+            page = document[index]
+            try:
+                layers.append(read_text_layer(page))
+            finally:
+                page.close()
+        check_ocr_pages(sum(1 for layer in layers if layer is None))
+        for index, layer in enumerate(layers):
+            if layer is not None:
+                pages.append(Page(layer, None, max(layer.width, layer.height) / max(1.0, min(layer.width,
+                                                                                           layer.height))))
+                continue
+            deadline.check(f"page {index + 1}")
+            page = document[index]
+            try:
+                prepared = prepare(render_page(page))  # pages of image PDFs may be photos
+            finally:
+                page.close()
+            early = image_retake_reasons(prepared.measures)
+            if early:
+                if index == 0 or "blank_page" not in early:
+                    return PagesRead(pages, second, EarlyRetake(early, prepared.aspect))
+                continue  # a blank last page of a statement is normal
+            pages.append(Page(ocr_page(prepared, engines.primary), prepared.measures, prepared.aspect))
+            if engines.second is not None:
+                deadline.check(f"page {index + 1}, second engine")
+                second.append(Page(ocr_page(prepared, engines.second), prepared.measures, prepared.aspect))
+    if not pages or not any(page.text.boxes for page in pages):
+        return PagesRead(pages, second, EarlyRetake(["blank_page"], pages[0].aspect if pages else 1.414))
+    return PagesRead(pages, second)

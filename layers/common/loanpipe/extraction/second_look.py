@@ -1,0 +1,119 @@
+"""Second looks: where a document's layout says the first reading of a page missed or cut text, the
+engine is asked to look again there (``OcrEngine.read_line`` / ``reread`` / ``read_crop``). This module
+knows where to look (the card's 性别 zone, a statement's date column, the certificate's signing line);
+the engine knows how. An engine without a second look returns nothing and the first reading stands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from loanpipe.extraction.engines.base import OcrEngine, PageScan, Stretch
+from loanpipe.extraction.labels import compact
+from loanpipe.extraction.layout import PageText, TextBox
+from loanpipe.extraction.normalize import clean_text, find_sex
+from loanpipe.extraction.parsers.certificate import ORG_ENDINGS
+from loanpipe.extraction.parsers.statement_columns import Column, find_header
+
+
+def read_lone_sex(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
+    """The card's sex is one character (男 / 女) standing alone after its label, and the detector now and
+    then finds no text there. When the 性别 label was read with nothing after it on its line, the zone
+    right of the label (two glyphs wide) is read as it is printed, by the card's layout."""
+    label = next((b for b in boxes if compact(b.text) == "性别"), None)
+    if label is None or any(b is not label and abs(b.cy - label.cy) < 0.5 * label.height
+                            and 0 <= b.x0 - label.x1 < 1.5 * label.height for b in boxes):
+        return boxes
+    height = label.height
+    top, bottom = max(0, int(label.y0)), min(image.shape[0], int(label.y1))
+    left = min(image.shape[1], int(label.x1 + 0.3 * height))
+    right = min(image.shape[1], int(label.x1 + 2.6 * height))
+    if bottom - top < 8 or right - left < 8:
+        return boxes
+    line = engine.read_line(image[top:bottom, left:right])
+    if line is None:
+        return boxes
+    text = compact(clean_text(line.text))
+    sex = find_sex(text) if len(text) <= 2 else None  # the zone may catch the label's last stroke
+    if sex is None:
+        return boxes
+    return [*boxes, TextBox(sex, left, top, right, bottom, line.confidence)]
+
+
+def lines_below_table(top: Sequence[TextBox], found: Sequence[TextBox]) -> set[int]:
+    """The lines not worth reading on a page whose top (``top``, read) holds a statement table's header:
+    the detected text (``found``) more than a line below the last cell of the date column."""
+    header = find_header(top)
+    if header is None:
+        return set()
+    return _below_table(found, header)
+
+
+def _below_table(frames: Sequence[TextBox], header: tuple[list[Column], float]) -> set[int]:
+    columns, header_bottom = header
+    date_column = next((c for c in columns if c.role == "date"), None)
+    if date_column is None:
+        return set()
+    in_column = [f for f in frames
+                 if f.cy > header_bottom and min(f.x1, date_column.x1) - max(f.x0, date_column.x0) > 0]
+    if len(in_column) < 3:
+        return set()
+    typical = float(np.median([f.width for f in in_column]))
+    cells = [f for f in in_column if f.width <= 1.6 * typical]
+    if not cells:
+        return set()
+    line = float(np.median([f.height for f in cells]))
+    end = max(f.y1 for f in cells) + 1.5 * line
+    return {i for i, f in enumerate(frames) if f.y0 > end}
+
+
+_FULL_DATE = re.compile(r"^(?:19|20)\d{2}[-./]?\d{2}[-./]?\d{2}$")
+_CUT_DATE = re.compile(r"^(?:19|20)\d{1,5}[-./]?\d{0,2}$")
+
+
+def complete_cut_dates(engine: OcrEngine, scan: PageScan, boxes: list[TextBox]) -> list[TextBox]:
+    """The detector sometimes boxes only the start of a date cell ("2026" of "20260203"). Such a box, in
+    the column where the page's dates are, is widened to a full date's width and read again."""
+    dates = [b for b in boxes if _FULL_DATE.match(b.text)]
+    if len(dates) < 5:
+        return boxes
+    width = float(np.median([b.width for b in dates]))
+    left = float(np.median([b.x0 for b in dates]))
+    cut = [b for b in boxes if _CUT_DATE.match(b.text) and not _FULL_DATE.match(b.text)
+           and abs(b.x0 - left) < 0.3 * width and b.width < 0.9 * width]
+    if not cut:
+        return boxes
+    again = engine.reread(scan, [Stretch(box, 1.08 * width) for box in cut])
+    fixed = {(round(b.x0), round(b.y0)): b for b in again if _FULL_DATE.match(b.text)}
+    result = []
+    for box in boxes:
+        better = fixed.get((round(box.x0), round(box.y0))) if box in cut else None
+        if better is not None:
+            box = TextBox(better.text, box.x0, box.y0, box.x0 + width, box.y1, min(box.confidence, better.confidence),
+                          box.angle)
+        result.append(box)
+    return result
+
+
+def read_below_signature(engine: OcrEngine, page: PageText) -> list[TextBox]:
+    """The certificate's date is printed under the signing line (单位名称（盖章）), where the red seal
+    sits: after the seal is taken out, the page-wide detection sometimes finds no text there. The band
+    below the signing line is searched again at full resolution (``engine``: the one that read the page)."""
+    image = page.image
+    if image is None:
+        return []
+    # The signing line: 单位名称（盖章）..., or the employer's name alone on a line in the lower part.
+    signing = [b for b in page.boxes if b.cy > 0.4 * page.height
+               and ("盖章" in b.text or b.text.startswith("单位名称") or compact(b.text).endswith(ORG_ENDINGS))]
+    label = max(signing, key=lambda b: b.cy, default=None)
+    if label is None:
+        return []
+    height = label.height
+    top, bottom = int(label.y1 + 0.1 * height), min(image.shape[0], int(label.y1 + 2.5 * height))
+    left = max(0, int(label.x0))
+    if bottom - top < 8 or image.shape[1] - left < 8:
+        return []
+    return [TextBox(b.text, b.x0 + left, b.y0 + top, b.x1 + left, b.y1 + top, b.confidence, b.angle, b.word_confidence)
+            for b in engine.read_crop(image[top:bottom, left:])]
