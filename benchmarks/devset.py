@@ -13,7 +13,7 @@ Two passes, both with the scorers that come with the set:
 Writes ``benchmarks/devset-report.md`` (the scorers' summaries verbatim, the commands, the commit) and the
 scorers' JSON beside it.
 
-    python -m benchmarks.devset [--devset DIR] [--limit N] [--skip-decisions] [--jobs N]
+    python -m benchmarks.devset [--devset DIR] [--limit N] [--skip-decisions] [--no-auto] [--jobs N]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N applications")
     parser.add_argument("--jobs", type=int, default=1, help="parallel extraction runs (then timings are not CPU)")
     parser.add_argument("--skip-decisions", action="store_true")
+    parser.add_argument("--no-auto", action="store_true", help="skip the classification pass (--type auto)")
     parser.add_argument("--report", type=Path, default=HERE / "devset-report.md")
     args = parser.parse_args(argv)
     data = args.devset / "data"
@@ -66,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     limit = ["--limit", str(args.limit)] if args.limit else []
 
     extract_cmd = [sys.executable, str(args.devset / "score.py"), "--cmd", f"{loanpipe} extract", "--data",
-                   str(data), "--jobs", str(args.jobs), "--json-out", str(HERE / "devset-extract.json"), *limit]
+                   str(data), "--jobs", str(args.jobs), "--json-out", str(HERE / "devset-extract.json"), *limit,
+                   *(["--no-auto"] if args.no_auto else [])]
     extract_summary, extract_seconds = run(extract_cmd, "devset-extract.log")
     sections = [("Extraction", extract_cmd, extract_summary, extract_seconds)]
 
