@@ -113,7 +113,8 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
 def cmd_samples(args: argparse.Namespace) -> int:
     from testkit.samples import generate_applications
 
-    samples = generate_applications(Path(args.out), args.count, args.seed, defect_rate=args.defect_rate)
+    samples = generate_applications(Path(args.out), args.count, args.seed, defect_rate=args.defect_rate,
+                                    statement_layouts=args.statement_layouts.split(","))
     for sample in samples:
         print(f"{sample.folder}  defects={','.join(sample.defects) or '-'}  expected={sample.expected_decision}")
     return 0
@@ -173,6 +174,8 @@ def _document_commands(sub: argparse._SubParsersAction) -> None:
     samples.add_argument("--count", type=int, default=10)
     samples.add_argument("--seed", type=int, default=7)
     samples.add_argument("--defect-rate", type=float, default=0.3)
+    samples.add_argument("--statement-layouts", default="classic",
+                         help="statement column layouts taken in turn (comma-separated names, or 'all')")
     samples.set_defaults(func=cmd_samples)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from testkit.defects import SAMPLE_DEFECTS
 from testkit.samples.applications import generate_applications
 from testkit.samples.documents import generate_documents
+from testkit.samples.statement_pdf import LAYOUTS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated codes to cycle through ('clean' or 'a+b' allowed): "
                              + ",".join(SAMPLE_DEFECTS))
     parser.add_argument("--captured-at", default=None, help="ISO time of every capture, e.g. 2026-11-20T10:31:00+08:00")
+    parser.add_argument("--statement-layouts", default="classic",
+                        help="comma-separated statement column layouts taken in turn, or 'all': "
+                             + ",".join(LAYOUTS))
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error("--count must be at least 1")
@@ -40,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         applications = generate_applications(args.out, args.count, 7 if args.seed is None else args.seed,
                                              tier=args.tier, defect_rate=args.defect_rate, defects=defects,
-                                             captured_at=captured_at)
-    except ValueError as error:
-        parser.error(str(error))
+                                             captured_at=captured_at,
+                                             statement_layouts=args.statement_layouts.split(","))
+    except (ValueError, KeyError) as error:
+        parser.error(f"{error}")
     for application in applications:
         planted = "+".join(application.defects) or "clean"
         sys.stdout.write(f"{application.folder.name}\t{application.expected_decision}\t{planted}\n")

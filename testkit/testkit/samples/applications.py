@@ -38,6 +38,7 @@ from testkit.samples.files import (
 from testkit.samples.id_card import render_back, render_front
 from testkit.samples.photo import EDITOR_SOFTWARE, CameraTags, encode
 from testkit.samples.plan import CHINA, Plan, Written, defect_schedule, officers_of_batch, plan_application
+from testkit.samples.statement_pdf import CLASSIC, LAYOUTS, StatementLayout
 
 FAR_KM = (45.0, 60.0)
 
@@ -70,7 +71,7 @@ def _camera(plan: Plan, slot: str, minute: int):
     return tags
 
 
-def _documents(plan: Plan) -> list[DocumentFile]:
+def _documents(plan: Plan, layout: StatementLayout = CLASSIC) -> list[DocumentFile]:
     rng = plan.rng
     files: list[DocumentFile] = []
 
@@ -93,7 +94,7 @@ def _documents(plan: Plan) -> list[DocumentFile]:
     if plan.missing_slot != "bank_statement":
         files.extend(statement_documents(rng, "bank_statement", plan.statement, printed_on=plan.printed_on,
                                          statement_format=plan.statement_format,
-                                         capture=capture("bank_statement", 6)))
+                                         capture=capture("bank_statement", 6), layout=layout))
     return files
 
 
@@ -161,13 +162,15 @@ def _clear(folder: Path) -> None:
 
 def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str | None = None,
                           defect_rate: float = 0.0, defects: Sequence[str] | None = None,
-                          captured_at: datetime | None = None) -> list[SampleApplication]:
+                          captured_at: datetime | None = None,
+                          statement_layouts: Sequence[str] = ("classic",)) -> list[SampleApplication]:
     """Write ``count`` application folders ``out_dir/app_000``... and return what was planted in each.
 
     ``tier`` clean | phone | hard for every application, None for a realistic mix; ``defects`` cycles
     through the given codes (entries may be ``"clean"`` or ``"a+b"``) over a ``defect_rate`` share of
-    the batch (all of it when only ``defects`` is given); ``captured_at`` None = a seeded moment in 2026.
-    The same arguments give byte-identical files.
+    the batch (all of it when only ``defects`` is given); ``captured_at`` None = a seeded moment in 2026;
+    ``statement_layouts`` the column layouts of ``statement_pdf.LAYOUTS`` the statements take in turn
+    (``("all",)`` for every one). The same arguments give byte-identical files.
     """
     if tier not in (None, "clean", "phone", "hard"):
         raise ValueError(f"tier must be clean, phone, hard or None, not {tier!r}")
@@ -175,6 +178,8 @@ def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str
         captured_at = captured_at.replace(tzinfo=CHINA)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    layouts = list(LAYOUTS.values()) if tuple(statement_layouts) == ("all",) else [
+        LAYOUTS[name] for name in statement_layouts]
     officers = officers_of_batch(seed)
     written: list[Written] = []
     results = []
@@ -184,7 +189,8 @@ def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str
         folder = out_dir / f"app_{index:03d}"
         folder.mkdir(exist_ok=True)
         _clear(folder)
-        files = _documents(plan)
+        layout = layouts[index % len(layouts)]  # in turn, not drawn: a classic-only batch stays as it was
+        files = _documents(plan, layout)
         for document in files:
             (folder / document.name).write_bytes(document.data)
         declared = _declared(plan)
@@ -193,7 +199,7 @@ def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str
                                                  encoding="utf-8")
         truth = {"defects": plan.defects, "expected_decision": decision,
                  "documents": {document.name: document.truth() for document in files},
-                 "details": plan.details, "facts": _facts(plan)}
+                 "details": plan.details, "facts": _facts(plan) | {"statement_layout": layout.name}}
         (folder / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(Written(folder, plan, {document.name: document for document in files}))
         results.append(SampleApplication(folder, declared, list(plan.defects), decision))

@@ -27,7 +27,8 @@ from testkit.samples.photo import (
     stored_for_orientation,
     unreadable,
 )
-from testkit.samples.statement import Statement, rasterise, render_statement_pdf
+from testkit.samples.statement import Statement
+from testkit.samples.statement_pdf import CLASSIC, StatementLayout, rasterise, render_statement_pdf
 
 SCAN_DPI = 200  # statements are rasterised at this resolution before being scanned or photographed
 
@@ -133,11 +134,11 @@ def image_document(rng: random.Random, stem: str, doc_type: DocType, document: I
 
 
 def statement_documents(rng: random.Random, stem: str, statement: Statement, *, printed_on: date,
-                        statement_format: str, capture: Capture, pages_to_photograph: int | None = None
-                        ) -> list[DocumentFile]:
+                        statement_format: str, capture: Capture, pages_to_photograph: int | None = None,
+                        layout: StatementLayout = CLASSIC) -> list[DocumentFile]:
     """The statement as a text PDF (pdf_text), scanned/photographed pages in one PDF (pdf_image) or one
     photo per page (photos: ``stem_1.jpg``, ``stem_2.jpg``...; ``pages_to_photograph`` limits the pages)."""
-    exported = render_statement_pdf(rng, statement, printed_on=printed_on)
+    exported = render_statement_pdf(rng, statement, printed_on=printed_on, layout=layout)
     doc_type = DocType.BANK_STATEMENT
     if statement_format == "pdf_text":
         return [DocumentFile(f"{stem}.pdf", exported.data, doc_type.value, "clean", "pdf_text",

@@ -3,7 +3,6 @@ exported as a text PDF with an embedded CJK font, like an online-banking export.
 
 from __future__ import annotations
 
-import io
 import math
 import random
 from dataclasses import dataclass, field, replace
@@ -11,9 +10,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from loanpipe.domain.money import fen
-from testkit.samples.fonts import pdf_font_name
-from testkit.samples.seal import seal_rgba
-from testkit.samples.text import grouped
 
 CENT = Decimal("0.01")
 
@@ -207,127 +203,3 @@ def with_row_amount(statement: Statement, index: int, amount: Decimal) -> Statem
     rows = list(statement.rows)
     rows[index] = replace(rows[index], amount=amount)
     return replace(statement, rows=rows)
-
-
-# ---------------------------------------------------------------- the exported PDF
-PAGE_W, PAGE_H = 595.27, 841.89  # A4 in points
-ROWS_PER_PAGE = 42
-ROW_H = 14.5
-
-
-@dataclass(frozen=True)
-class StatementPdf:
-    data: bytes
-    pages: list[tuple[int, int]]  # per page: the [start, end) slice of statement.rows printed on it
-
-    @property
-    def page_count(self) -> int:
-        return len(self.pages)
-
-
-def paginate(row_count: int) -> list[tuple[int, int]]:
-    """Row slices per page: the first page also carries the 期初余额 line, the last the 期末余额 line."""
-    line_count = row_count + 2  # opening line, the rows, closing line
-    pages = []
-    for first_line in range(0, line_count, ROWS_PER_PAGE):
-        last_line = min(first_line + ROWS_PER_PAGE, line_count)  # exclusive
-        pages.append((max(first_line - 1, 0), min(last_line - 1, row_count)))
-    return pages
-
-
-def render_statement_pdf(rng: random.Random, statement: Statement, *, printed_on: date) -> StatementPdf:
-    """The statement as an online-banking PDF: embedded subset font, extractable text, deterministic bytes."""
-    # One piece on purpose: the page layout reads top to bottom as the bank prints it.
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen import canvas
-
-    font = pdf_font_name("hei")
-    bank = statement.bank
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(PAGE_W, PAGE_H), invariant=1)
-    pdf.setTitle(f"{bank.name}{bank.title}")
-    pdf.setAuthor(bank.legal_name)
-    pdf.setCreator(f"{bank.name}网上银行")
-    pages = paginate(len(statement.rows))
-    red, green, blue = (channel / 255 for channel in bank.colour)
-    seal = seal_rgba(rng, bank.legal_name, 360, centre_text="电子回单专用章", font_style="hei")
-    columns = (40, 112, 300, 392, 404)  # date | 摘要 | amount (right edge) | balance (right edge) | 对方户名
-
-    for page_index, (start, end) in enumerate(pages):
-        top = PAGE_H - 48
-        pdf.setFillColorRGB(red, green, blue)
-        pdf.rect(36, top - 6, PAGE_W - 72, 26, stroke=0, fill=1)
-        pdf.setFillColorRGB(1, 1, 1)
-        pdf.setFont(font, 14)
-        pdf.drawString(46, top + 1, bank.name)
-        pdf.setFont(font, 12)
-        pdf.drawRightString(PAGE_W - 46, top + 2, bank.title)
-        pdf.setFillColorRGB(0.1, 0.1, 0.12)
-        pdf.setFont(font, 9.5)
-        y = top - 26
-        pdf.drawString(40, y, f"户名：{statement.holder}")
-        pdf.drawString(230, y, f"账号：{statement.account_number}")
-        y -= 15
-        pdf.drawString(40, y, "币种：人民币")
-        pdf.drawString(230, y, f"起止日期：{statement.period_start:%Y-%m-%d} 至 {statement.period_end:%Y-%m-%d}")
-        y -= 15
-        pdf.drawString(40, y, f"打印日期：{printed_on:%Y-%m-%d}")
-        pdf.drawString(230, y, "钞汇标志：钞")
-        y -= 22
-        pdf.setFillColorRGB(0.9, 0.91, 0.93)
-        pdf.rect(36, y - 4, PAGE_W - 72, ROW_H + 1, stroke=0, fill=1)
-        pdf.setFillColorRGB(0.1, 0.1, 0.12)
-        pdf.setFont(font, 9)
-        pdf.drawString(columns[0], y, "交易日期")
-        pdf.drawString(columns[1], y, "摘要")
-        pdf.drawRightString(columns[2], y, "交易金额")
-        pdf.drawRightString(columns[3], y, "账户余额")
-        pdf.drawString(columns[4], y, "对方户名")
-        pdf.setFont(font, 8.5)
-        lines: list[tuple[str, str, str, str, str]] = []
-        if page_index == 0:
-            lines.append((statement.period_start.strftime(bank.date_format), "期初余额", "",
-                          grouped(statement.opening), ""))
-        for row in statement.rows[start:end]:
-            lines.append((row.day.strftime(bank.date_format), row.description,
-                          grouped(row.amount, sign=bank.plus_sign), grouped(row.balance), row.counterparty))
-        if page_index == len(pages) - 1:
-            lines.append((statement.period_end.strftime(bank.date_format), "期末余额", "",
-                          grouped(statement.closing), ""))
-        for day_text, description, amount, balance, counterparty in lines:
-            y -= ROW_H
-            pdf.drawString(columns[0], y, day_text)
-            pdf.drawString(columns[1], y, description)
-            pdf.drawRightString(columns[2], y, amount)
-            pdf.drawRightString(columns[3], y, balance)
-            pdf.drawString(columns[4], y, counterparty)
-            pdf.setStrokeColorRGB(0.85, 0.86, 0.88)
-            pdf.setLineWidth(0.4)
-            pdf.line(36, y - 4, PAGE_W - 36, y - 4)
-        pdf.setFont(font, 8)
-        pdf.setFillColorRGB(0.35, 0.35, 0.38)
-        pdf.drawString(40, 40, "本明细仅供参考，如与银行系统记录不符，以银行系统记录为准。")
-        pdf.drawRightString(PAGE_W - 40, 40, f"第 {page_index + 1} 页 / 共 {len(pages)} 页")
-        if page_index == len(pages) - 1:
-            size = 118
-            x = PAGE_W - 200 + rng.uniform(-30, 20)
-            pdf.drawImage(ImageReader(seal), x, max(50, y - size * 0.55), size, size, mask="auto")
-        pdf.showPage()
-    pdf.save()
-    return StatementPdf(buffer.getvalue(), pages)
-
-
-def rasterise(pdf_bytes: bytes, dpi: int = 200) -> list:
-    """PDF pages as RGB PIL images (pdfium)."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(pdf_bytes)
-    try:
-        images = []
-        for index in range(len(document)):
-            page = document[index]
-            images.append(page.render(scale=dpi / 72).to_pil().convert("RGB"))
-            page.close()
-        return images
-    finally:
-        document.close()

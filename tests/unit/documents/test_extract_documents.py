@@ -13,7 +13,7 @@ from PIL import Image
 
 from loanpipe.domain.documents import DocType
 from loanpipe.extraction.extract import extract_document
-from testkit.samples import certificate, id_card, photo, statement
+from testkit.samples import certificate, id_card, photo, statement, statement_pdf
 from testkit.samples.persona import make_persona
 
 ON = date(2026, 11, 20)
@@ -74,7 +74,7 @@ def test_a_statement_in_the_id_slot_asks_for_the_right_document(persona):
     built = statement.build_statement(rng, holder=persona.name, period_start=ON - timedelta(days=40),
                                       period_end=ON - timedelta(days=10), salary_payer=persona.employer,
                                       net_salary=lambda month: Decimal("9000.00"))
-    page = statement.rasterise(statement.render_statement_pdf(rng, built, printed_on=ON).data)[0]
+    page = statement_pdf.rasterise(statement_pdf.render_statement_pdf(rng, built, printed_on=ON).data)[0]
     data = _png(photo.scan(rng, page))
     # When it is extracted
     result = extract_document(data, expected_type=DocType.ID_CARD_FRONT).result
@@ -110,7 +110,7 @@ def _statement(rng: random.Random, persona, *, days: int, salary: str):
     built = statement.build_statement(rng, holder=persona.name, period_start=ON - timedelta(days=days),
                                       period_end=ON - timedelta(days=3), salary_payer=persona.employer,
                                       net_salary=lambda month: Decimal(salary))
-    return built, statement.render_statement_pdf(rng, built, printed_on=ON)
+    return built, statement_pdf.render_statement_pdf(rng, built, printed_on=ON)
 
 
 def _joined(row: dict) -> str:
@@ -121,7 +121,7 @@ def test_a_photographed_statement_page_carries_the_counterparty_of_its_rows(pers
     # Given a phone photo of the first page of a statement whose rows name their counterparties
     rng = random.Random(8)
     built, exported = _statement(rng, persona, days=40, salary="9300.00")
-    picture, _ = photo.photograph(rng, statement.rasterise(exported.data)[0], "phone")
+    picture, _ = photo.photograph(rng, statement_pdf.rasterise(exported.data)[0], "phone")
     start, end = exported.pages[0]
     # When it is extracted
     result = extract_document(photo.encode(picture, "jpg", quality=85), filename="bank_statement_1.jpg").result
