@@ -114,7 +114,9 @@ def cmd_samples(args: argparse.Namespace) -> int:
     from testkit.samples import generate_applications
 
     samples = generate_applications(Path(args.out), args.count, args.seed, defect_rate=args.defect_rate,
-                                    statement_layouts=args.statement_layouts.split(","))
+                                    statement_layouts=args.statement_layouts.split(","),
+                                    certificate_templates=args.certificate_templates.split(",")
+                                    if args.certificate_templates else None)
     for sample in samples:
         print(f"{sample.folder}  defects={','.join(sample.defects) or '-'}  expected={sample.expected_decision}")
     return 0
@@ -176,6 +178,8 @@ def _document_commands(sub: argparse._SubParsersAction) -> None:
     samples.add_argument("--defect-rate", type=float, default=0.3)
     samples.add_argument("--statement-layouts", default="classic",
                          help="statement column layouts taken in turn (comma-separated names, or 'all')")
+    samples.add_argument("--certificate-templates", default=None,
+                         help="certificate templates taken in turn (comma-separated names, or 'all'; default: drawn)")
     samples.set_defaults(func=cmd_samples)
 
 

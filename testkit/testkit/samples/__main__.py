@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--statement-layouts", default="classic",
                         help="comma-separated statement column layouts taken in turn, or 'all': "
                              + ",".join(LAYOUTS))
+    parser.add_argument("--certificate-templates", default=None,
+                        help="comma-separated certificate templates taken in turn, or 'all' (default: drawn)")
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error("--count must be at least 1")
@@ -45,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         applications = generate_applications(args.out, args.count, 7 if args.seed is None else args.seed,
                                              tier=args.tier, defect_rate=args.defect_rate, defects=defects,
                                              captured_at=captured_at,
-                                             statement_layouts=args.statement_layouts.split(","))
+                                             statement_layouts=args.statement_layouts.split(","),
+                                             certificate_templates=args.certificate_templates.split(",")
+                                             if args.certificate_templates else None)
     except (ValueError, KeyError) as error:
         parser.error(f"{error}")
     for application in applications:

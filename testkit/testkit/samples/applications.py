@@ -25,7 +25,7 @@ from PIL import Image, ImageOps
 from loanpipe.domain.calendar import add_months, full_years
 from loanpipe.domain.documents import DocType
 from testkit.defects import expected_decision
-from testkit.samples.certificate import render_certificate
+from testkit.samples.certificate import MORE_TEMPLATES, TEMPLATES, render_certificate
 from testkit.samples.files import (
     Capture,
     DocumentFile,
@@ -71,7 +71,13 @@ def _camera(plan: Plan, slot: str, minute: int):
     return tags
 
 
-def _documents(plan: Plan, layout: StatementLayout = CLASSIC) -> list[DocumentFile]:
+def _known_template(name: str) -> str:
+    if name not in TEMPLATES + MORE_TEMPLATES:
+        raise ValueError(f"unknown certificate template {name!r}: {', '.join(TEMPLATES + MORE_TEMPLATES)}")
+    return name
+
+
+def _documents(plan: Plan, layout: StatementLayout = CLASSIC, template: str | None = None) -> list[DocumentFile]:
     rng = plan.rng
     files: list[DocumentFile] = []
 
@@ -88,7 +94,7 @@ def _documents(plan: Plan, layout: StatementLayout = CLASSIC) -> list[DocumentFi
             files.append(image_document(rng, "id_card_back", DocType.ID_CARD_BACK, render_back(rng, plan.back),
                                         back_fields(plan.back), capture("id_card_back", 1)))
     if plan.missing_slot != "income_certificate":
-        page = render_certificate(rng, plan.certificate, seal_over_body=plan.tier == "hard")
+        page = render_certificate(rng, plan.certificate, template=template, seal_over_body=plan.tier == "hard")
         files.append(image_document(rng, "income_certificate", DocType.INCOME_CERTIFICATE, page,
                                     certificate_fields(plan.certificate), capture("income_certificate", 3)))
     if plan.missing_slot != "bank_statement":
@@ -163,14 +169,16 @@ def _clear(folder: Path) -> None:
 def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str | None = None,
                           defect_rate: float = 0.0, defects: Sequence[str] | None = None,
                           captured_at: datetime | None = None,
-                          statement_layouts: Sequence[str] = ("classic",)) -> list[SampleApplication]:
+                          statement_layouts: Sequence[str] = ("classic",),
+                          certificate_templates: Sequence[str] | None = None) -> list[SampleApplication]:
     """Write ``count`` application folders ``out_dir/app_000``... and return what was planted in each.
 
     ``tier`` clean | phone | hard for every application, None for a realistic mix; ``defects`` cycles
     through the given codes (entries may be ``"clean"`` or ``"a+b"``) over a ``defect_rate`` share of
     the batch (all of it when only ``defects`` is given); ``captured_at`` None = a seeded moment in 2026;
     ``statement_layouts`` the column layouts of ``statement_pdf.LAYOUTS`` the statements take in turn
-    (``("all",)`` for every one). The same arguments give byte-identical files.
+    (``("all",)`` for every one); ``certificate_templates`` the certificate templates taken in turn (``("all",)``
+    for every one; None: drawn from the usual three). The same arguments give byte-identical files.
     """
     if tier not in (None, "clean", "phone", "hard"):
         raise ValueError(f"tier must be clean, phone, hard or None, not {tier!r}")
@@ -180,6 +188,10 @@ def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str
     out_dir.mkdir(parents=True, exist_ok=True)
     layouts = list(LAYOUTS.values()) if tuple(statement_layouts) == ("all",) else [
         LAYOUTS[name] for name in statement_layouts]
+    templates: list[str | None] = [None]
+    if certificate_templates is not None:
+        templates = list(TEMPLATES + MORE_TEMPLATES) if tuple(certificate_templates) == ("all",) else [
+            _known_template(name) for name in certificate_templates]
     officers = officers_of_batch(seed)
     written: list[Written] = []
     results = []
@@ -190,7 +202,8 @@ def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str
         folder.mkdir(exist_ok=True)
         _clear(folder)
         layout = layouts[index % len(layouts)]  # in turn, not drawn: a classic-only batch stays as it was
-        files = _documents(plan, layout)
+        template = templates[index % len(templates)]
+        files = _documents(plan, layout, template)
         for document in files:
             (folder / document.name).write_bytes(document.data)
         declared = _declared(plan)
@@ -199,7 +212,8 @@ def generate_applications(out_dir: Path, count: int, seed: int = 7, *, tier: str
                                                  encoding="utf-8")
         truth = {"defects": plan.defects, "expected_decision": decision,
                  "documents": {document.name: document.truth() for document in files},
-                 "details": plan.details, "facts": _facts(plan) | {"statement_layout": layout.name}}
+                 "details": plan.details, "facts": _facts(plan) | {"statement_layout": layout.name,
+                                                                     "certificate_template": template}}
         (folder / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(Written(folder, plan, {document.name: document for document in files}))
         results.append(SampleApplication(folder, declared, list(plan.defects), decision))

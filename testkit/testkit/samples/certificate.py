@@ -12,11 +12,12 @@ from PIL import Image, ImageDraw
 
 from testkit.samples.fonts import available_styles, pil_font
 from testkit.samples.seal import INK_COLOURS, inked, seal_mask, stamp
-from testkit.samples.text import amount_in_words, cn_date, grouped, wrap
+from testkit.samples.text import amount_in_words, cn_date, cn_numeral_date, grouped, wrap
 
 DPI = 150
 PAGE_PX = (1240, 1754)  # A4 at 150 dpi
-TEMPLATES = ("letter", "table", "letterhead")
+TEMPLATES = ("letter", "table", "letterhead")  # drawn by default
+MORE_TEMPLATES = ("short", "form_grid")  # chosen only when asked for (a default batch stays as it was)
 AMOUNT_STYLES = ("figures_and_words", "words_only", "yen", "plain_yuan")
 INK = (24, 24, 28)
 HR_NAMES = ("王女士", "李先生", "张女士", "刘经理", "陈主管", "赵女士", "周先生")
@@ -177,7 +178,65 @@ def _letterhead(layout: _Layout, rng: random.Random, content: CertificateContent
     return (employer_at[0] + 80, (employer_at[1] + date_at[1]) // 2)
 
 
-_TEMPLATE_WRITERS = {"letter": _letter, "table": _table, "letterhead": _letterhead}
+def _short(layout: _Layout, rng: random.Random, content: CertificateContent, amount_style: str) -> tuple[int, int]:
+    """A short letter: one sentence, the employer named only in it and in the sign-off, a date in words."""
+    layout.centred("证明", 24, spacing=1.2)
+    layout.y += _pt(10)
+    amount = amount_phrase(content.monthly_income, amount_style)
+    layout.paragraph(
+        f"兹证明{content.name}（身份证号：{content.id_number}）系我公司{content.position}，"
+        f"自{cn_date(content.employment_start, pad=False)}入职至今，每月收入{amount}。")
+    layout.paragraph("特此证明。")
+    layout.y += _pt(60)
+    employer_at = layout.right_aligned(content.employer)
+    date_at = layout.right_aligned(cn_numeral_date(content.issue_date))
+    return ((employer_at[0] + date_at[0]) // 2, (employer_at[1] + date_at[1]) // 2)
+
+
+def _grid_row(layout: _Layout, cells: list[tuple[str, str]], edges: list[int], height: int) -> None:
+    font = layout.font(12)
+    for (label, value), (left, middle, right) in zip(cells, _cell_edges(edges, len(cells)), strict=True):
+        layout.draw.text((left + 12, layout.y + 12), label, font=font, fill=INK)
+        layout.draw.text((middle + 12, layout.y + 12), value, font=font, fill=INK)
+        for x in (left, middle, right):
+            layout.draw.line((x, layout.y, x, layout.y + height), fill=INK, width=2)
+    layout.draw.line((layout.left, layout.y, layout.right, layout.y), fill=INK, width=2)
+    layout.y += height
+
+
+def _cell_edges(edges: list[int], count: int) -> list[tuple[int, int, int]]:
+    """A row of ``count`` label/value pairs over the four columns ``edges``: one pair spans them all."""
+    if count == 2:
+        return [(edges[0], edges[1], edges[2]), (edges[2], edges[3], edges[4])]
+    return [(edges[0], edges[1], edges[4])]
+
+
+def _form_grid(layout: _Layout, rng: random.Random, content: CertificateContent,
+               amount_style: str) -> tuple[int, int]:
+    """A printed form: a four-column grid, two label/value pairs on a row where they fit."""
+    layout.centred("收入证明", 22, spacing=0.6)
+    layout.y += _pt(6)
+    width = layout.right - layout.left
+    edges = [layout.left, layout.left + width * 18 // 100, layout.left + width * 50 // 100,
+             layout.left + width * 68 // 100, layout.right]
+    height = _pt(12) * 2 + 8
+    _grid_row(layout, [("姓名", content.name), ("性别", content.sex)], edges, height)
+    _grid_row(layout, [("身份证号", content.id_number)], edges, height)
+    _grid_row(layout, [("工作单位", content.employer)], edges, height)
+    _grid_row(layout, [("职务", content.position), ("入职日期", f"{content.employment_start:%Y.%m.%d}")], edges,
+              height)
+    _grid_row(layout, [("月收入", amount_phrase(content.monthly_income, amount_style))], edges, height)
+    layout.draw.line((layout.left, layout.y, layout.right, layout.y), fill=INK, width=2)
+    layout.y += _pt(16)
+    layout.paragraph("上述情况属实，特此证明。", indent=False)
+    layout.y += _pt(50)
+    employer_at = layout.right_aligned(f"单位（盖章）：{content.employer}")
+    date_at = layout.right_aligned(f"{content.issue_date:%Y年%m月%d日}")
+    return (employer_at[0] + 60, (employer_at[1] + date_at[1]) // 2)
+
+
+_TEMPLATE_WRITERS = {"letter": _letter, "table": _table, "letterhead": _letterhead, "short": _short,
+                     "form_grid": _form_grid}
 
 
 def render_certificate(rng: random.Random, content: CertificateContent, *, template: str | None = None,

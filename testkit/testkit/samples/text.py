@@ -91,6 +91,17 @@ def cn_date(day: date, *, pad: bool = True) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+_NUMERALS = "〇一二三四五六七八九"
+
+
+def cn_numeral_date(day: date) -> str:
+    """二〇二五年五月二十二日: the year digit by digit, month and day as numbers in words."""
+    def number(value: int) -> str:
+        tens, units = divmod(value, 10)
+        return (("" if tens == 1 else _NUMERALS[tens]) + "十" if tens else "") + (_NUMERALS[units] if units else "")
+    return "".join(_NUMERALS[int(digit)] for digit in str(day.year)) + f"年{number(day.month)}月{number(day.day)}日"
+
+
 def tokens(text: str) -> list[str]:
     """Split text into line-breakable units: one CJK character, or a run of ASCII (numbers, IDs)."""
     units: list[str] = []
