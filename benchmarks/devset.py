@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
-SUMMARY_LINES = 60  # the scorers print their tables last: this many lines of each go into the report
+SUMMARY_LINES = 90  # the scorers print their tables last: this many lines of each go into the report
 
 
 def default_devset() -> Path:
