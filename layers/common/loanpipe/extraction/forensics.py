@@ -18,11 +18,11 @@ non-DC coefficients. Two hashes within a few bits are the same picture.
 Known limit: 64 low-frequency coefficients see layout, not text. Two flat renders of one template with
 different text hash within the duplicate distance (measured: different people's ID cards of the dev set
 4 bits apart on the portrait side, 2 on the emblem side; the project's generator's emblem sides 0). The
-detail hash separates them better (dev set: 0 bits for a reused picture, at least 22 between different
-portrait sides and 14 between emblem sides, against at most 10 and 14 after re-compressing a picture at
-JPEG 40 and half size), but an emblem side is nearly all template: two such cards whose text differs in a
-few characters can still agree to the bit. So the fraud check compares what the pictures say too
-(``validation.checks.fraud``), and uses the pictures alone only when one side's text was not read.
+detail hash sees more (dev set: a reused file 0 bits; different people's cards of one template at least
+10 bits apart; the generator's emblem sides, whose text differs in a few characters, down to 4), but it
+is no stable fingerprint of a re-compressed copy (JPEG 60 at 70 % size moves it 12-26 bits on the
+generator's fine-textured cards). So the fraud check compares what the pictures say first
+(``validation.checks.fraud``), and uses the detail hash only when one side's text was not read.
 """
 
 from __future__ import annotations

@@ -1,5 +1,11 @@
 """The quality gate: decide, within seconds of the upload, whether the officer must photograph the
-document again, and say why (RETAKE-family reason codes with zh/en texts in loanpipe.domain.reasons)."""
+document again, and say why (RETAKE-family reason codes with zh/en texts in loanpipe.domain.reasons).
+
+A retake is asked only when the picture is at fault: blank, too dark or too small before any OCR; after
+it, required fields unread on a photo that shows an image problem (blur, glare, cut off) AND that the OCR
+read poorly (``legibility``). A legible page or a PDF's text layer whose fields were not found is a
+layout the parser does not know: a new photo would read the same, so it goes on with a warning and the
+reviewer completes the fields."""
 
 from __future__ import annotations
 
