@@ -55,8 +55,9 @@ _ORG_LEGAL = ("有限责任公司", "股份有限公司", "有限公司", "分�
               "商行", "经营部", "医院", "卫生院", "学校", "大学", "学院", "中学", "小学", "幼儿园", "研究院", "研究所",
               "设计院", "银行", "支行", "分行", "局", "分局", "厅", "委员会", "办事处", "政府", "法院", "检察院",
               "中心", "协会", "基金会", "电视台", "报社", "出版社", "酒店", "宾馆", "门店", "超市")
-# The sentence of a letter, not a name: 我单位 / 本公司 / 该员工 ...
-_ORG_SENTENCE = re.compile(r"^(?:我|本|该|兹|其|在|于|为|系)|(?:单位|同志|员工|职工)$")
+# The sentence of a letter, not a name: 我单位 / 本公司 / 该员工 ... (本溪 is a city: 本 only before a noun
+# that stands for the writer).
+_ORG_SENTENCE = re.compile(r"^(?:我|该|兹)|^本(?:公司|单位|院|局|厂|行|部|中心)|(?:单位|同志|员工|职工)$")
 
 # Registered names of the banks that issue salary cards, and the short forms their letterheads print.
 BANK_FULL_NAMES = frozenset((
