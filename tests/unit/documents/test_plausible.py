@@ -42,7 +42,8 @@ def test_an_employer_that_is_a_phrase_or_a_cut_name_is_doubted(value):
 
 
 @pytest.mark.parametrize("value", ["杭州市盛世电子科技有限公司", "中国移动通信集团河北有限公司石家庄分公司",
-                                   "北京协和医院", "上海市第一中学", "深圳市南山区人民法院", "于都县人民医院", "本溪钢铁集团有限公司"])
+                                   "北京协和医院", "上海市第一中学", "深圳市南山区人民法院", "于都县人民医院",
+                                   "本溪钢铁集团有限公司"])
 def test_registered_organisation_names_are_not_doubted(value):
     assert _cap(DocType.INCOME_CERTIFICATE, "employer", value) is None
 
