@@ -74,30 +74,31 @@ def _flip(hex_hash: str, bits: int) -> str:
     return f"{int(hex_hash, 16) ^ ((1 << bits) - 1):0{len(hex_hash)}x}"
 
 
-def test_a_reused_picture_whose_text_was_not_read_is_flagged_in_both_applications():
-    # Given an application whose card front was not read, and a later one with the same picture (1 bit apart
-    # in the 64-bit hash, 2 in the detail hash)
+def _second_after_an_unread_first(detail_bits: int):
+    """An application whose card front was not read, then another whose card is 1 bit apart in the 64-bit
+    hash (the dev set's emblem sides of two people lie 2 bits apart) and ``detail_bits`` in the detail hash;
+    returns the first case and the report of the second."""
     first = _with_card(build_scenario("clean", 103).case, "0123456789abcdef", DETAIL, read=False)
-    second = _with_card(build_scenario("clean", 104).case, _flip("0123456789abcdef", 1), _flip(DETAIL, 2), read=True)
+    second = _with_card(build_scenario("clean", 104).case, _flip("0123456789abcdef", 1), _flip(DETAIL, detail_bits),
+                        read=True)
     ports = in_memory_fraud_ports()
     validate(first, POLICY, ports)
+    return first, second, validate(second, POLICY, ports)
+
+
+def test_a_reused_picture_whose_text_was_not_read_is_flagged_in_both_applications():
+    # Given the same picture in a later application (2 bits apart in the detail hash)
     # When the second is validated
-    report = validate(second, POLICY, ports)
+    first, second, report = _second_after_an_unread_first(2)
     # Then the details agree: a duplicate, and the first application is named to be flagged too
     assert "duplicate_image" in decide(second, report, POLICY).reason_codes
     assert report.cross_flags == [first.application_id]
 
 
 def test_two_cards_of_one_template_are_not_duplicates_when_their_details_differ():
-    # Given two applicants' cards of one template, 1 bit apart in the 64-bit hash, the first one not read
-    # (the dev set's emblem sides lie 2 bits apart), 10 bits apart in the detail hash
-    first = _with_card(build_scenario("clean", 103).case, "0123456789abcdef", DETAIL, read=False)
-    second = _with_card(build_scenario("clean", 104).case, _flip("0123456789abcdef", 1), _flip(DETAIL, 10), read=True)
-    ports = in_memory_fraud_ports()
-    validate(first, POLICY, ports)
+    # Given another applicant's card of the same template (10 bits apart in the detail hash)
     # When the second is validated
-    report = validate(second, POLICY, ports)
+    _, _, report = _second_after_an_unread_first(10)
     # Then the details tell them apart: no duplicate, nobody flagged
     assert {r.status for r in report.check("duplicate_images")} == {CheckStatus.PASSED}
     assert report.cross_flags == []
-
