@@ -10,8 +10,9 @@ Two passes, both with the scorers that come with the set:
    local cloud (upload, extract, validate, score), then ``score_decisions.py`` counts unsafe approvals,
    planted defects named with their reason code and straight-through approvals.
 
-Writes ``benchmarks/devset-report.md`` (the scorers' summaries verbatim, the commands, the commit) and the
-scorers' JSON beside it.
+Writes ``benchmarks/devset-report.md`` (the scorers' summaries verbatim, the commands, the commit, and a
+reliability table of the extraction's confidences computed from the scorer's JSON) and the scorers' JSON
+beside it.
 
     python -m benchmarks.devset [--devset DIR] [--limit N] [--skip-decisions] [--no-auto] [--jobs N]
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import shlex
 import subprocess
@@ -27,9 +29,13 @@ import sys
 import time
 from pathlib import Path
 
+from loanpipe.policy.model import default_policy
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
 SUMMARY_LINES = 90  # the scorers print their tables last: this many lines of each go into the report
+# Confidence bands of the reliability table; the policy's review threshold is one of the edges.
+BANDS = (0.0, 0.5, 0.8, 0.9, 0.97, 1.0001)
 
 
 def default_devset() -> Path:
@@ -49,6 +55,24 @@ def run(command: list[str], log_name: str, ok_codes: tuple[int, ...] = (0,)) -> 
     if done.returncode not in ok_codes:
         sys.exit(f"{shlex.join(command)} failed ({done.returncode}); see benchmarks/.cache/{log_name}")
     return "\n".join(done.stdout.rstrip().splitlines()[-SUMMARY_LINES:]), seconds
+
+
+def reliability_table(scored: dict, threshold: float) -> list[str]:
+    """Markdown rows: for each confidence band, how many values the extraction gave and the share right
+    (from ``score.py --json-out``: per document, per field, truth, prediction, ok, confidence). An honest
+    confidence puts no wrong value at or above the policy's review threshold."""
+    values = [(field.get("confidence") or 0.0, bool(field.get("ok")))
+              for document in scored.get("documents", []) for field in document.get("fields", {}).values()
+              if field.get("pred") is not None]
+    lines = ["| confidence | values | right | share right |", "|---|---:|---:|---:|"]
+    for low, high in zip(BANDS, BANDS[1:], strict=False):
+        band = [ok for confidence, ok in values if low <= confidence < high]
+        share = f"{sum(band) / len(band):.3f}" if band else "-"
+        lines.append(f"| {low:.2f}-{min(high, 1.0):.2f} | {len(band)} | {sum(band)} | {share} |")
+    wrong = sum(1 for confidence, ok in values if confidence >= threshold and not ok)
+    trusted = sum(1 for confidence, _ in values if confidence >= threshold)
+    lines += ["", f"Wrong values at or above the review threshold ({threshold:.2f}): {wrong} of {trusted}."]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                    *(["--no-auto"] if args.no_auto else [])]
     extract_summary, extract_seconds = run(extract_cmd, "devset-extract.log")
     sections = [("Extraction", extract_cmd, extract_summary, extract_seconds)]
+    threshold = default_policy().documents.confidence_threshold
+    reliability = reliability_table(json.loads((HERE / "devset-extract.json").read_text(encoding="utf-8")),
+                                    threshold)
 
     if not args.skip_decisions:
         input_dir = data
@@ -102,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for title, command, summary, seconds in sections:
         lines += [f"## {title}", "", f"`{shlex.join(command)}` — {seconds:.0f} s wall", "", "```", summary, "```", ""]
+        if title == "Extraction":
+            lines += ["### Reliability of the confidences", "",
+                      "Every value the extraction gave, by its confidence: how often it is right.", "",
+                      *reliability, ""]
     args.report.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.report}")
     return 0

@@ -31,7 +31,8 @@ class CaseDocumentState(StrEnum):
 class ImageEvidence(BaseModel):
     """What the file itself says, beside its content (documents.forensics.image_evidence reads it).
 
-    ``phash`` is a 64-bit DCT perceptual hash as 16 hex digits (first page of a PDF). ``taken_at`` is EXIF
+    ``phash`` is a 64-bit DCT perceptual hash as 16 hex digits (first page of a PDF); ``detail_hash`` the
+    same at 256 bits (64 hex digits), to tell two pictures of one template apart. ``taken_at`` is EXIF
     DateTimeOriginal: naive (camera local time) unless the file gave an offset. ``received_at`` is when the
     server received the file (set by the upload stage).
     """
@@ -39,6 +40,7 @@ class ImageEvidence(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     phash: str | None = Field(default=None, pattern=r"^[0-9a-f]{16}$")
+    detail_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")  # 256 bits (forensics.detail_hash)
     software: str | None = None
     gps_lat: float | None = Field(default=None, ge=-90, le=90)
     gps_lon: float | None = Field(default=None, ge=-180, le=180)

@@ -1,5 +1,10 @@
 """Per-field confidence: the OCR engine's confidence combined with the validators.
 
+A field's confidence is the lower of the reading's certainty (this module: the engine's confidence,
+raised by a validator that confirms the value, capped by one that contradicts it or by two engines that
+disagree) and the parser's own (``plausible``: does the value look like what its field holds, whatever
+rule found it; ``extract`` applies its caps, and on a poor photo caps what no validator confirms).
+
 Scale (0..1), calibrated on benchmarks/extract.py so that the credit policy's review threshold
 (``REVIEW_THRESHOLD``, 0.80 by default, owned by the policy) separates trusted from doubtful values:
 - 0.97-1.00  read from a PDF text layer, or confirmed by an independent validator (ID check digit,

@@ -39,7 +39,8 @@ from loanpipe.extraction.parse import Parsed, parse_pages
 from loanpipe.extraction.parsers.reads import Check, FieldRead
 from loanpipe.extraction.parsers.statement_table import StatementRow
 from loanpipe.extraction.pdf import TEXT_LAYER
-from loanpipe.extraction.quality import diagnose, field_retake_reasons
+from loanpipe.extraction.plausible import UNSURE, doubts
+from loanpipe.extraction.quality import field_retake_reasons, legibility, poor_picture, unread_fields
 from loanpipe.extraction.reading import Deadline, EarlyRetake, Page, is_card, read_document
 from loanpipe.extraction.second_look import read_below_signature
 from loanpipe.extraction.settings import extraction_settings
@@ -95,10 +96,11 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     if read.second:
         reads, floors = _consensus(reads, parse_pages(doc_type, [page.text for page in read.second]).reads)
 
-    fields_out = _confident_fields(doc_type, reads, floors, warnings, text_layer=text_layer)
+    caps = _caps(doc_type, reads, full_text, pages, warnings, text_layer=text_layer)
+    fields_out = _confident_fields(doc_type, reads, floors, caps, warnings, text_layer=text_layer)
     transactions = _transactions(doc_type, rows, warnings)
     if not reasons:
-        reasons = _retake_reasons(doc_type, reads, rows, pages, text_layer=text_layer)
+        reasons = _retake_reasons(doc_type, reads, rows, pages, warnings, text_layer=text_layer)
     result = ExtractionResult(doc_type=doc_type, fields=fields_out, transactions=transactions,
                               quality=Quality(ok=not reasons, reasons=reasons), warnings=warnings)
     _log(result, used_engine, len(pages), started_cpu)
@@ -180,10 +182,32 @@ def _consensus(first: dict[str, FieldRead], second: dict[str, FieldRead]) -> tup
     return merged, floors
 
 
+def _caps(doc_type: DocType, reads: dict[str, FieldRead], full_text: str, pages: list[Page], warnings: list[str],
+          *, text_layer: bool) -> dict[str, float]:
+    """The parser's own certainty as a cap on each field: a value its validator doubts (``plausible``),
+    and on a poor photo (an image problem, and the OCR read it poorly) any value no validator confirms."""
+    values = {name: read.value for name, read in reads.items()}
+    caps: dict[str, float] = {}
+    for name, (cap, note) in doubts(doc_type, values, full_text).items():
+        caps[name] = cap
+        warnings.append(f"{name}: {note}")
+    measures = next((page.measures for page in pages if page.measures is not None), None)
+    if not text_layer and poor_picture(measures, _legibility(pages)):
+        for name, read in reads.items():
+            if read.value is not None and read.check not in (Check.CONFIRMED, Check.PASSED):
+                caps[name] = min(caps.get(name, 1.0), UNSURE)
+    return caps
+
+
+def _legibility(pages: list[Page]) -> float:
+    return legibility([box.confidence for page in pages for box in page.text.boxes])
+
+
 def _confident_fields(doc_type: DocType, reads: dict[str, FieldRead], floors: dict[str, float],
-                      warnings: list[str], *, text_layer: bool) -> dict[str, FieldValue]:
-    """Each field of the type with its confidence; the notes of the parsers and the engines' disagreements
-    are added to ``warnings``."""
+                      caps: dict[str, float], warnings: list[str], *, text_layer: bool) -> dict[str, FieldValue]:
+    """Each field of the type with its confidence: the reading's (raised or capped by the two engines'
+    agreement), then no higher than the parser's own certainty (``caps``). The notes of the parsers and the
+    engines' disagreements are added to ``warnings``."""
     fields_out: dict[str, FieldValue] = {}
     for name in FIELDS[doc_type]:
         read = reads.get(name) or FieldRead.missing()
@@ -195,6 +219,7 @@ def _confident_fields(doc_type: DocType, reads: dict[str, FieldRead], floors: di
             elif floor < AGREE_FLOOR:
                 confidence = min(confidence, floor)
                 warnings.append(f"{name}: the two OCR engines read different values")
+        confidence = min(confidence, caps.get(name, 1.0))
         warnings.extend(f"{name}: {note}" for note in read.notes)
         fields_out[name] = FieldValue(value=read.value, confidence=confidence)
     return fields_out
@@ -209,17 +234,24 @@ def _transactions(doc_type: DocType, rows: list[StatementRow], warnings: list[st
     return transactions
 
 
-def _retake_reasons(doc_type: DocType, reads: dict[str, FieldRead], rows: list[StatementRow], pages: list[Page], *,
-                    text_layer: bool) -> list[str]:
-    """The quality gate on what was read: fields missing or doubtful, or a statement most of whose rows
-    do not add up."""
+def _retake_reasons(doc_type: DocType, reads: dict[str, FieldRead], rows: list[StatementRow], pages: list[Page],
+                    warnings: list[str], *, text_layer: bool) -> list[str]:
+    """The quality gate on what was read: a retake only when the picture is at fault (required fields
+    unread, or most statement rows not adding up, on a photo with an image problem). Otherwise what was
+    not read is a warning, and the document goes on to a reviewer with what was read."""
     measures = next((page.measures for page in pages if page.measures is not None), None)
-    reasons = field_retake_reasons(doc_type, reads, has_transactions=bool(rows), measures=measures,
-                                   text_layer=text_layer)
+    legible = _legibility(pages)
+    unread = unread_fields(doc_type, reads, has_transactions=bool(rows), text_layer=text_layer)
+    reasons = field_retake_reasons(unread, measures=measures, legible=legible, text_layer=text_layer)
     doubtful = sum(1 for row in rows if not row.balanced)
-    if not reasons and rows and not text_layer and doubtful > MAX_DOUBTFUL_ROWS * len(rows):
-        # Most rows do not add up: the copy is too damaged to verify income from; ask for a better one.
-        reasons = diagnose(measures) or ["unreadable_field"]
+    damaged = bool(rows) and not text_layer and doubtful > MAX_DOUBTFUL_ROWS * len(rows)
+    if not reasons and damaged:
+        # Most rows do not add up: on a poor photo, a better one lets the income be verified.
+        reasons = field_retake_reasons(["transactions"], measures=measures, legible=legible, text_layer=text_layer)
+    if not reasons and unread:
+        warnings.append(f"not read on a readable page (layout not understood): {', '.join(unread)}")
+    if not reasons and damaged:
+        warnings.append(f"transactions: {doubtful} of {len(rows)} rows do not add up on a readable page")
     return reasons
 
 

@@ -7,16 +7,22 @@
 - ``gps_lat``/``gps_lon`` from the EXIF GPS block, ``taken_at`` from EXIF DateTimeOriginal (aware when the
   file carries OffsetTimeOriginal, naive camera time otherwise). Orientation is not reported;
 - ``phash``: a 64-bit DCT perceptual hash of the EXIF-transposed image (for a PDF: the first page
-  rasterised), robust to re-compression and resizing.
+  rasterised), robust to re-compression and resizing;
+- ``detail_hash``: the same hash at four times the detail (256 bits: the 16x16 lowest frequencies of a
+  64x64 resize), which tells two pictures of one template apart where the 64-bit hash cannot.
 
 The hash: decode at reduced scale (JPEG draft mode: a 4000x3000 photo is decoded at 1/8), grey, box-resize
 to 32x32, 2-D DCT-II, keep the 8x8 lowest frequencies, one bit per coefficient: above the median of the 63
 non-DC coefficients. Two hashes within a few bits are the same picture.
 
-Known limit (measured in tests/unit/rules/test_forensics.py): 64 low-frequency coefficients see layout,
-not text. Two flat renders of the same template with different text (e.g. two statements of one bank,
-rendered from PDFs, or synthetic documents drawn on the same canvas) can hash within the duplicate
-distance; real photographs of different documents differ in framing, light and background and do not.
+Known limit: 64 low-frequency coefficients see layout, not text. Two flat renders of one template with
+different text hash within the duplicate distance (measured: different people's ID cards of the dev set
+4 bits apart on the portrait side, 2 on the emblem side; the project's generator's emblem sides 0). The
+detail hash sees more (dev set: a reused file 0 bits; different people's cards of one template at least
+10 bits apart; the generator's emblem sides, whose text differs in a few characters, down to 4), but it
+is no stable fingerprint of a re-compressed copy (JPEG 60 at 70 % size moves it 12-26 bits on the
+generator's fine-textured cards). So the fraud check compares what the pictures say first
+(``validation.checks.fraud``), and uses the detail hash only when one side's text was not read.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from loanpipe.domain.errors import RejectedInput
 
 _HASH_SIDE = 32
 _HASH_KEEP = 8
+_DETAIL_SIDE = 64
+_DETAIL_KEEP = 16
 _DECODE_SIDE = 256  # decode at least this many pixels per side before the 32x32 resize
 
 _TAG_SOFTWARE = 0x0131
@@ -78,18 +86,25 @@ def image_evidence(data: bytes, content_type: str) -> ImageEvidence:
     raise RejectedInput("unsupported_type", "only JPEG, PNG and PDF files are read")
 
 
-def perceptual_hash(image: Image.Image) -> str:
-    """64-bit DCT pHash of an image (already transposed upright) as 16 hex digits."""
-    grey = image.convert("L").resize((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BOX)
+def perceptual_hash(image: Image.Image, side: int = _HASH_SIDE, keep: int = _HASH_KEEP) -> str:
+    """DCT pHash of an image (already transposed upright): ``keep``² bits as hex digits (64 bits, 16 digits,
+    by default): resize to ``side``², keep the ``keep``x``keep`` lowest frequencies, one bit each for
+    being above the median of the non-DC ones."""
+    grey = image.convert("L").resize((side, side), Image.Resampling.BOX)
     pixels = np.asarray(grey, dtype=np.float64)
-    basis = _dct_basis(_HASH_SIDE)
+    basis = _dct_basis(side)
     coefficients = basis @ pixels @ basis.T
-    low = coefficients[:_HASH_KEEP, :_HASH_KEEP].flatten()
+    low = coefficients[:keep, :keep].flatten()
     bits = low > np.median(low[1:])
     value = 0
     for bit in bits:
         value = (value << 1) | int(bit)
-    return f"{value:016x}"
+    return f"{value:0{keep * keep // 4}x}"
+
+
+def detail_hash(image: Image.Image) -> str:
+    """256-bit DCT hash (64 hex digits): the pHash at four times the detail."""
+    return perceptual_hash(image, _DETAIL_SIDE, _DETAIL_KEEP)
 
 
 def names_image_editor(software: str | None, editors: tuple[str, ...] | list[str] = KNOWN_IMAGE_EDITORS) -> bool:
@@ -126,11 +141,11 @@ def _image_evidence(data: bytes, kind: str) -> ImageEvidence:
             image = image.reduce(min(image.size) // _DECODE_SIDE)
         transpose = _ORIENTATION_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
         upright = image.transpose(transpose) if transpose is not None else image
-        phash = perceptual_hash(upright)
+        phash, detail = perceptual_hash(upright), detail_hash(upright)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise RejectedInput("corrupt_file", "the image cannot be decoded") from exc
-    return ImageEvidence(phash=phash, software=software, gps_lat=lat, gps_lon=lon, taken_at=taken_at,
-                         content_type=kind, width=width, height=height)
+    return ImageEvidence(phash=phash, detail_hash=detail, software=software, gps_lat=lat, gps_lon=lon,
+                         taken_at=taken_at, content_type=kind, width=width, height=height)
 
 
 def _pdf_evidence(data: bytes) -> ImageEvidence:
@@ -154,14 +169,15 @@ def _pdf_evidence(data: bytes) -> ImageEvidence:
             page_width, page_height = page.get_size()
             scale = max(_DECODE_SIDE / max(min(page_width, page_height), 1.0), 0.05)
             bitmap = page.render(scale=scale, grayscale=True)
-            phash = perceptual_hash(bitmap.to_pil())
+            picture = bitmap.to_pil()
+            phash, detail = perceptual_hash(picture), detail_hash(picture)
         finally:
             page.close()
     except pdfium.PdfiumError as exc:
         raise RejectedInput("corrupt_file", "the PDF page cannot be rendered") from exc
     finally:
         document.close()
-    return ImageEvidence(phash=phash, software=software, content_type="application/pdf",
+    return ImageEvidence(phash=phash, detail_hash=detail, software=software, content_type="application/pdf",
                          width=round(page_width), height=round(page_height))
 
 

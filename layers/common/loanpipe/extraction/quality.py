@@ -1,9 +1,16 @@
 """The quality gate: decide, within seconds of the upload, whether the officer must photograph the
-document again, and say why (RETAKE-family reason codes with zh/en texts in loanpipe.domain.reasons)."""
+document again, and say why (RETAKE-family reason codes with zh/en texts in loanpipe.domain.reasons).
+
+A retake is asked only when the picture is at fault: blank, too dark or too small before any OCR; after
+it, required fields unread on a photo that shows an image problem (blur, glare, cut off) AND that the OCR
+read poorly (``legibility``). A legible page or a PDF's text layer whose fields were not found is a
+layout the parser does not know: a new photo would read the same, so it goes on with a warning and the
+reviewer completes the fields."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from statistics import median
 
 from loanpipe.domain.documents import DocType
 from loanpipe.extraction.parsers.reads import Check, FieldRead
@@ -16,6 +23,11 @@ MIN_SHARPNESS = 60.0  # variance of the Laplacian at 1000 px long side
 MAX_GLARE = 0.02  # share of the document blown out in compact blobs
 MIN_DOCUMENT_FRACTION = 0.15  # the document covers less of the photo than this: move closer
 MIN_INK = 0.002  # below this share of dark pixels the page is blank
+# The OCR's own verdict on the picture: half the text runs read at this confidence or better and the page
+# is legible, whatever the image measures say (white paper is counted as glare, a flat scan touches the
+# border of its frame); a field not found on it is a layout the parser does not know.
+LEGIBLE_MEDIAN = 0.90
+LEGIBLE_MIN_RUNS = 4
 
 # Without these a document is useless for the decision; missing one asks for a retake.
 REQUIRED_FIELDS: dict[DocType, tuple[str, ...]] = {
@@ -56,19 +68,42 @@ def diagnose(measures: ImageMeasures | None) -> list[str]:
     return reasons
 
 
-def field_retake_reasons(doc_type: DocType, reads: Mapping[str, FieldRead], *, has_transactions: bool,
-                         measures: ImageMeasures | None, text_layer: bool) -> list[str]:
-    """A required field missing, or a decisive field contradicted by its validator on a photo whose
-    reading is doubtful, means a retake; the reason names the image problem when one is visible."""
-    unreadable = False
+def unread_fields(doc_type: DocType, reads: Mapping[str, FieldRead], *, has_transactions: bool,
+                  text_layer: bool) -> list[str]:
+    """The required fields not read: absent, or (on a photo) contradicted by their validator on a doubtful
+    reading; a statement without a single row counts as ``transactions``."""
+    unread = []
     for name in REQUIRED_FIELDS[doc_type]:
         read = reads.get(name)
         if read is None or read.value is None:
-            unreadable = True
+            unread.append(name)
         elif read.check is Check.FAILED and not text_layer and read.ocr < 0.97:
-            unreadable = True
+            unread.append(name)
     if doc_type is DocType.BANK_STATEMENT and not has_transactions:
-        unreadable = True
-    if not unreadable:
+        unread.append("transactions")
+    return unread
+
+
+def legibility(confidences: Sequence[float]) -> float:
+    """The median confidence of the page's text runs (0.0 for a page with too few to judge)."""
+    if len(confidences) < LEGIBLE_MIN_RUNS:
+        return 0.0
+    return float(median(confidences))
+
+
+def poor_picture(measures: ImageMeasures | None, legible: float) -> list[str]:
+    """The image problems of a photo the OCR could not read well (empty: the picture is not at fault)."""
+    if legible >= LEGIBLE_MEDIAN:
         return []
-    return diagnose(measures) or ["unreadable_field"]
+    return diagnose(measures)
+
+
+def field_retake_reasons(unread: list[str], *, measures: ImageMeasures | None, legible: float,
+                         text_layer: bool) -> list[str]:
+    """A retake only when the picture is at fault: required fields unread on a photo that shows an image
+    problem (blur, glare, cut off, too small, too dark) and that the OCR read poorly. Unread fields on a
+    legible page (or a PDF's text layer) are a layout the parser does not know: a new photo would read the
+    same, so the document goes on and the reviewer completes the fields (validation: ``field_missing``)."""
+    if not unread or text_layer:
+        return []
+    return poor_picture(measures, legible)

@@ -15,8 +15,9 @@ The lead's DynamoDB adapters implement the same Protocols. Contracts:
     (pigeonhole), so an adapter indexes each band and checks the full distance of the candidates.
     A 64-bit perceptual hash sees layout, not text: two flat scans of one template (two statements of one
     bank, two cropped ID cards) hash a few bits apart. So each image is recorded with ``content``: hashed
-    key fields of what it says (``rules.validate.content_keys``); ``validate`` counts a near match as the
-    same picture only when no key field known on both sides differs.
+    key fields of what it says and its 256-bit detail hash (``checks.fraud.content_keys``); ``validate``
+    counts a near match as the same picture only when no key field known on both sides differs, and, when
+    one side's text was not read, the detail hashes agree (``checks.fraud.same_picture``).
 ``OpenApplications``
     other applications, not yet decided or signed, whose applicant has the same ID number.
 ``OfficerDirectory``

@@ -61,9 +61,7 @@ def read_id_card_front(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
         check = Check.PASSED if id_sex(valid_id) == sex else Check.FAILED
     reads["sex"] = FieldRead(sex, sex_run[1] if sex_run and sex else 0.0, check)
 
-    eth_run = row_after(boxes, ["民族"])
-    ethnicity = find_ethnicity(eth_run[0]) if eth_run else None
-    reads["ethnicity"] = FieldRead(ethnicity, eth_run[1] if eth_run and ethnicity else 0.0)
+    reads["ethnicity"] = _ethnicity(boxes, sex_run[:2] if sex_run else None, sex)
 
     birth_run = row_after(boxes, ["出生"])
     birth = parse_date(birth_run[0]) if birth_run else None
@@ -78,6 +76,21 @@ def read_id_card_front(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
 
     reads["address"] = _id_address(boxes)
     return reads
+
+
+def _ethnicity(boxes: Sequence[TextBox], sex_row: tuple[str, float] | None, sex: str | None) -> FieldRead:
+    """民族 after its label; when the small label was not read, the word after the sex on the same row
+    (性别 男 民族 汉 is one row of the card), found without its label so never trusted without review."""
+    eth_run = row_after(boxes, ["民族"])
+    ethnicity = find_ethnicity(eth_run[0]) if eth_run else None
+    if ethnicity:
+        return FieldRead(ethnicity, eth_run[1])
+    if sex_row and sex:
+        rest = sex_row[0].split(sex, 1)[-1]
+        ethnicity = find_ethnicity(rest) if rest else None
+        if ethnicity:  # at most 0.90 from the engine: below the review threshold once calibrated
+            return FieldRead(ethnicity, min(sex_row[1], 0.90), notes=["ethnicity read without its label"])
+    return FieldRead.missing()
 
 
 def _id_address(boxes: Sequence[TextBox]) -> FieldRead:
@@ -118,13 +131,14 @@ _VALID_YEARS = {5, 10, 20}
 
 def read_id_card_back(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
     reads: dict[str, FieldRead] = {}
-    authority = row_after(boxes, ["签发机关", "签发机"])
+    # The label's first character is the one most often lost or misread at the card's edge (盖发机关).
+    authority = row_after(boxes, ["签发机关", "签发机", "发机关"])
     value = cjk_text(authority[0], keep="") if authority else None
     reads["issuing_authority"] = FieldRead(value, authority[1] if authority and value else 0.0)
     if value and not value.endswith(("局", "分局", "公安局", "所", "厅")):
         reads["issuing_authority"].check = Check.FAILED
 
-    validity = row_after(boxes, ["有效期限", "有效期"])
+    validity = row_after(boxes, ["有效期限", "有效期", "效期限"])
     valid_from = valid_until = None
     confidence = 0.0
     long_term = False

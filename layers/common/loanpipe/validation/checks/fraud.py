@@ -14,7 +14,7 @@ from loanpipe.domain.idnumber import normalize_id_number
 from loanpipe.policy.model import FraudRules
 from loanpipe.validation.checks.fields import LABEL, usable
 from loanpipe.validation.checks.log import CheckLog
-from loanpipe.validation.ports import ImageIndex, ImageMatch, OfficerDirectory, OpenApplications
+from loanpipe.validation.ports import ImageIndex, ImageMatch, OfficerDirectory, OpenApplications, hamming
 
 # Fields that tell two documents of one template apart (hashed before they are stored in the image index).
 _CONTENT_FIELDS: dict[DocType, tuple[str, ...]] = {
@@ -23,6 +23,14 @@ _CONTENT_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.INCOME_CERTIFICATE: ("id_number", "name", "monthly_income", "issue_date"),
     DocType.BANK_STATEMENT: ("account_number", "period_start", "period_end", "closing_balance"),
 }
+# The picture's 256-bit detail hash travels in the content under this key (compared by distance, not equality).
+PICTURE = "picture"
+# Bits (of 256) within which two detail hashes are one picture when one side's text was not read, so the
+# pictures alone decide. Measured on ID cards: a reused file 0 bits; two people's cards of one template at
+# least 10 apart (dev set) and 4 apart (the project's generator, whose emblem sides differ in a few
+# characters only); a picture re-compressed at JPEG 60 and 70 % size moves up to 12-26 bits, so such a copy
+# is caught by what it says (both texts read), not by this distance.
+DETAIL_MAX_DISTANCE = 2
 
 
 def check_images(log: CheckLog, case: ApplicationCase, rules: FraudRules, image_index: ImageIndex) -> set[str]:
@@ -64,17 +72,18 @@ def check_applicant_phone(log: CheckLog, case: ApplicationCase, officer_director
 
 
 def content_keys(document: CaseDocument) -> dict[str, str] | None:
-    """Hashed key fields of what a document says, or None when it was not read (then the picture alone
-    decides, the cautious side). Only confidently read values count: an OCR slip must not hide a reuse."""
-    if document.extraction is None:
-        return None
+    """Hashed key fields of what a document says, and its picture's detail hash (``PICTURE``); None when
+    neither is known. Only confidently read values count: an OCR slip must not hide a reuse."""
     keys = {}
+    fields = document.extraction.fields if document.extraction is not None else {}
     for name in _CONTENT_FIELDS.get(document.doc_type, ()):
-        field = document.extraction.fields.get(name)
+        field = fields.get(name)
         if field is None or not field.value or field.confidence < 0.8:
             continue
         text = "".join(field.value.split()).upper()
         keys[name] = hashlib.sha256(f"loanpipe:content:{name}:{text}".encode()).hexdigest()[:24]
+    if document.evidence is not None and document.evidence.detail_hash:
+        keys[PICTURE] = document.evidence.detail_hash
     return keys or None
 
 
@@ -82,7 +91,29 @@ def contents_differ(mine: dict[str, str] | None, theirs: dict[str, str] | None) 
     """True when both pictures were read and a key field known on both sides says something else."""
     if not mine or not theirs:
         return False
-    return any(mine[name] != theirs[name] for name in mine.keys() & theirs.keys())
+    return any(mine[name] != theirs[name] for name in (mine.keys() & theirs.keys()) - {PICTURE})
+
+
+def same_picture(mine: dict[str, str] | None, match: ImageMatch, unread_distance: int) -> bool:
+    """A near match (64-bit hashes within the policy's distance) is the same picture when:
+    - both texts were read and no key field known on both sides differs; or
+    - one side's text was not read, and the pictures alone are near-identical: the 64-bit hashes within
+      ``unread_distance`` and, where both carry one, the detail hashes within ``DETAIL_MAX_DISTANCE`` (two
+      people's cards of one template lie a few bits apart in the 64-bit hash, more in the detail hash)."""
+    theirs = match.content
+    if contents_differ(mine, theirs):
+        return False
+    if _text_keys(mine) and _text_keys(theirs):
+        return True
+    if match.distance > unread_distance:
+        return False
+    if mine and theirs and PICTURE in mine and PICTURE in theirs and len(mine[PICTURE]) == len(theirs[PICTURE]):
+        return hamming(mine[PICTURE], theirs[PICTURE]) <= DETAIL_MAX_DISTANCE
+    return True
+
+
+def _text_keys(content: dict[str, str] | None) -> set[str]:
+    return set(content or {}) - {PICTURE}
 
 
 def _check_duplicates(log: CheckLog, case: ApplicationCase, rules: FraudRules, image_index: ImageIndex) -> set[str]:
@@ -100,11 +131,8 @@ def _check_duplicates(log: CheckLog, case: ApplicationCase, rules: FraudRules, i
     duplicates = False
     for document in hashed:
         mine = contents[document.document_id]
-        # Both texts read: the same picture saying the same. One side unread: the picture alone, so
-        # only a near-identical one (two people's cards of one template lie a few bits apart).
         matches = [m for m in image_index.find_near(document.evidence.phash, distance)
-                   if m.application_id != case.application_id and not contents_differ(mine, m.content)
-                   and (bool(mine and m.content) or m.distance <= unread_distance)]
+                   if m.application_id != case.application_id and same_picture(mine, m, unread_distance)]
         if matches:
             duplicates = True
             flagged.update(match.application_id for match in matches)
