@@ -18,7 +18,13 @@ from loanpipe.extraction.normalize import find_dates, find_id_number, find_year_
 from loanpipe.extraction.parsers.certificate_employer import read_employer
 from loanpipe.extraction.parsers.certificate_forms import FormValue, Letter, form_values, values_for
 from loanpipe.extraction.parsers.certificate_income import read_income
-from loanpipe.extraction.parsers.certificate_terms import DEPARTMENT_END, ORG_SUFFIXES, POSITION_ENDINGS, TITLE
+from loanpipe.extraction.parsers.certificate_terms import (
+    DEPARTMENT_END,
+    ORG_SUFFIXES,
+    POSITION_ENDINGS,
+    SIGN_OFF,
+    TITLE,
+)
 from loanpipe.extraction.parsers.reads import WEAK, Check, FieldRead, id_number_read, page_lines
 
 ORG_ENDINGS = ORG_SUFFIXES  # how an organisation's name ends (the second look finds the signing line by it)
@@ -31,7 +37,8 @@ _NAME_SENTENCES = [
     re.compile(rf"(?:员工|职工)[:：]?({_NAME})[,，(（]"),
 ]
 # A short letter opens its body with the holder: 张伟，男，身份证号：… (the name opens its line).
-_NAME_OPENING = re.compile(rf"({_NAME})[,，.、·\s](?:性别[:：]?)?[男女][,，.、·\s(（]?(?:身份证|证件|[\d,，])")
+_NAME_OPENING = re.compile(rf"({_NAME})(?:[,，.、·\s](?:性别[:：]?)?[男女][,，.、·\s(（]?(?:身份证|证件|[\d,，])"
+                           r"|(?:同志|先生|女士)[,，(（]?(?:系|为|是|在|于|自|身份证|性别))")
 _NOT_A_NAME = re.compile(r"证明|单位|公司|员工|职工|性别|身份|我|本|以下|人员|兹|收入|工作|特此")
 _POSITION_SENTENCES = [
     re.compile(r"(?:现任|担任|任|从事)([\u3400-\u9fffA-Za-z]{2,20}?)(?:职务|一职|岗位|职位|工作)"),
@@ -41,7 +48,7 @@ _DATE = r"((?:19|20)\d{2}[年.\-/]\d{1,2}[月.\-/]\d{1,2}[日号]?|(?:19|20)\d{2
 _START_SENTENCES = [
     re.compile(rf"自{_DATE}(?:起|开始|以来|至今|入职)"),
     re.compile(rf"(?:于|在){_DATE}(?:入职|加入|进入|到|来|起|参加工作)"),
-    re.compile(rf"{_DATE}(?:入职|加入我|进入我|参加工作)"),
+    re.compile(rf"{_DATE}(?:入职|加入我|进入我|参加工作|至今|以来)"),
     re.compile(rf"(?:入职|参加工作)(?:时间|日期)?(?:为|是)?[:：]?{_DATE}"),
 ]
 _NOT_ISSUE = re.compile(r"有效期|至|入职|自|起|出生|参加工作")
@@ -163,6 +170,8 @@ def _issue_date(letter: Letter, found: Sequence[FormValue], start: str | None) -
         if (dates := find_dates(value.value)) and "有效" not in value.label:
             return FieldRead(dates[0].isoformat(), value.confidence)
     title_at = next((i for i, (text, _) in enumerate(letter.lines) if TITLE.search(text)), -1)
+    signed_at = max((i for i, (text, _) in enumerate(letter.lines) if SIGN_OFF.match(text) or "特此证明" in text),
+                    default=len(letter.lines))
     fallback = None
     for index in range(len(letter.lines) - 1, title_at, -1):
         text, confidence = letter.lines[index]
@@ -170,7 +179,8 @@ def _issue_date(letter: Letter, found: Sequence[FormValue], start: str | None) -
         if not dates:
             continue
         alone = re.fullmatch(r"(?:日期|时间)?[:：]?[\dO〇○零一二三四五六七八九十年月日号.\-/]+", text)
-        if alone:
+        year_at = text.rfind(str(dates[-1].year))
+        if alone or index >= signed_at and not _NOT_ISSUE.search(text[max(0, year_at - 6):max(0, year_at)]):
             return FieldRead(dates[-1].isoformat(), confidence)
         context = text[:text.find(str(dates[-1].year))] if str(dates[-1].year) in text else text
         if fallback is None and not _NOT_ISSUE.search(context[-12:]):

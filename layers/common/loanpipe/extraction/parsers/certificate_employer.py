@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loanpipe.extraction.normalize import halfwidth
-from loanpipe.extraction.parsers.certificate_forms import FormValue
+from loanpipe.extraction.parsers.certificate_forms import FormValue, opening_label
 from loanpipe.extraction.parsers.certificate_terms import (
     DEPARTMENT_SUFFIXES,
     ORG_MARKERS,
@@ -77,7 +77,7 @@ def organisation_name(text: str) -> tuple[str, bool] | None:
 
 def organisation_in(span: str) -> tuple[str, bool] | None:
     """The longest organisation name that opens ``span`` (ending at one of its suffixes)."""
-    ends = sorted({match.end() for match in re.finditer(_SUFFIX, span)}, reverse=True)
+    ends = sorted({len(span)} | {match.end() for match in re.finditer(_SUFFIX, span)}, reverse=True)
     for end in ends:
         if org := organisation_name(span[:end]):
             return org
@@ -100,15 +100,15 @@ def _line_candidates(lines: Sequence[tuple[str, float]]) -> list[_Candidate]:
     found = []
     for index, (line, confidence) in enumerate(lines):
         text = halfwidth(line)
-        if text.startswith(("致", "To", "TO")):
-            continue  # the addressee (a bank) is not the employer
+        if text.startswith(("致", "To", "TO")) or opening_label(text):
+            continue  # the addressee (a bank) is not the employer; a form field is read as one
         sign_off = SIGN_OFF.search(text)
         if sign_off and sign_off.start() <= 2:
-            org = organisation_name(text[sign_off.end():])
+            org = organisation_in(re.sub(r"[^\u3400-\u9fff()（）·]", "", text[sign_off.end():]))
             if org:
                 found.append(_Candidate(org[0], "sign-off", confidence, org[1]))
             continue
-        org = organisation_name(text) if re.fullmatch(r"[\u3400-\u9fff()（）·\s]+", text) else None
+        org = organisation_in(text) if re.fullmatch(r"[\u3400-\u9fff()（）·\s]+", text) else None
         if org is None:
             continue
         if title_at is not None and index < title_at or title_at is None and index < 2:
@@ -123,7 +123,7 @@ def _form_candidates(found: Sequence[FormValue]) -> list[_Candidate]:
     for value in found:
         if value.key != "employer":
             continue
-        org = organisation_name(value.value)
+        org = organisation_in(re.sub(r"[^\u3400-\u9fff()（）·]", "", value.value))
         if org:
             sealed = any(word in value.label for word in ("盖章", "公章", "签章"))
             result.append(_Candidate(org[0], "sign-off" if sealed else "form", value.confidence, org[1]))
@@ -137,17 +137,23 @@ def read_employer(lines: Sequence[tuple[str, float]], flat: str, found: Sequence
     if not candidates:
         return FieldRead.missing()
     rank = {"body": 0, "form": 1, "letterhead": 2, "sign-off": 3}
-    candidates.sort(key=lambda c: (c.repaired, rank[c.source], -c.confidence))
-    best = candidates[0]
-    sources = {c.source for c in candidates if c.name == best.name and not c.repaired}
-    others = {c.name for c in candidates if c.name != best.name}
-    if len(sources) >= 2 and not others:
-        return FieldRead(best.name, max(c.confidence for c in candidates if c.name == best.name))
-    notes = []
-    if others:
-        notes.append("employer: the page names different organisations (" + "、".join(sorted(others)) + ")")
-    elif best.repaired:
+    named: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        named.setdefault(candidate.name, []).append(candidate)
+
+    def sources(name: str) -> set[str]:
+        return {c.source for c in named[name] if not c.repaired}
+
+    # The name most places agree on, then the strongest place, then the clearest reading.
+    best = min(named, key=lambda name: (-len(sources(name)), min(rank[c.source] for c in named[name]),
+                                        -max(c.confidence for c in named[name])))
+    confidence = max(c.confidence for c in named[best])
+    others = sorted(name for name in named if name != best)
+    notes = ["employer: the page also names " + "、".join(others)] if others else []
+    if len(sources(best)) >= 2:
+        return FieldRead(best, confidence, notes=notes)
+    if any(c.repaired for c in named[best]):
         notes.append("employer: the name's last character was restored")
-    else:
+    elif not others:
         notes.append("employer: named in one place only")
-    return FieldRead(best.name, best.confidence, notes=notes, certainty=WEAK)
+    return FieldRead(best, confidence, notes=notes, certainty=WEAK)

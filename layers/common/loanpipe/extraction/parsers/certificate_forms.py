@@ -73,7 +73,7 @@ class _Segment:
     box: TextBox
 
 
-def _opening_label(text: str) -> tuple[str, str] | None:
+def opening_label(text: str) -> tuple[str, str] | None:
     """The label that opens ``text`` (with its qualifier) and the text after it."""
     body = _LEAD.sub("", text)
     for label, _ in _LABELS:
@@ -88,7 +88,7 @@ def _opening_label(text: str) -> tuple[str, str] | None:
 
 def _split_inner(text: str) -> list[tuple[str | None, str]]:
     """``text`` cut before every inner label: [(label or None, text after it)]."""
-    opening = _opening_label(text)
+    opening = opening_label(text)
     label, rest = opening if opening else (None, text)
     cut = min((index for inner in INNER_LABELS if (index := rest.find(inner)) > 0), default=-1)
     if cut < 0:
@@ -98,7 +98,7 @@ def _split_inner(text: str) -> list[tuple[str | None, str]]:
 
 def _segments(row: Sequence[TextBox]) -> list[_Segment]:
     cells = [(halfwidth(compact(box.text)), box) for box in row]
-    labelled_row = any(_opening_label(text) for text, _ in cells)
+    labelled_row = any(opening_label(text) for text, _ in cells)
     segments: list[_Segment] = []
     for text, box in cells:
         confidence = box.confidence if box.word_confidence is None else box.word_confidence
@@ -119,7 +119,7 @@ def _cell_below(page_rows: list[list[TextBox]], index: int, label_box: TextBox) 
     right = min((box.x0 for box in page_rows[index] if box.x0 > label_box.x1), default=float("inf"))
     left = label_box.x0 - label_box.height
     for box in page_rows[index + 1]:
-        if left <= box.cx < right and box.x0 < right and _opening_label(halfwidth(compact(box.text))) is None:
+        if left <= box.cx < right and box.x0 < right and opening_label(halfwidth(compact(box.text))) is None:
             return box
     return None
 
