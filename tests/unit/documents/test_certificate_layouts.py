@@ -39,6 +39,10 @@ def _read(rows: Sequence[Sequence[str] | str]) -> dict[str, FieldRead]:
     return read_income_certificate(_page(rows))
 
 
+def _values(page: dict[str, FieldRead], *names: str) -> dict[str, str | None]:
+    return {name: read.value for name, read in page.items() if not names or name in names}
+
+
 def _trusted(read: FieldRead) -> bool:
     return field_confidence(read) >= REVIEW_THRESHOLD
 
@@ -58,7 +62,7 @@ def test_a_paragraph_letter_gives_every_field_from_its_sentences():
         "二〇二五年五月二十二日",
     ])
     # Then each field is read in the contract's normal form
-    assert {name: read.value for name, read in page.items()} == {
+    assert _values(page) == {
         "name": "张伟", "id_number": ID_NUMBER, "employer": "北京华信智能科技有限公司", "position": "高级客服专员",
         "monthly_income": "12500.00", "employment_start": "2019-03-01", "issue_date": "2025-05-22"}
     # And the employer, named on the letterhead and the sign-off, is trusted; the addressee bank and the
@@ -77,11 +81,9 @@ def test_a_short_letter_opening_on_the_holder_gives_name_position_and_income():
         "2025年8月17日",
     ])
     # Then the department is not part of the position, and the validity limit is not the issue date
-    assert page["name"].value == "李娜"
-    assert page["position"].value == "招聘主管"
-    assert page["employment_start"].value == "2016-07-15"
-    assert page["monthly_income"].value == "8600.00"
-    assert page["issue_date"].value == "2025-08-17"
+    assert _values(page, "name", "position", "employment_start", "monthly_income", "issue_date") == {
+        "name": "李娜", "position": "招聘主管", "employment_start": "2016-07-15", "monthly_income": "8600.00",
+        "issue_date": "2025-08-17"}
     # And the employer, named only on the sign-off line, is kept below the review threshold
     assert page["employer"].value == "杭州云帆网络科技有限公司"
     assert not _trusted(page["employer"])
@@ -101,15 +103,12 @@ def test_a_table_whose_runs_hold_several_fields_is_split_at_its_labels():
         "单位盖章：上海申通物流股份有限公司",
         "2025-06-12",
     ])
-    # Then every field is the value of its own label
-    assert page["name"].value == "王芳"
-    assert page["position"].value == "出纳"
-    assert page["employer"].value == "上海申通物流股份有限公司"
-    assert page["employment_start"].value == "2013-09-01"
-    # And the income in figures, confirmed by the capital numerals, is the monthly one, not the annual
-    assert page["monthly_income"].value == "9800.00"
+    # Then every field is the value of its own label; the income in figures, confirmed by the capital
+    # numerals, is the monthly one, not the annual
+    assert _values(page) == {
+        "name": "王芳", "id_number": ID_NUMBER, "employer": "上海申通物流股份有限公司", "position": "出纳",
+        "monthly_income": "9800.00", "employment_start": "2013-09-01", "issue_date": "2025-06-12"}
     assert field_confidence(page["monthly_income"]) >= 0.97
-    assert page["issue_date"].value == "2025-06-12"
 
 
 def test_a_grid_with_labels_above_the_values_is_read_by_column():
@@ -148,6 +147,22 @@ def test_the_employer_stated_in_the_body_and_on_the_letterhead_is_trusted():
     assert page["position"].value == "项目经理"
     assert page["monthly_income"].value == "12000.00"
     assert page["issue_date"].value == "2025-01-08"
+
+
+def test_a_sign_off_naming_the_department_and_the_date_on_its_line_gives_the_organisation():
+    # Given a letter whose body names the company with a department, signed by the company's HR
+    # department with the date on the same line
+    page = _read([
+        "证 明",
+        f"兹有我单位职工王小明，性别男，身份证号{ID_NUMBER}，2018年3月1日至今在北京华信科技有限公司销售部工作，",
+        "月平均工资为8000元。",
+        ["北京华信科技有限公司人力资源部", "2025年5月22日"],
+    ])
+    # Then the body and the sign-off agree on the company (not its departments), and it is trusted
+    assert _values(page, "name", "employer", "employment_start", "monthly_income", "issue_date") == {
+        "name": "王小明", "employer": "北京华信科技有限公司", "employment_start": "2018-03-01",
+        "monthly_income": "8000.00", "issue_date": "2025-05-22"}
+    assert _trusted(page["employer"])
 
 
 @pytest.mark.parametrize("line", ["我单位客服中心", "人力资源部", "经办人：王五", "致：中国工商银行南京分行"])

@@ -39,6 +39,8 @@ _BODY = [
 _HEAD = re.compile(r"(?:公司|集团|医院|大学|学院|学校|银行|研究院|研究所|委员会|政府|局)")
 # Words of the letter's other lines that never stand in an organisation's name.
 _NOT_AN_ORGANISATION = re.compile(r"证明|经办人|负责人|签字|签名|电话|地址|日期|员工|兹|特此|以上|本人")
+# A date printed on the signing line after the organisation's name (XX有限公司 2025年5月22日).
+_SIGNING_DATE = re.compile(r"(?:[\d〇○O零一二三四五六七八九]{4}\s*年|(?:19|20)\d{2}\s*[.\-/]).*$")
 _MISSING_CHAR_ENDINGS = {"有限公": "有限公司", "责任公": "责任公司", "集团有限公": "集团有限公司", "分公": "分公司"}
 
 
@@ -97,9 +99,13 @@ def _body_candidates(flat: str, confidence: float) -> list[_Candidate]:
 def _line_candidates(lines: Sequence[tuple[str, float]]) -> list[_Candidate]:
     """The letterhead above the title, and the sign-off lines (盖章 label, or a name alone below the body)."""
     title_at = next((index for index, (text, _) in enumerate(lines) if TITLE.search(text)), None)
+    # The body starts at the first sentence after the title: an organisation alone on a line below it
+    # signs the letter (above it, between the title and the body, stands the addressee).
+    body_at = next((index for index, (text, _) in enumerate(lines)
+                    if index > (title_at if title_at is not None else -1) and len(text) >= 15), len(lines))
     found = []
     for index, (line, confidence) in enumerate(lines):
-        text = halfwidth(line)
+        text = _SIGNING_DATE.sub("", halfwidth(line))
         if text.startswith(("致", "To", "TO")) or opening_label(text):
             continue  # the addressee (a bank) is not the employer; a form field is read as one
         sign_off = SIGN_OFF.search(text)
@@ -113,7 +119,7 @@ def _line_candidates(lines: Sequence[tuple[str, float]]) -> list[_Candidate]:
             continue
         if title_at is not None and index < title_at or title_at is None and index < 2:
             found.append(_Candidate(org[0], "letterhead", confidence, org[1]))
-        elif title_at is not None and index > title_at + 2:
+        elif index > body_at:
             found.append(_Candidate(org[0], "sign-off", confidence, org[1]))
     return found
 

@@ -48,7 +48,7 @@ SIGN_OFF = re.compile(r"(?:(?:证明|出具|开具|盖章|用人|工作)?单位(
 
 # Titles of the document: the letterhead is what stands above the title.
 TITLE = re.compile(r"(?:收入|工资|薪资|薪金|在职|工作|任职|就业|雇佣)(?:及收入|及工资|和收入)?证明(?:书|函|信)?"
-                   r"|证明(?:书|函)$")
+                   r"|^证明(?:书|函|信)?$|证明(?:书|函)$")
 
 # The body refers to the employer as 我单位 / 本公司…: never the employer's name.
 SELF_REFERENCE = re.compile(r"^(?:我|本|贵|该|此|上述|所在|原)(?:单位|公司|司|院|校|行|局|厂|集团|中心|部门)")
