@@ -32,7 +32,7 @@ ORG_ENDINGS = ORG_SUFFIXES  # how an organisation's name ends (the second look f
 _NAME = r"[\u3400-\u9fff·]{2,12}?"
 _NAME_END = r"(?=同志|先生|女士|[,，(（]|系|为|是|在|于|自|现|身份证)"
 _NAME_SENTENCES = [
-    re.compile(rf"兹(?:证明|有)[:：]?(?:我(?:单位|公司)(?:员工|职工))?({_NAME}){_NAME_END}"),
+    re.compile(rf"兹(?:证明|有)[:：]?(?:(?:我|本)(?:单位|公司|院|校|司)(?:员工|职工|同志)?)?({_NAME}){_NAME_END}"),
     re.compile(rf"(?:我|本)(?:单位|公司)(?:员工|职工)({_NAME}){_NAME_END}"),
     re.compile(rf"(?:员工|职工)[:：]?({_NAME})[,，(（]"),
 ]

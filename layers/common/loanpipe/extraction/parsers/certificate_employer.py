@@ -34,6 +34,7 @@ _BODY = [
     re.compile(rf"(?:系|是|为){_SPAN}(?:的)?(?:正式|在职|在编|合同制|全职)?(?:员工|职工|雇员|工作人员|职员)"),
     re.compile(rf"(?:在|于|就职于|任职于|受雇于|供职于){_SPAN}(?:工作|任职|就职|上班|担任|从事)"),
     re.compile(rf"兹证明{_SPAN}(?:员工|职工)"),
+    re.compile(r"(?:工作单位|任职单位|就职单位|用人单位)(?:为|是)[:：]?([\u3400-\u9fff()（）·]{4,50})"),
 ]
 # Where an organisation's own name ends inside a longer one (XX有限公司客服中心: the company, then its unit).
 _HEAD = re.compile(r"(?:公司|集团|医院|大学|学院|学校|银行|研究院|研究所|委员会|政府|局)")

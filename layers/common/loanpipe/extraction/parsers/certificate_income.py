@@ -86,7 +86,7 @@ def _from_sentences(letter: Letter) -> list[_Amount]:
         segment = re.sub(r"^[(（]?(?:税前|税后)[)）]?(?:为|是|约|共计|合计|达)?[:：]?", "", segment)
         segment = re.sub(r"^(?:为|是|约|共计|合计|达)[:：]?", "", segment)
         confidence = letter.confidence(match.start(), end + len(segment))
-        said = flat[max(0, match.start() - 2):match.start()] + match.group(0) + segment[:6]
+        said = flat[max(0, match.start() - 2):match.start()] + match.group(0) + segment[:16]
         amounts += _amounts_in(segment, confidence, _tax(said))
     return amounts
 
