@@ -166,8 +166,8 @@ def test_a_sign_off_naming_the_department_and_the_date_on_its_line_gives_the_org
 
 
 def test_a_letter_naming_the_employer_by_its_label_inside_a_sentence_gives_it():
-    page = _read(["收入证明", "兹证明我单位张伟同志系正式员工，其工作单位为上海浦江电力设备有限公司，月收入12500元（税后）。",
-                  "2025年5月22日"])
+    page = _read(["收入证明", "兹证明我单位张伟同志系正式员工，其工作单位为上海浦江电力设备有限公司，",
+                  "月收入12500元（税后）。", "2025年5月22日"])
     assert _values(page, "name", "employer", "monthly_income") == {
         "name": "张伟", "employer": "上海浦江电力设备有限公司", "monthly_income": "12500.00"}
 
