@@ -167,7 +167,8 @@ def _issue_date(letter: Letter, found: Sequence[FormValue], start: str | None) -
     title (printed under the signature; the last one), else the last date of the page that is no
     employment start or validity limit (a weak fallback)."""
     for value in values_for(found, "issue_date"):
-        if (dates := find_dates(value.value)) and "有效" not in value.label:
+        # A bare 日期 may head a column of monthly pay: it counts below, as a date alone on its line.
+        if value.label != "日期" and (dates := find_dates(value.value)):
             return FieldRead(dates[0].isoformat(), value.confidence)
     title_at = next((i for i, (text, _) in enumerate(letter.lines) if TITLE.search(text)), -1)
     signed_at = max((i for i, (text, _) in enumerate(letter.lines) if SIGN_OFF.match(text) or "特此证明" in text),
