@@ -72,8 +72,7 @@ def organisation_name(text: str) -> tuple[str, bool] | None:
         return None
     heads = [match.end() for match in _HEAD.finditer(name) if match.end() < len(name)]
     tail = name[heads[-1]:] if heads else name
-    if tail.endswith(DEPARTMENT_SUFFIXES) and not ORG_MARKERS.search(tail[: -len(suffix)] if tail != name
-                                                                     else name[: -len(suffix)]):
+    if tail.endswith(DEPARTMENT_SUFFIXES) and not ORG_MARKERS.search(tail[: -len(suffix)]):
         return None  # 客服中心, XX公司研发中心: a unit inside the organisation
     return name, repaired
 
