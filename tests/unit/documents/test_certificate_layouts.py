@@ -133,6 +133,20 @@ def test_a_grid_with_labels_above_the_values_is_read_by_column():
     assert page["employer"].value == "深圳市南山区人民医院"
 
 
+def test_a_table_cell_the_engine_missed_is_left_empty_rather_than_taken_from_the_next_row():
+    # Given a label | value table whose position cell was not read
+    page = _read([
+        "收入证明",
+        ["姓名", "孙丽", "职务"],
+        ["入职时间", "2013年09月01日"],
+        ["月收入", "6,000.00元"],
+        "2025-06-12",
+    ])
+    # Then the position is missing, not the date of the row below
+    assert page["position"].value is None
+    assert page["employment_start"].value == "2013-09-01"
+
+
 def test_the_employer_stated_in_the_body_and_on_the_letterhead_is_trusted():
     # Given a letter naming the employer in its sentence and on the letterhead
     page = _read([

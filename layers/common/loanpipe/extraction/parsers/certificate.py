@@ -115,6 +115,8 @@ def _holder_id_number(letter: Letter, found: Sequence[FormValue]) -> FieldRead:
 
 def _clean_position(text: str) -> tuple[str | None, bool]:
     """The job title without a department before it (销售部会计 → 会计); whether it ends as titles do."""
+    if re.search(r"\d{3}", text):
+        return None, False  # a date or an amount, not a job title
     title = re.sub(r"[^\u3400-\u9fffA-Za-z]", "", text)
     title = re.sub(r"(?:职务|一职|岗位|职位)$", "", title)
     department = DEPARTMENT_END.match(title)

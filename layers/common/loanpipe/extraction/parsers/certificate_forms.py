@@ -116,12 +116,12 @@ def _cell_below(page_rows: list[list[TextBox]], index: int, label_box: TextBox) 
     column runs from the label to the next label of its row (values may be centred or left-aligned)."""
     if index + 1 >= len(page_rows):
         return None
+    below = page_rows[index + 1]
+    if any(opening_label(halfwidth(compact(box.text))) for box in below):
+        return None  # the next row holds labels too: a label | value table with a value missing
     right = min((box.x0 for box in page_rows[index] if box.x0 > label_box.x1), default=float("inf"))
     left = label_box.x0 - label_box.height
-    for box in page_rows[index + 1]:
-        if left <= box.cx < right and box.x0 < right and opening_label(halfwidth(compact(box.text))) is None:
-            return box
-    return None
+    return next((box for box in below if left <= box.cx < right and box.x0 < right), None)
 
 
 def form_values(boxes: Sequence[TextBox]) -> list[FormValue]:
