@@ -15,7 +15,7 @@ from loanpipe.extraction.confidence import REVIEW_THRESHOLD, field_confidence
 from loanpipe.extraction.extract import extract_document
 from loanpipe.extraction.layout import TextBox
 from loanpipe.extraction.parsers.certificate import read_income_certificate
-from loanpipe.extraction.parsers.reads import FieldRead
+from loanpipe.extraction.parsers.reads import WEAK, FieldRead
 
 ID_NUMBER = "110105198803120014"
 LINE = 40.0  # pixels between printed lines
@@ -268,3 +268,10 @@ def test_a_text_layer_letter_with_a_letterhead_is_read_with_honest_confidence():
     assert result.value("employment_start") == "2018-06-01"
     assert result.confidence("employment_start") < REVIEW_THRESHOLD
     assert result.value("issue_date") == "2025-05-22"
+
+
+def test_a_weak_fallback_stays_below_the_review_threshold_even_from_a_text_layer():
+    # Given a value a parser found only by a weak fallback, on a PDF text layer the engine cannot doubt
+    read = FieldRead("北京华信科技有限公司", 1.0, certainty=WEAK)
+    # Then its confidence is the parser's certainty, not the text layer's
+    assert field_confidence(read, text_layer=True) == WEAK < REVIEW_THRESHOLD
