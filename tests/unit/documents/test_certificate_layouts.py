@@ -275,3 +275,9 @@ def test_a_weak_fallback_stays_below_the_review_threshold_even_from_a_text_layer
     read = FieldRead("北京华信科技有限公司", 1.0, certainty=WEAK)
     # Then its confidence is the parser's certainty, not the text layer's
     assert field_confidence(read, text_layer=True) == WEAK < REVIEW_THRESHOLD
+
+
+def test_a_signed_organisation_without_a_suffix_is_given_but_not_trusted():
+    page = _read(["收入证明", "兹证明张伟系我单位员工，月收入8000元。", "单位（盖章）：华信智能科技", "2025年1月2日"])
+    assert page["employer"].value == "华信智能科技"
+    assert not _trusted(page["employer"])

@@ -50,7 +50,7 @@ class _Candidate:
     name: str
     source: str  # body | form | letterhead | sign-off
     confidence: float
-    repaired: bool = False
+    doubtful: bool = False  # its last character restored, or no organisation suffix
 
 
 def organisation_name(text: str) -> tuple[str, bool] | None:
@@ -86,6 +86,18 @@ def organisation_in(span: str) -> tuple[str, bool] | None:
     return None
 
 
+def labelled_organisation(text: str) -> tuple[str, bool] | None:
+    """The value of a label that names the organisation (工作单位：X, 单位（盖章）：X): an organisation's name,
+    else, as a doubtful last resort, a name without an organisation suffix (not a department, not 我单位)."""
+    cleaned = re.sub(r"[^\u3400-\u9fff()（）·]", "", halfwidth(text))
+    if org := organisation_in(cleaned):
+        return org
+    if (4 <= len(cleaned) <= 30 and not SELF_REFERENCE.match(cleaned) and not _NOT_AN_ORGANISATION.search(cleaned)
+            and not cleaned.endswith(DEPARTMENT_SUFFIXES)):
+        return cleaned, True
+    return None
+
+
 def _body_candidates(flat: str, confidence: float) -> list[_Candidate]:
     found = []
     for pattern in _BODY:
@@ -110,7 +122,7 @@ def _line_candidates(lines: Sequence[tuple[str, float]]) -> list[_Candidate]:
             continue  # the addressee (a bank) is not the employer; a form field is read as one
         sign_off = SIGN_OFF.search(text)
         if sign_off and sign_off.start() <= 2:
-            org = organisation_in(re.sub(r"[^\u3400-\u9fff()（）·]", "", text[sign_off.end():]))
+            org = labelled_organisation(text[sign_off.end():])
             if org:
                 found.append(_Candidate(org[0], "sign-off", confidence, org[1]))
             continue
@@ -129,7 +141,7 @@ def _form_candidates(found: Sequence[FormValue]) -> list[_Candidate]:
     for value in found:
         if value.key != "employer":
             continue
-        org = organisation_in(re.sub(r"[^\u3400-\u9fff()（）·]", "", value.value))
+        org = labelled_organisation(value.value)
         if org:
             sealed = any(word in value.label for word in ("盖章", "公章", "签章"))
             result.append(_Candidate(org[0], "sign-off" if sealed else "form", value.confidence, org[1]))
@@ -148,7 +160,7 @@ def read_employer(lines: Sequence[tuple[str, float]], flat: str, found: Sequence
         named.setdefault(candidate.name, []).append(candidate)
 
     def sources(name: str) -> set[str]:
-        return {c.source for c in named[name] if not c.repaired}
+        return {c.source for c in named[name] if not c.doubtful}
 
     # The name most places agree on, then the strongest place, then the clearest reading.
     best = min(named, key=lambda name: (-len(sources(name)), min(rank[c.source] for c in named[name]),
@@ -158,8 +170,8 @@ def read_employer(lines: Sequence[tuple[str, float]], flat: str, found: Sequence
     notes = ["employer: the page also names " + "、".join(others)] if others else []
     if len(sources(best)) >= 2:
         return FieldRead(best, confidence, notes=notes)
-    if any(c.repaired for c in named[best]):
-        notes.append("employer: the name's last character was restored")
+    if any(c.doubtful for c in named[best]):
+        notes.append("employer: the name was restored or has no organisation suffix")
     elif not others:
         notes.append("employer: named in one place only")
     return FieldRead(best, confidence, notes=notes, certainty=WEAK)
