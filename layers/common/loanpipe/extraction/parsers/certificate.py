@@ -45,12 +45,13 @@ _POSITION_SENTENCES = [
     re.compile(r"(?:现任|担任|职务为|岗位为|职位为)([\u3400-\u9fffA-Za-z]{2,20}?)[,，。;；]"),
 ]
 _DATE = r"((?:19|20)\d{2}[年.\-/]\d{1,2}[月.\-/]\d{1,2}[日号]?|(?:19|20)\d{2}[年.\-/]\d{1,2}月?)"
-_START_SENTENCES = [
-    re.compile(rf"自{_DATE}(?:起|开始|以来|至今|入职)"),
-    re.compile(rf"(?:于|在){_DATE}(?:入职|加入|进入|到|来|起|参加工作)"),
-    re.compile(rf"{_DATE}(?:入职|加入我|进入我|参加工作|至今|以来)"),
-    re.compile(rf"(?:入职|参加工作)(?:时间|日期)?(?:为|是)?[:：]?{_DATE}"),
-]
+# How a letter says when the employment began, around its date: 自…起, 于…入职, …至今, 入职时间为….
+_START_SENTENCES = [re.compile(before + _DATE + after) for before, after in (
+    ("自", "(?:起|开始|以来|至今|入职)"),
+    ("(?:于|在)", "(?:入职|加入|进入|到|来|起|参加工作)"),
+    ("", "(?:入职|加入我|进入我|参加工作|至今|以来)"),
+    ("(?:入职|参加工作)(?:时间|日期)?(?:为|是)?[:：]?", ""),
+)]
 _NOT_ISSUE = re.compile(r"有效期|至|入职|自|起|出生|参加工作")
 
 
