@@ -190,6 +190,19 @@ def test_what_is_not_an_organisation_is_never_the_employer(line):
     assert page["employer"].value is None
 
 
+def test_a_title_stated_after_the_self_reference_is_the_position_and_no_employer():
+    # Given a one-sentence letter: "X（身份证号：…）系我公司技术员", signed by the company, dated in words
+    page = _read(["证明", f"兹证明王强（身份证号：{ID_NUMBER}）系我公司技术员，自二〇一九年三月一日入职至今，",
+                  "每月收入捌仟元整。", "特此证明。", "北京华信科技有限公司", "二〇二六年十一月五日"])
+    assert _values(page, "name", "employer", "position", "monthly_income", "employment_start", "issue_date") == {
+        "name": "王强", "employer": "北京华信科技有限公司", "position": "技术员", "monthly_income": "8000.00",
+        "employment_start": "2019-03-01", "issue_date": "2026-11-05"}
+    # And 系我公司正式员工 names neither a position nor an employer
+    other = _read(["证明", "兹证明王强系我公司正式员工，每月收入8000元。", "二〇二六年十一月五日"])
+    assert other["position"].value is None
+    assert other["employer"].value is None
+
+
 def test_an_organisation_name_cut_by_the_seal_is_restored_but_not_trusted():
     page = _read(["收入证明", "兹证明张伟系我单位员工，月收入8000元。", "单位盖章：北京福瑞信息技术有限公",
                   "2025年1月2日"])

@@ -43,7 +43,11 @@ _NOT_A_NAME = re.compile(r"证明|单位|公司|员工|职工|性别|身份|我|
 _POSITION_SENTENCES = [
     re.compile(r"(?:现任|担任|任|从事)([\u3400-\u9fffA-Za-z]{2,20}?)(?:职务|一职|岗位|职位|工作)"),
     re.compile(r"(?:现任|担任|职务为|岗位为|职位为)([\u3400-\u9fffA-Za-z]{2,20}?)[,，。;；]"),
+    # 系我公司技术员，: the title right after the self-reference, only when it ends as titles do
+    re.compile(r"(?:系|是|为)(?:我|本)(?:公司|单位|司|院|校|行)([\u3400-\u9fffA-Za-z]{2,20}?)[,，。;；(（]"),
 ]
+# What follows 系我公司 without being a job title: 员工, 正式职工, 在职人员…
+_NOT_A_TITLE = re.compile(r"(?:员工|职工|人员|雇员|职员|同志)$")
 _DATE = r"((?:19|20)\d{2}[年.\-/]\d{1,2}[月.\-/]\d{1,2}[日号]?|(?:19|20)\d{2}[年.\-/]\d{1,2}月?)"
 # How a letter says when the employment began, around its date: 自…起, 于…入职, …至今, 入职时间为….
 _START_SENTENCES = [re.compile(before + _DATE + after) for before, after in (
@@ -133,12 +137,13 @@ def _position(letter: Letter, found: Sequence[FormValue]) -> FieldRead:
         title, _ = _clean_position(value.value)
         if title:
             return FieldRead(title, value.confidence)
-    for strong, pattern in zip((True, False), _POSITION_SENTENCES, strict=True):
+    for rule, pattern in enumerate(_POSITION_SENTENCES):
         for match in pattern.finditer(letter.flat):
             title, titled = _clean_position(match.group(1))
-            if title:
-                certainty = 1.0 if strong or titled else WEAK
-                return FieldRead(title, letter.confidence(*match.span(1)), certainty=certainty)
+            if not title or rule == 2 and (not titled or _NOT_A_TITLE.search(title)):
+                continue
+            certainty = 1.0 if rule == 0 or titled else WEAK
+            return FieldRead(title, letter.confidence(*match.span(1)), certainty=certainty)
     return FieldRead.missing()
 
 

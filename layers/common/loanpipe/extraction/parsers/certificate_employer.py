@@ -39,7 +39,8 @@ _BODY = [
 # Where an organisation's own name ends inside a longer one (XX有限公司客服中心: the company, then its unit).
 _HEAD = re.compile(r"(?:公司|集团|医院|大学|学院|学校|银行|研究院|研究所|委员会|政府|局)")
 # Words of the letter's other lines that never stand in an organisation's name.
-_NOT_AN_ORGANISATION = re.compile(r"证明|经办人|负责人|签字|签名|电话|地址|日期|员工|兹|特此|以上|本人")
+_NOT_AN_ORGANISATION = re.compile(r"证明|经办人|负责人|签字|签名|电话|地址|日期|员工|兹|特此|以上|本人"
+                                  r"|[我本贵](?:单位|公司|司|院|校|行)")
 # A date printed on the signing line after the organisation's name (XX有限公司 2025年5月22日).
 _SIGNING_DATE = re.compile(r"(?:[\d〇○O零一二三四五六七八九]{4}\s*年|(?:19|20)\d{2}\s*[.\-/]).*$")
 _MISSING_CHAR_ENDINGS = {"有限公": "有限公司", "责任公": "责任公司", "集团有限公": "集团有限公司", "分公": "分公司"}
