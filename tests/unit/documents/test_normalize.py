@@ -10,11 +10,13 @@ import pytest
 from loanpipe.extraction.normalize import (
     find_dates,
     find_id_number,
+    find_year_month,
     halfwidth,
     id_checksum_ok,
     parse_amount,
     parse_capital_amount,
     parse_date,
+    parse_yuan,
 )
 
 
@@ -79,3 +81,45 @@ def test_id_number_ocr_confusions_are_corrected_when_the_check_digit_confirms():
 
 def test_full_width_text_becomes_half_width():
     assert halfwidth("ＡＢＣ１２３：") == "ABC123:"
+
+
+@pytest.mark.parametrize(("printed", "day"), [
+    ("二〇二五年五月二十二日", date(2025, 5, 22)), ("二O二五年四月一日", date(2025, 4, 1)),
+    ("二0二五年一月二十九日", date(2025, 1, 29)), ("二〇二五年十二月三十一日", date(2025, 12, 31)),
+    ("二〇二五年元月八日", date(2025, 1, 8)), ("2025年5月22日", date(2025, 5, 22)), ("2025.05.22", date(2025, 5, 22)),
+    ("2025/5/22", date(2025, 5, 22)), ("2025年5月22号", date(2025, 5, 22)),
+])
+def test_a_date_in_chinese_numerals_or_figures_reads_as_the_same_day(printed, day):
+    # Given the issue date as certificates print it under the seal (often in Chinese numerals)
+    # Then it reads as the calendar day
+    assert parse_date(printed) == day
+
+
+def test_a_month_without_its_day_is_a_year_and_month():
+    # Given an employment start printed as a month only
+    assert find_year_month("于2019年3月入职") == (2019, 3)
+    assert find_year_month("自2019.03起") == (2019, 3)
+    assert find_year_month("于2019年3月5日入职") == (2019, 3)
+    assert find_year_month("入职时间不详") is None
+
+
+@pytest.mark.parametrize(("printed", "amount"), [
+    ("1.25万元", "12500.00"), ("12,500.00元", "12500.00"), ("人民币9700元", "9700.00"), ("¥8,200", "8200.00"),
+    ("3万", "30000.00"),
+])
+def test_an_amount_as_letters_write_it_reads_in_yuan(printed, amount):
+    assert parse_yuan(printed) == Decimal(amount)
+
+
+@pytest.mark.parametrize(("capital", "amount"), [
+    ("壹亿贰仟万元整", "120000000.00"), ("壹拾贰万零伍佰元", "120500.00"), ("捌仟玖佰叁拾叁元叁角叁分", "8933.33"),
+    ("壹万参仟元整", "13000.00"), ("一万二千五百元", "12500.00"),
+])
+def test_capital_numerals_with_sections_and_variant_characters(capital, amount):
+    assert parse_capital_amount(capital) == Decimal(amount)
+
+
+def test_capital_numerals_that_lost_their_first_digit_are_not_an_amount():
+    # Given 贰仟叁佰元 whose first digit OCR misread as a character that is no numeral
+    # Then no amount is read rather than 1300 or 2300
+    assert parse_capital_amount("式仟参佰叁拾叁元") is None

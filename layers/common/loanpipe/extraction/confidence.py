@@ -45,8 +45,13 @@ def counterparty_confidence(ocr: float) -> float:
 
 
 def field_confidence(read: FieldRead, *, text_layer: bool = False) -> float:
+    """The reading's confidence on the scale above, never above the parser's own certainty."""
     if read.value is None:
         return 0.0
+    return round(min(_validated_confidence(read, text_layer=text_layer), read.certainty), 3)
+
+
+def _validated_confidence(read: FieldRead, *, text_layer: bool) -> float:
     if text_layer:
         base = 0.97
     else:

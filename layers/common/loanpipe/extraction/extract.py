@@ -215,7 +215,7 @@ def _confident_fields(doc_type: DocType, reads: dict[str, FieldRead], floors: di
         floor = floors.get(name)
         if floor is not None and read.value is not None:
             if floor >= AGREE_FLOOR and read.check is not Check.FAILED:
-                confidence = max(confidence, floor)
+                confidence = max(confidence, min(floor, read.certainty))  # never above the parser's certainty
             elif floor < AGREE_FLOOR:
                 confidence = min(confidence, floor)
                 warnings.append(f"{name}: the two OCR engines read different values")

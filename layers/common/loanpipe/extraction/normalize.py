@@ -36,8 +36,8 @@ def clean_text(text: str) -> str:
 # ---------------------------------------------------------------- dates
 
 _DATE_PATTERNS = [
-    # 2026年11月05日 / 2026 年 11 月 5 日
-    re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日?"),
+    # 2026年11月05日 / 2026 年 11 月 5 日 / 2026年11月5号
+    re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"),
     # 2026.11.05 / 2026-11-05 / 2026/11/05 / 2026 . 11 . 05
     re.compile(r"(?P<y>(?:19|20)\d{2})\s*[.\-/]\s*(?P<m>\d{1,2})\s*[.\-/]\s*(?P<d>\d{1,2})(?!\d)"),
     # 20261105, and OCR's half-separated 202611-05 / 2026-1105
@@ -45,9 +45,43 @@ _DATE_PATTERNS = [
 ]
 
 
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "0": 0, "一": 1, "1": 1, "二": 2, "2": 2, "三": 3, "3": 3,
+             "四": 4, "4": 4, "五": 5, "5": 5, "六": 6, "6": 6, "七": 7, "7": 7, "八": 8, "8": 8, "九": 9, "9": 9}
+_CN_YEAR_CHARS = "〇○零Oo0-9一二三四五六七八九"
+# 二〇二五年五月二十二日: a year digit by digit (〇 often printed or read as O or 0), month and day in tens.
+_CN_DATE = re.compile(rf"(?P<y>[{_CN_YEAR_CHARS}]{{4}})\s*年\s*(?P<m>[元一二三四五六七八九十]{{1,3}})\s*月"
+                      r"\s*(?P<d>[一二三四五六七八九十]{1,4})\s*[日号]?")
+
+
+def chinese_numeral(text: str) -> int | None:
+    """A number written in Chinese numerals below 100: 五 -> 5, 十二 -> 12, 二十 -> 20, 三十一 -> 31."""
+    if not text or any(char not in "一二三四五六七八九十" for char in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGIT[text] if len(text) == 1 else None
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1:
+        return None
+    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
+
+
+def _arabic_date(match: re.Match[str]) -> str:
+    year = "".join(str(_CN_DIGIT.get(char, "x")) for char in match["y"])
+    month = 1 if match["m"] == "元" else chinese_numeral(match["m"])
+    day = chinese_numeral(match["d"])
+    if not year.isdigit() or not year.startswith(("19", "20")) or month is None or day is None:
+        return match.group(0)
+    return f"{year}年{month}月{day}日"
+
+
+def arabic_dates(text: str) -> str:
+    """``text`` with its dates in Chinese numerals (二〇二五年五月二十二日, 二O二五年元月八日) in figures."""
+    return _CN_DATE.sub(_arabic_date, text)
+
+
 def find_dates(text: str) -> list[date]:
-    """Every valid calendar date written in ``text``, in reading order."""
-    text = halfwidth(text)
+    """Every valid calendar date written in ``text``, in reading order (figures or Chinese numerals)."""
+    text = arabic_dates(halfwidth(text))
     found: list[tuple[int, date]] = []
     taken: list[range] = []
     for pattern in _DATE_PATTERNS:
@@ -62,6 +96,21 @@ def find_dates(text: str) -> list[date]:
             taken.append(span)
             found.append((match.start(), value))
     return [value for _, value in sorted(found, key=lambda item: item[0])]
+
+
+_YEAR_MONTH = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*"
+                         r"(?:年\s*(?P<m1>\d{1,2})\s*月|[.\-/](?P<m2>\d{1,2})(?![\d.\-/]))")
+
+
+def find_year_month(text: str | None) -> tuple[int, int] | None:
+    """A month without its day (2019年3月, 2019.03, 2019-3): (year, month), or None."""
+    if not text:
+        return None
+    match = _YEAR_MONTH.search(arabic_dates(halfwidth(text)))
+    if match is None:
+        return None
+    month = int(match["m1"] or match["m2"])
+    return (int(match["y"]), month) if 1 <= month <= 12 else None
 
 
 def parse_date(text: str | None) -> date | None:
@@ -104,8 +153,30 @@ def parse_amount(text: str | None) -> Decimal | None:
     return fen(value)
 
 
+_YUAN = re.compile(r"(?:人民币|RMB|CNY|[¥￥])?\s*(?P<num>\d{1,3}(?:[,，]\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)"
+                   r"\s*(?P<wan>万)?\s*(?:元|圆|块)?")
+
+
+def parse_yuan(text: str | None) -> Decimal | None:
+    """An amount in figures as letters write it: ``12,500.00元``, ``¥8200``, ``人民币9700元``, ``1.25万元``
+    (万 = ten thousand). None if there is none."""
+    if not text:
+        return None
+    text = halfwidth(text).replace(" ", "")
+    if "万" not in text:
+        return parse_amount(text)
+    match = _YUAN.search(text)
+    if match is None:
+        return None
+    try:
+        value = Decimal(match["num"].replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        return None
+    return fen(value * 10_000 if match["wan"] else value)
+
+
 _CAPITAL_DIGITS = {
-    "零": 0, "〇": 0, "壹": 1, "一": 1, "贰": 2, "貳": 2, "二": 2, "两": 2, "叁": 3, "參": 3, "三": 3,
+    "零": 0, "〇": 0, "壹": 1, "一": 1, "贰": 2, "貳": 2, "二": 2, "两": 2, "叁": 3, "參": 3, "参": 3, "三": 3,
     "肆": 4, "四": 4, "伍": 5, "五": 5, "陆": 6, "陸": 6, "六": 6, "柒": 7, "七": 7, "捌": 8, "八": 8,
     "玖": 9, "九": 9,
 }
@@ -117,7 +188,9 @@ _CAPITAL_RUN = re.compile("[" + "".join(sorted(_CAPITAL_CHARS)) + "]{2,}")
 
 
 def _capital_integer(text: str) -> int | None:
-    total, section, digit = 0, 0, None
+    """壹拾贰万零伍佰 -> 120500: digits take the unit after them (拾佰仟), 万 and 亿 multiply what is
+    before them since the last larger section (壹亿贰仟万 = 1 0200 0000)."""
+    total, wan, section, digit = 0, 0, 0, None
     for char in text:
         if char in _CAPITAL_DIGITS:
             if digit is not None and _CAPITAL_DIGITS[char] != 0:
@@ -126,13 +199,15 @@ def _capital_integer(text: str) -> int | None:
         elif char in _CAPITAL_UNITS:
             section += (1 if digit is None else digit) * _CAPITAL_UNITS[char]
             digit = None
-        elif char in _CAPITAL_SECTIONS:
-            section += digit or 0
-            total = (total + section) * _CAPITAL_SECTIONS[char]
+        elif _CAPITAL_SECTIONS.get(char) == 10_000:
+            wan += (section + (digit or 0)) * 10_000
             section, digit = 0, None
+        elif char in _CAPITAL_SECTIONS:
+            total += (wan + section + (digit or 0)) * 100_000_000
+            wan, section, digit = 0, 0, None
         else:
             return None
-    return total + section + (digit or 0)
+    return total + wan + section + (digit or 0)
 
 
 def parse_capital_amount(text: str | None) -> Decimal | None:
@@ -141,8 +216,8 @@ def parse_capital_amount(text: str | None) -> Decimal | None:
     if not text:
         return None
     for run in _CAPITAL_RUN.findall(text):
-        if "元" not in run and "圆" not in run:
-            continue
+        if ("元" not in run and "圆" not in run) or run[0] in "佰百仟千万萬亿億":
+            continue  # a run opening on a unit lost its first digit (式仟… for 贰仟…): not an amount
         yuan_part, _, rest = run.replace("圆", "元").partition("元")
         yuan = _capital_integer(yuan_part) if yuan_part else 0
         if yuan is None:

@@ -1,4 +1,11 @@
-"""The income certificate (收入证明): a label | value table, or a letter whose sentences carry the fields."""
+"""The income certificate (收入证明 / 在职证明): its fields read by meaning, whatever the layout.
+
+Each field is looked for by its label (a form's 姓名 | 王伟, 职务：经理, a grid with labels above their
+values), then by the sentences letters use (兹证明张伟（身份证号码：…）系我单位正式员工，自2019年3月1日起在我单位
+工作，现任销售经理职务…; 张伟，男，身份证号：…，于2019-03-01入职我公司，现任销售部会计…). The employer comes from
+``certificate_employer`` (body, letterhead, sign-off), the income from ``certificate_income``. A value found
+only by a weak fallback carries the parser's low certainty (``WEAK``), below the review threshold.
+"""
 
 from __future__ import annotations
 
@@ -6,185 +13,186 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from loanpipe.domain.money import money_str
-from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import TextBox
-from loanpipe.extraction.normalize import (
-    find_dates,
-    find_id_number,
-    halfwidth,
-    parse_amount,
-    parse_capital_amount,
-    parse_date,
+from loanpipe.extraction.normalize import find_dates, find_id_number, find_year_month
+from loanpipe.extraction.parsers.certificate_employer import read_employer
+from loanpipe.extraction.parsers.certificate_forms import FormValue, Letter, form_values, values_for
+from loanpipe.extraction.parsers.certificate_income import read_income
+from loanpipe.extraction.parsers.certificate_terms import (
+    DEPARTMENT_END,
+    ORG_SUFFIXES,
+    POSITION_ENDINGS,
+    SIGN_OFF,
+    TITLE,
 )
-from loanpipe.extraction.parsers.reads import (
-    Check,
-    FieldRead,
-    cjk_text,
-    first_match,
-    id_number_read,
-    line_confidence,
-    page_lines,
-    person_name,
-    row_after,
-)
+from loanpipe.extraction.parsers.reads import WEAK, Check, FieldRead, id_number_read, page_lines
 
-_CJK_NAME = r"[\u3400-\u9fff·]{2,12}"
-# How an organisation's name ends (longest first, for the pattern's alternation).
-ORG_ENDINGS = ("有限责任公司", "股份有限公司", "有限公司", "公司", "集团", "厂", "医院", "学校", "大学", "研究院",
-               "研究所", "中心", "事务所", "银行", "局")
-_ORG_END = f"(?:{'|'.join(ORG_ENDINGS)})"
-_ORG = rf"[\u3400-\u9fff()（）]{{2,40}}?{_ORG_END}"
-# 日 is misread as 目 / 曰 in small print; the date is whole without it.
-_DATE_TEXT = r"((?:19|20)\d{2}\s*[年.\-/]\s*\d{1,2}\s*[月.\-/]\s*\d{1,2}\s*[日目曰]?|(?:19|20)\d{6})"
+ORG_ENDINGS = ORG_SUFFIXES  # how an organisation's name ends (the second look finds the signing line by it)
 
-
-def _labelled(boxes: Sequence[TextBox], labels: Sequence[str]) -> tuple[str, float] | None:
-    """A value in a label | value table row (the label opens its run; not a word inside a sentence)."""
-    run = row_after(boxes, labels, at_start=True)
-    if run is None or not run[0]:
-        return None
-    return halfwidth(run[0]), run[1]
+_NAME = r"[\u3400-\u9fff·]{2,12}?"
+_NAME_END = r"(?=同志|先生|女士|[,，(（]|系|为|是|在|于|自|现|身份证)"
+_NAME_SENTENCES = [
+    re.compile(rf"兹(?:证明|有)[:：]?(?:(?:我|本)(?:单位|公司|院|校|司)(?:员工|职工|同志)?)?({_NAME}){_NAME_END}"),
+    re.compile(rf"(?:我|本)(?:单位|公司)(?:员工|职工)({_NAME}){_NAME_END}"),
+    re.compile(rf"(?:员工|职工)[:：]?({_NAME})[,，(（]"),
+]
+# A short letter opens its body with the holder: 张伟，男，身份证号：… (the name opens its line).
+_NAME_OPENING = re.compile(rf"({_NAME})(?:[,，.、·\s](?:性别[:：]?)?[男女][,，.、·\s(（]?(?:身份证|证件|[\d,，])"
+                           r"|(?:同志|先生|女士)[,，(（]?(?:系|为|是|在|于|自|身份证|性别))")
+_NOT_A_NAME = re.compile(r"证明|单位|公司|员工|职工|性别|身份|我|本|以下|人员|兹|收入|工作|特此")
+_POSITION_SENTENCES = [
+    re.compile(r"(?:现任|担任|任|从事)([\u3400-\u9fffA-Za-z]{2,20}?)(?:职务|一职|岗位|职位|工作)"),
+    re.compile(r"(?:现任|担任|职务为|岗位为|职位为)([\u3400-\u9fffA-Za-z]{2,20}?)[,，。;；]"),
+    # 系我公司技术员，: the title right after the self-reference, only when it ends as titles do
+    re.compile(r"(?:系|是|为)(?:我|本)(?:公司|单位|司|院|校|行)([\u3400-\u9fffA-Za-z]{2,20}?)[,，。;；(（]"),
+]
+# What follows 系我公司 without being a job title: 员工, 正式职工, 在职人员…
+_NOT_A_TITLE = re.compile(r"(?:员工|职工|人员|雇员|职员|同志)$")
+_DATE = r"((?:19|20)\d{2}[年.\-/]\d{1,2}[月.\-/]\d{1,2}[日号]?|(?:19|20)\d{2}[年.\-/]\d{1,2}月?)"
+# How a letter says when the employment began, around its date: 自…起, 于…入职, …至今, 入职时间为….
+_START_SENTENCES = [re.compile(before + _DATE + after) for before, after in (
+    ("自", "(?:起|开始|以来|至今|入职)"),
+    ("(?:于|在)", "(?:入职|加入|进入|到|来|起|参加工作)"),
+    ("", "(?:入职|加入我|进入我|参加工作|至今|以来)"),
+    ("(?:入职|参加工作)(?:时间|日期)?(?:为|是)?[:：]?", ""),
+)]
+_NOT_ISSUE = re.compile(r"有效期|至|入职|自|起|出生|参加工作")
 
 
 def read_income_certificate(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
-    """Label-anchored first (the table template: 姓名 | 张伟), then the sentences of the letter templates
-    (兹证明张伟同志（身份证号码：...）自2019年3月1日起在我单位工作，现任销售经理职务，月收入为...)."""
-    lines, text = page_lines(boxes)
-    flat = halfwidth(text.replace("\n", ""))
-    reads: dict[str, FieldRead] = {
-        "name": _holder_name(boxes, lines, flat),
-        "id_number": _holder_id_number(boxes, lines, flat),
-        "employer": _employer(boxes, lines, flat),
-        "position": _position(boxes, lines, flat),
-        "monthly_income": _income(boxes, lines, flat),
+    lines, _ = page_lines(boxes)
+    letter = Letter.of(lines)
+    found = form_values(boxes)
+    reads = {
+        "name": _holder_name(letter, found),
+        "id_number": _holder_id_number(letter, found),
+        "employer": read_employer(letter.lines, letter.flat, found),
+        "position": _position(letter, found),
+        "monthly_income": read_income(letter, found),
+        "employment_start": _employment_start(letter, found),
     }
-    reads["employment_start"], start_date = _employment_start(boxes, lines, flat)
-    reads["issue_date"] = _issue_date(lines, start_date)
-    if reads["issue_date"].value and start_date:
-        issued = date.fromisoformat(reads["issue_date"].value)
-        if start_date > issued:
-            reads["issue_date"].check = Check.FAILED
-            reads["employment_start"].check = Check.FAILED
+    reads["issue_date"] = _issue_date(letter, found, reads["employment_start"].value)
+    start, issued = reads["employment_start"].value, reads["issue_date"].value
+    if start and issued and date.fromisoformat(start) > date.fromisoformat(issued):
+        reads["issue_date"].check = Check.FAILED
+        reads["employment_start"].check = Check.FAILED
     return reads
 
 
-def _holder_name(boxes: Sequence[TextBox], lines: list[tuple[str, float]], flat: str) -> FieldRead:
-    labelled = _labelled(boxes, ["姓名"])
-    name = person_name(labelled[0]) if labelled else None
-    name_conf = labelled[1] if labelled and name else 0.0
-    if name is None:
-        name = person_name(first_match([rf"兹证明[:：]?({_CJK_NAME}?)(?:同志|先生|女士|[,，(（]|系|为|是)",
-                                        rf"(?:我单位|我公司)(?:员工|职工)({_CJK_NAME}?)(?:同志|先生|女士|[,，(（]|系|为|是)",
-                                        rf"兹有({_CJK_NAME}?)(?:同志|先生|女士|[,，(（])"], flat))
-        name_conf = line_confidence(lines, name) if name else 0.0
-    return FieldRead(name, name_conf)
+def plausible_name(text: str | None) -> str | None:
+    """A person's name: 2-4 Chinese characters (a minority name with ·, up to 12), not a word of the letter."""
+    if not text:
+        return None
+    name = re.sub(r"[^\u3400-\u9fff·]", "", text).replace("•", "·").strip("·")
+    if _NOT_A_NAME.search(name):
+        return None
+    if 2 <= len(name) <= 4 or ("·" in name and len(name) <= 12):
+        return name
+    return None
 
 
-def _holder_id_number(boxes: Sequence[TextBox], lines: list[tuple[str, float]], flat: str) -> FieldRead:
-    labelled = _labelled(boxes, ["身份证号码", "身份证号"])
-    id_number = find_id_number(labelled[0]) if labelled else None
-    id_conf = labelled[1] if labelled and id_number else 0.0
+def _holder_name(letter: Letter, found: Sequence[FormValue]) -> FieldRead:
+    for value in values_for(found, "name"):
+        if name := plausible_name(value.value):
+            return FieldRead(name, value.confidence)
+    for pattern in _NAME_SENTENCES:
+        for match in pattern.finditer(letter.flat):
+            if name := plausible_name(match.group(1)):
+                return FieldRead(name, letter.confidence(*match.span(1)))
+    for text, confidence in letter.lines:
+        match = _NAME_OPENING.match(text)
+        if match and (name := plausible_name(match.group(1))):
+            return FieldRead(name, confidence)
+    return FieldRead.missing()
+
+
+def _holder_id_number(letter: Letter, found: Sequence[FormValue]) -> FieldRead:
+    for value in values_for(found, "id_number"):
+        if id_number := find_id_number(value.value):
+            return id_number_read(id_number, value.confidence)
+    match = re.search(r"(?:身份证|证件)(?:号码|号)?[:：]?([0-9Xx×OolI]{15,24})", letter.flat)
+    id_number = find_id_number(match.group(1) if match else letter.flat)
     if id_number is None:
-        id_text = first_match([r"身份证(?:号码|号)?[:：]?([0-9Xx×OolI\s]{15,24})"], flat)
-        id_number = find_id_number(id_text or flat)
-        id_conf = line_confidence(lines, id_number[:8]) if id_number else 0.0
-    return id_number_read(id_number, id_conf)
-
-
-def _position(boxes: Sequence[TextBox], lines: list[tuple[str, float]], flat: str) -> FieldRead:
-    labelled = _labelled(boxes, ["现任职务", "职务", "职位", "岗位"])
-    position = cjk_text(labelled[0], keep="A-Za-z") if labelled else None
-    position_conf = labelled[1] if labelled and position else 0.0
-    if not position:
-        position = first_match([r"(?:现担任|担任|现任)([\u3400-\u9fffA-Za-z]{2,20}?)(?:职务|一职|岗位|职位)"], flat)
-        position_conf = line_confidence(lines, position) if position else 0.0
-    return FieldRead(position, position_conf)
-
-
-def _employment_start(boxes: Sequence[TextBox], lines: list[tuple[str, float]],
-                      flat: str) -> tuple[FieldRead, date | None]:
-    labelled = _labelled(boxes, ["入职时间", "入职日期", "参加工作时间"])
-    start_date = parse_date(labelled[0]) if labelled else None
-    start_conf = labelled[1] if labelled and start_date else 0.0
-    if start_date is None:
-        start_date = parse_date(first_match([rf"自{_DATE_TEXT}(?:起|至今|入职)", rf"于{_DATE_TEXT}(?:入职|起)",
-                                             rf"入职(?:时间|日期)?[:：]?{_DATE_TEXT}"], flat))
-        start_conf = line_confidence(lines, "入职") if start_date else 0.0
-        if start_date:
-            for line, confidence in lines:
-                if start_date in find_dates(line):
-                    start_conf = confidence
-                    break
-    return FieldRead(start_date.isoformat() if start_date else None, start_conf), start_date
-
-
-def _employer(boxes: Sequence[TextBox], lines: list[tuple[str, float]], flat: str) -> FieldRead:
-    """单位名称（盖章）：X / 工作单位 | X, else the letterhead or the closing line naming an organisation."""
-    for labels in (["工作单位", "单位名称", "公司名称"],):
-        labelled = _labelled(boxes, labels)
-        if labelled:
-            text = re.sub(r"^[(（]?盖章[)）]?[:：]?", "", compact(labelled[0]))
-            match = re.match(rf"({_ORG})", text)
-            if match:
-                return FieldRead(match.group(1), labelled[1])
-    match = re.search(rf"在({_ORG})(?:工作|任职)", flat)
-    if match:
-        return FieldRead(match.group(1), line_confidence(lines, match.group(1)[:4]))
-    # A line that is only an organisation's name: the letterhead at the top or the signature line.
-    for line, confidence in lines:
-        text = halfwidth(line)
-        match = re.fullmatch(rf"(?:单位名称)?(?:[(（]?盖章[)）]?)?[:：]?({_ORG})", text)
-        if match and "证明" not in text:
-            return FieldRead(match.group(1), confidence)
-    return FieldRead.missing()
-
-
-def _issue_date(lines: list[tuple[str, float]], start: date | None) -> FieldRead:
-    """The date the certificate was signed: labelled 日期, else the last date on the page that is not
-    the employment start (it is printed under the signature)."""
-    for line, confidence in lines:
-        text = halfwidth(line)
-        match = re.search(rf"(?:开具日期|出具日期|证明日期|^日期)[:：]?{_DATE_TEXT}", text)
-        if match:
-            value = parse_date(match.group(1))
-            if value:
-                return FieldRead(value.isoformat(), confidence)
-    for line, confidence in reversed(lines):
-        dates = [d for d in find_dates(line) if d != start]
-        if dates and not re.search(r"(?:入职|自.*起|于.*入职)", line):
-            return FieldRead(dates[-1].isoformat(), confidence)
-    return FieldRead.missing()
-
-
-def _income(boxes: Sequence[TextBox], lines: list[tuple[str, float]], flat: str) -> FieldRead:
-    """The monthly income in figures (12,500.00 / ¥12,500.00 / 12500元) and/or capital numerals
-    (壹万贰仟伍佰元整). When both are printed they must agree (a strong validator)."""
-    run = row_after(boxes, ["月收入（税前）", "月收入(税前)"], at_start=True)
-    if run is not None and run[0]:
-        # A figure's value is in its digits (the ¥, the grouping commas and the parentheses of the label
-        # are normalised away): the engine's confidence in the letters and digits is the one that counts.
-        segment = halfwidth(run[0])
-        confidence = min(box.confidence if box.word_confidence is None else box.word_confidence
-                         for box in [run[2], *run[3]])
-    else:
-        segment = first_match([r"(?:月均收入|月收入|月工资|月薪|每月收入)(?:[(（]税前[)）])?(?:为|是)?[:：]?(.{0,70})"],
-                         flat)
-        if segment is None:
-            return FieldRead.missing()
-        confidence = min((c for line, c in lines if "收入" in line or "大写" in line), default=0.0)
-    segment = re.sub(r"^[(（]?税前[)）]?(?:为|是)?[:：]?", "", segment)
-    figures_part = re.split(r"大写|[(（]", segment)[0]
-    # A figure counts only when written as money (人民币 / ¥ before it, 元 after it), never a date's year.
-    money = re.search(r"(?:人民币|[¥￥]|RMB)\s*([+\-]?[\d,.]+\d)|([\d,.]*\d)\s*元", figures_part)
-    figures = parse_amount(money.group(1) or money.group(2)) if money else None
-    capital = parse_capital_amount(segment)
-    if figures is not None and capital is not None:
-        if figures == capital:
-            return FieldRead(money_str(figures), confidence, Check.CONFIRMED)
-        return FieldRead(money_str(figures), confidence, Check.FAILED,
-                         ["monthly_income figures and capital numerals differ"])
-    value = figures if figures is not None else capital
-    if value is None or value <= 0:
         return FieldRead.missing()
-    return FieldRead(money_str(value), confidence)
+    at = letter.flat.find(id_number[:10])
+    return id_number_read(id_number, letter.confidence(at, at + 18) if at >= 0 else 0.0)
+
+
+def _clean_position(text: str) -> tuple[str | None, bool]:
+    """The job title without a department before it (销售部会计 → 会计); whether it ends as titles do."""
+    if re.search(r"\d{3}", text):
+        return None, False  # a date or an amount, not a job title
+    title = re.sub(r"[^\u3400-\u9fffA-Za-z]", "", text)
+    title = re.sub(r"(?:职务|一职|岗位|职位)$", "", title)
+    department = DEPARTMENT_END.match(title)
+    if department and len(title) - department.end() >= 2:
+        title = title[department.end():]
+    if not 2 <= len(title) <= 15 or re.search(r"我|本单位|公司|证明|收入|工作$", title):
+        return None, False
+    return title, title.endswith(POSITION_ENDINGS)
+
+
+def _position(letter: Letter, found: Sequence[FormValue]) -> FieldRead:
+    for value in values_for(found, "position"):
+        title, _ = _clean_position(value.value)
+        if title:
+            return FieldRead(title, value.confidence)
+    for rule, pattern in enumerate(_POSITION_SENTENCES):
+        for match in pattern.finditer(letter.flat):
+            title, titled = _clean_position(match.group(1))
+            if not title or rule == 2 and (not titled or _NOT_A_TITLE.search(title)):
+                continue
+            certainty = 1.0 if rule == 0 or titled else WEAK
+            return FieldRead(title, letter.confidence(*match.span(1)), certainty=certainty)
+    return FieldRead.missing()
+
+
+def _date_read(text: str, confidence: float) -> FieldRead | None:
+    """A date as the contract writes it; a month without its day is the 1st, below the review threshold."""
+    dates = find_dates(text)
+    if dates:
+        return FieldRead(dates[0].isoformat(), confidence)
+    month = find_year_month(text)
+    if month:
+        return FieldRead(date(month[0], month[1], 1).isoformat(), confidence, certainty=WEAK,
+                         notes=["employment_start: only the month is printed; the 1st is given"])
+    return None
+
+
+def _employment_start(letter: Letter, found: Sequence[FormValue]) -> FieldRead:
+    for value in values_for(found, "employment_start"):
+        if read := _date_read(value.value, value.confidence):
+            return read
+    for pattern in _START_SENTENCES:
+        for match in pattern.finditer(letter.flat):
+            if read := _date_read(match.group(1), letter.confidence(*match.span(1))):
+                return read
+    return FieldRead.missing()
+
+
+def _issue_date(letter: Letter, found: Sequence[FormValue], start: str | None) -> FieldRead:
+    """The date the certificate was signed: labelled (开具日期…), else a date alone on its line below the
+    title (printed under the signature; the last one), else the last date of the page that is no
+    employment start or validity limit (a weak fallback)."""
+    for value in values_for(found, "issue_date"):
+        # A bare 日期 may head a column of monthly pay: it counts below, as a date alone on its line.
+        if value.label != "日期" and (dates := find_dates(value.value)):
+            return FieldRead(dates[0].isoformat(), value.confidence)
+    title_at = next((i for i, (text, _) in enumerate(letter.lines) if TITLE.search(text)), -1)
+    signed_at = max((i for i, (text, _) in enumerate(letter.lines) if SIGN_OFF.match(text) or "特此证明" in text),
+                    default=len(letter.lines))
+    fallback = None
+    for index in range(len(letter.lines) - 1, title_at, -1):
+        text, confidence = letter.lines[index]
+        dates = [d for d in find_dates(text) if d.isoformat() != start]
+        if not dates:
+            continue
+        alone = re.fullmatch(r"(?:日期|时间)?[:：]?[\dO〇○零一二三四五六七八九十年月日号.\-/]+", text)
+        year_at = text.rfind(str(dates[-1].year))
+        if alone or index >= signed_at and not _NOT_ISSUE.search(text[max(0, year_at - 6):max(0, year_at)]):
+            return FieldRead(dates[-1].isoformat(), confidence)
+        context = text[:text.find(str(dates[-1].year))] if str(dates[-1].year) in text else text
+        if fallback is None and not _NOT_ISSUE.search(context[-12:]):
+            fallback = FieldRead(dates[-1].isoformat(), confidence, certainty=WEAK,
+                                 notes=["issue_date: no date stands alone under the signature"])
+    return fallback or FieldRead.missing()

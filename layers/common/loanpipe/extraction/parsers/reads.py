@@ -25,12 +25,21 @@ class Check(Enum):
     FAILED = "failed"  # a validator contradicts the value
 
 
+# The certainty of a value a parser found by a weak fallback (a line guessed to be the letterhead, a date
+# without its label, a candidate only one place names): below the policy's review threshold (0.80).
+WEAK = 0.7
+
+
 @dataclass
 class FieldRead:
+    """A field as a parser read it. ``certainty`` is the parser's own: 1.0 for a value found by its label
+    or a sentence pattern, lower for a weak fallback (``WEAK``); the field's confidence never exceeds it."""
+
     value: str | None
     ocr: float = 0.0
     check: Check = Check.NONE
     notes: list[str] = field(default_factory=list)
+    certainty: float = 1.0
 
     @classmethod
     def missing(cls) -> FieldRead:
