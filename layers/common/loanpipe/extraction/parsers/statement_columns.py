@@ -11,16 +11,30 @@ from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import TextBox, rows
 from loanpipe.extraction.normalize import halfwidth
 
-# Column roles and the header words that name them (most specific first).
-_HEADER_WORDS: list[tuple[str, tuple[str, ...]]] = [
-    ("date", ("交易日期", "记账日期", "交易时间", "日期")),
-    ("credit", ("收入金额", "存入金额", "贷方发生额", "收入", "存入", "贷方")),
-    ("debit", ("支出金额", "支取金额", "借方发生额", "支出", "支取", "借方")),
-    ("balance", ("账户余额", "余额")),
-    ("amount", ("交易金额", "发生额", "金额")),
-    ("description", ("交易摘要", "摘要", "用途", "附言", "交易说明", "说明", "交易类型", "备注")),
-    ("counterparty", ("对方户名", "对方账户名称", "对方名称", "交易对方")),
-]
+# Column roles and the header words Chinese banks print for them. Words are matched longest first, so
+# 账户余额 is one balance column and 借方发生额 one debit column, not 发生额 and a stray 借方. Roles that carry
+# nothing the contract needs (序号, 币种, 渠道, 对方账号...) are still columns: their words must not
+# spill into a neighbour's cell.
+HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "date": ("交易日期", "记账日期", "入账日期", "发生日期", "交易日", "记账日", "日期"),
+    "time": ("交易时间", "记账时间", "时间"),
+    "credit": ("收入金额", "存入金额", "贷方发生额", "贷方金额", "收入", "存入", "贷方", "转入金额"),
+    "debit": ("支出金额", "支取金额", "借方发生额", "借方金额", "支出", "支取", "借方", "转出金额"),
+    "flag": ("借贷标志", "借贷方向", "收支标志", "收支方向", "交易方向", "借/贷", "借贷", "收/支", "收支", "方向",
+             "D/C", "C/D", "DR/CR", "CR/DR"),
+    "balance": ("账户余额", "联机余额", "可用余额", "交易后余额", "本次余额", "余额"),
+    "amount": ("交易金额", "发生额", "金额"),
+    "description": ("交易摘要", "摘要", "用途", "附言", "交易说明", "说明", "交易类型", "业务类型", "备注", "交易描述"),
+    "counterparty": ("对方户名", "对方账户名称", "对方账户名", "对方名称", "交易对方", "对手方户名", "对方单位",
+                     "对方信息", "收/付款人"),
+    "counterparty_account": ("对方账号", "对方卡号", "对方账户", "对手方账号"),
+    "seq": ("序号", "编号", "笔数"),
+    "currency": ("币种", "币别", "货币"),
+    "channel": ("交易渠道", "渠道", "交易网点", "网点", "交易地点", "柜员", "交易机构", "钞汇"),
+}
+_WORDS_LONGEST_FIRST = sorted(((word, role) for role, words in HEADER_WORDS.items() for word in words),
+                              key=lambda item: -len(item[0]))
+AMOUNT_ROLES = ("amount", "credit", "debit")
 
 
 @dataclass(frozen=True)
@@ -33,23 +47,35 @@ class Column:
     def cx(self) -> float:
         return (self.x0 + self.x1) / 2
 
+    def scaled(self, factor: float) -> Column:
+        return Column(self.role, self.x0 * factor, self.x1 * factor)
+
+
+def _one_misread(text: str, word: str) -> int:
+    """Where a four-character header word stands in ``text`` with one character misread (交别金额)."""
+    return next((i for i in range(len(text) - len(word) + 1)
+                 if sum(x != y for x, y in zip(text[i:i + len(word)], word, strict=True)) == 1), -1)
+
 
 def _roles_in(box: TextBox) -> list[Column]:
     """The columns a header run names. A run that swallowed two headers (账户余额对方户名) is split in
     proportion to the characters of each."""
-    text = compact(box.text)
+    text = compact(halfwidth(box.text)).upper()
     found: list[tuple[int, int, str]] = []
-    for role, words in _HEADER_WORDS:
-        for word in words:
-            index = text.find(word)
-            if index < 0 and len(word) >= 4:
-                # 交别金额 / 张户余额: a four-character header with one character misread
-                index = next((i for i in range(len(text) - len(word) + 1)
-                              if sum(x != y for x, y in zip(text[i:i + len(word)], word, strict=True)) == 1), -1)
-            if index >= 0 and not any(start <= index < end or index <= start < index + len(word)
-                                      for start, end, _ in found):
-                found.append((index, index + len(word), role))
-                break
+    for fuzzy in (False, True):
+        for word, role in _WORDS_LONGEST_FIRST:
+            if fuzzy and len(word) < 4:
+                continue
+            start = 0
+            while True:
+                index = _one_misread(text[start:], word) if fuzzy else text.find(word, start)
+                if index < 0:
+                    break
+                index = index + start if fuzzy else index
+                end = index + len(word)
+                if not any(index < e and s < end for s, e, _ in found):
+                    found.append((index, end, role))
+                start = end
     if not found:
         return []
     found.sort()
@@ -62,21 +88,32 @@ def _roles_in(box: TextBox) -> list[Column]:
     return columns
 
 
+def _header_columns(row: Sequence[TextBox]) -> list[Column]:
+    """The columns of a candidate header line, left to right. The first date column is the date; a
+    second (记账日期 beside 交易日期) is another column. A table whose only date column is 交易时间 prints
+    the date in it (2025-03-04 10:21:33)."""
+    columns = sorted((c for box in row for c in _roles_in(box)), key=lambda c: c.x0)
+    kept: list[Column] = []
+    for column in columns:
+        if any(c.role == column.role for c in kept) and column.role not in ("seq", "channel", "currency"):
+            column = Column("other", column.x0, column.x1)
+        kept.append(column)
+    if not any(c.role == "date" for c in kept):
+        kept = [Column("date", c.x0, c.x1) if c.role == "time" else c for c in kept]
+    return kept
+
+
 def find_header(boxes: Sequence[TextBox]) -> tuple[list[Column], float] | None:
     """The table's column header: the first row naming a date column and an amount/balance column.
     Returns the columns (left to right) and the y below which the table's rows start."""
     for row in rows(boxes):
-        columns: list[Column] = []
-        for box in row:
-            for column in _roles_in(box):
-                if all(c.role != column.role for c in columns):
-                    columns.append(column)
+        columns = _header_columns(row)
         roles = {c.role for c in columns}
         if "date" in roles and roles & {"amount", "credit", "debit"} and len(columns) >= 3:
             # Below the header means below its text line (centres), not below its padded boxes.
             centre = sum(b.cy for b in row) / len(row)
             height = min(b.height for b in row)
-            return sorted(columns, key=lambda c: c.x0), centre + 0.5 * height
+            return columns, centre + 0.5 * height
     return None
 
 

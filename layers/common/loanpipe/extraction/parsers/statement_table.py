@@ -299,14 +299,44 @@ def repair_date(text: str, previous: str | None) -> date | None:
     return best
 
 
+_DEBIT_MARKS = ("DR", "D", "借", "支", "出", "-")
+_CREDIT_MARKS = ("CR", "C", "贷", "收", "入", "+")
+
+
+def flag_sign(text: str) -> int:
+    """The sign a 借贷 / 收支 mark gives: 借, 支, D, DR (money out) -1; 贷, 收, C, CR (money in) +1; 0 unread."""
+    text = halfwidth(compact(text)).upper().strip(".:：")
+    if not text:
+        return 0
+    for marks, sign in ((_DEBIT_MARKS, -1), (_CREDIT_MARKS, 1)):
+        if text in marks or text[0] in "借贷收支" and text[0] in "".join(marks):
+            return sign
+    return 0
+
+
+_TRAILING_MARK = re.compile(r"(CR|DR|借|贷)$")
+
+
 def _signed_amount(cells: dict[str, list[TextBox]]) -> Decimal | None:
-    def amount_of(role: str) -> Decimal | None:
-        text = "".join(compact(b.text) for b in cells.get(role, []))
-        return parse_amount(text) if text and text not in ("-", "--") else None
+    """The row's amount, credit +: from its column (收入 +, 支出 -), else from the 借贷 flag column or a CR/DR
+    mark printed after the figure, else from its own sign. ¥ marks and thousands separators are read by
+    ``parse_amount``."""
+    def amount_of(role: str) -> tuple[Decimal | None, int]:
+        text = halfwidth("".join(compact(b.text) for b in cells.get(role, []))).upper()
+        mark = _TRAILING_MARK.search(text.replace("CNY", "").replace("RMB", ""))
+        sign = flag_sign(mark.group(1)) if mark else 0
+        if not text or text.strip("-—") == "":
+            return None, 0
+        return parse_amount(text.replace("CNY", "").replace("RMB", "")), sign
 
     if "amount" in cells:
-        return amount_of("amount")
-    credit, debit = amount_of("credit"), amount_of("debit")
+        value, sign = amount_of("amount")
+        sign = flag_sign(cell_text(cells, "flag")) or sign
+        if value is None or not sign:
+            return value
+        return abs(value) if sign > 0 else -abs(value)
+    credit, _ = amount_of("credit")
+    debit, _ = amount_of("debit")
     if credit and (debit is None or debit == 0):
         return abs(credit)
     if debit and (credit is None or credit == 0):
