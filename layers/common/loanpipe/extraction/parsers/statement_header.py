@@ -4,6 +4,7 @@ period and the opening and closing balances printed above (or below) the table."
 from __future__ import annotations
 
 import re
+from datetime import date
 from collections.abc import Sequence
 
 from loanpipe.domain.money import money_str
@@ -43,7 +44,7 @@ def read_statement_header(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
     reads["bank_name"] = FieldRead(bank, bank_conf)
 
     period = row_after(boxes, ["起止日期", "查询期间", "交易期间", "账单周期", "起始日期", "查询时段"])
-    dates = find_dates(period[0]) if period else []
+    dates = period_dates(period[0]) if period else []
     start = dates[0] if dates else None
     end = dates[1] if len(dates) > 1 else None
     check = Check.PASSED if start and end and start <= end else (Check.FAILED if start and end else Check.NONE)
@@ -60,6 +61,20 @@ def read_statement_header(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
         reads[name_] = FieldRead(money_str(amount) if amount is not None else None,
                                  run[1] if run and amount is not None else 0.0)
     return reads
+
+
+_RANGE_WORDS = re.compile(r"\s*(?:至|到|~|～|—|–)\s*")
+_RANGE_HYPHEN = re.compile(r"(?<=\d)\s*-+\s*(?=(?:19|20)\d{2}(?:\d{4}|[-./年]))")
+
+
+def period_dates(text: str) -> list[date]:
+    """The dates of a period (20240820 - 20250219, 2025/03/01至2025/08/28): each side of the range mark read
+    on its own, so a hyphen between two compact dates is not taken for part of either."""
+    text = halfwidth(text)
+    mark = _RANGE_WORDS if _RANGE_WORDS.search(text) else _RANGE_HYPHEN
+    parts = [part for part in mark.split(text, maxsplit=1) if part]
+    dates = [found for part in parts for found in find_dates(part)[:1]]
+    return dates if len(dates) >= 2 else find_dates(text)
 
 
 # Banks that issue salary cards, short names as printed in their letterheads (longest first when matching).
