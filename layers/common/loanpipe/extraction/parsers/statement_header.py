@@ -7,6 +7,7 @@ import re
 from datetime import date
 from collections.abc import Sequence
 
+from loanpipe.domain.banks import find_bank_name
 from loanpipe.domain.money import money_str
 from loanpipe.extraction.labels import lines_text, value_after
 from loanpipe.extraction.layout import TextBox
@@ -77,17 +78,6 @@ def period_dates(text: str) -> list[date]:
     return dates if len(dates) >= 2 else find_dates(text)
 
 
-# Banks that issue salary cards, short names as printed in their letterheads (longest first when matching).
-BANK_NAMES = (
-    "中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "交通银行", "中国邮政储蓄银行", "招商银行", "中信银行",
-    "浦发银行", "上海浦东发展银行", "兴业银行", "中国民生银行", "民生银行", "中国光大银行", "光大银行", "平安银行",
-    "华夏银行", "广发银行", "北京银行", "上海银行", "江苏银行", "浙商银行", "宁波银行", "南京银行", "渤海银行",
-    "恒丰银行", "徽商银行", "杭州银行",
-)
-_BANKS_BY_LENGTH = sorted(BANK_NAMES, key=len, reverse=True)
-_BANK_ALIASES = {"上海浦东发展银行": "浦发银行"}
-
-
 _STATEMENT_LABELS = ("账号", "卡号", "账户", "起止日期", "币种", "打印日期", "钞汇", "个人", "查询", "交易明细",
                      "开户", "日期")
 
@@ -98,15 +88,22 @@ def _cut_at_labels(text: str) -> str:
     return text[: min(positions)] if positions else text
 
 
+# How sure a bank named in each way is: its registered name or a Chinese short name is the bank; an
+# English abbreviation may be another word; a regional bank read by its form, or any other ``...银行``
+# phrase, is a guess a reviewer should see.
+_BANK_CONFIDENCE = {"full": 1.0, "alias": 1.0, "english": 0.85, "regional": 0.75}
+
+
 def find_bank(lines: Sequence[tuple[str, float]]) -> tuple[str | None, float]:
-    """The issuing bank: the first line (top down) naming a known bank, else any ``...银行`` phrase."""
+    """The issuing bank by its full registered name (浦发银行 -> 上海浦东发展银行): the first line (top down:
+    the logo, the title, the 开户行 line) naming a known bank, else any ``...银行`` phrase, unsure."""
     for line, confidence in lines:
-        for name in _BANKS_BY_LENGTH:
-            if name in line:
-                return _BANK_ALIASES.get(name, name), confidence
+        match = find_bank_name(line)
+        if match is not None:
+            return match.name, min(confidence, _BANK_CONFIDENCE[match.how])
     for line, confidence in lines:
-        match = re.search(r"([\u3400-\u9fff]{2,10}银行)", line)
-        if match and not re.search(r"(?:以银行|与银行|银行系统)", line):
-            name = re.sub(r"^(?:开户行|开户银行|开户机构)[:：]?", "", match.group(1))
-            return name, min(confidence, 0.7)
+        phrase = re.search(r"([\u3400-\u9fff]{2,10}银行)", line)
+        if phrase and not re.search(r"(?:以银行|与银行|银行系统)", line):
+            name = re.sub(r"^(?:开户行|开户银行|开户机构)[:：]?", "", phrase.group(1))
+            return name, min(confidence, 0.6)
     return None, 0.0
