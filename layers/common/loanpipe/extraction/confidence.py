@@ -40,6 +40,11 @@ def counterparty_confidence(ocr: float) -> float:
 
 
 def field_confidence(read: FieldRead, *, text_layer: bool = False) -> float:
+    """The field's confidence from its reading and its check, never above the read's own ``cap``."""
+    return round(min(read.cap, _checked_confidence(read, text_layer=text_layer)), 3)
+
+
+def _checked_confidence(read: FieldRead, *, text_layer: bool) -> float:
     if read.value is None:
         return 0.0
     if text_layer:

@@ -31,6 +31,7 @@ class FieldRead:
     ocr: float = 0.0
     check: Check = Check.NONE
     notes: list[str] = field(default_factory=list)
+    cap: float = 1.0  # the most the field's confidence may be, whatever the engine's (a value worked out or guessed)
 
     @classmethod
     def missing(cls) -> FieldRead:

@@ -65,6 +65,7 @@ class StatementTable:
     opening: tuple[Decimal, float] | None = None  # balance on a 期初余额 line, with its OCR confidence
     closing: tuple[Decimal, float] | None = None  # balance on a 期末余额 line
     has_counterparty: bool = False  # the table prints a 对方户名 column
+    columns: list[Column] = field(default_factory=list)  # the columns the rows were read by (for the next page)
 
 
 @dataclass
@@ -77,16 +78,18 @@ class _RowMarks:
     last_line: tuple[float, dict[str, float]] = (0.0, {})  # the last row's line and cell starts
 
 
-def read_table(boxes: Sequence[TextBox]) -> StatementTable:
+def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) -> StatementTable:
     """Statement rows in page order. A row starts with a date in the date column; a row without one
     continues the previous row's 摘要 or counterparty. 期初余额 / 期末余额 lines give the opening and
     closing balances and are not transactions. A row whose cells do not lie on its date's printed line
-    (the right half of a tilted table slid by a row against the left half) is marked not aligned."""
+    (the right half of a tilted table slid by a row against the left half) is marked not aligned.
+    ``carried``: the columns of the previous page, for a page that does not print the header again."""
     table = StatementTable(rows=[])
     header = find_header(boxes)
-    if header is None:
+    if header is None and not carried:
         return table
-    columns, header_bottom = header
+    columns, header_bottom = header if header is not None else (list(carried or []), float("-inf"))
+    table.columns = columns
     table.has_counterparty = any(column.role == "counterparty" for column in columns)
     body = [b for b in boxes if b.cy >= header_bottom and not _NOT_A_CELL.search(compact(b.text))]
     grouped = rows_with_coordinates(body, row_coordinates(body))
