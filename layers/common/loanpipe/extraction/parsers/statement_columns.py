@@ -133,33 +133,69 @@ DATE_CELL = re.compile(r"^(?:19|20)\d{2}[-./年]?\d{1,2}[-./月]?\d{1,2}")
 
 
 MONEY_ROLES = ("amount", "credit", "debit", "balance")
-_MONEY_THEN_WORDS = re.compile(r"^([+\-]?[\d,]+\.\d{2})(?=[\u3400-\u9fff])")
+_MONEY_THEN_WORDS = re.compile(r"^([+\-]?[¥￥]?[\d,]+\.\d{2}(?:CR|DR)?)(?=[\u3400-\u9fff])")
+_MONEY = re.compile(r"^[+\-]?[¥￥]?(?:CNY|RMB)?[\d,]*\d\.\d{2}(?:CR|DR)?$")
+_TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _advance(text: str) -> float:
+    """The printed width of ``text`` in CJK character widths (digits, Latin and punctuation about half)."""
+    return sum(1.0 if _CJK.match(char) else 0.55 for char in text)
+
+
+def _split_at(box: TextBox, text: str, cuts: list[int]) -> list[TextBox]:
+    """``box`` cut into pieces at the character positions ``cuts`` of ``text``, each piece's extent in
+    proportion to the printed width of its characters."""
+    total = max(_advance(text), 1e-6)
+    pieces, start = [], 0
+    for end in [*cuts, len(text)]:
+        part = text[start:end].strip()
+        if part:
+            x0 = box.x0 + box.width * _advance(text[:start]) / total
+            x1 = box.x0 + box.width * _advance(text[:end]) / total
+            pieces.append(TextBox(part, x0, box.y0, x1, box.y1, box.confidence, box.angle, box.word_confidence))
+        start = end
+    return pieces
+
+
+def _pieces(box: TextBox) -> list[TextBox]:
+    """A run as the cells it may hold: OCR reads two cells printed close together as one run (a balance
+    and the counterparty after it, 20,809.96滴滴出行; a date and its time, 2025-03-04 10:21:33): the run is
+    cut at its spaces, and a date or a figure at the start of a piece is cut from the words after it."""
+    text = halfwidth(box.text).strip()
+    cuts = [m.start() for m in re.finditer(r"(?<=\S)\s+(?=\S)", text)]
+    for token in re.finditer(r"\S+", text):
+        for pattern in (DATE_CELL, _MONEY_THEN_WORDS):
+            match = pattern.match(token.group(0))
+            if match and match.end() < len(token.group(0)) and not token.group(0)[match.end()].isdigit():
+                cuts.append(token.start() + match.end())
+    return _split_at(box, text, sorted(set(cuts))) if cuts else [box]
+
+
+def _role_of(piece: TextBox, columns: list[Column]) -> str:
+    text = compact(piece.text)
+    if _TIME.match(text):
+        return "time"
+    money = [c for c in columns if c.role in MONEY_ROLES]
+    if _MONEY.match(text.upper()) and money:  # before the date: 19716.65 is a figure, not 1971-6-65
+        return _column_for(piece, money).role
+    if DATE_CELL.fullmatch(text) and any(c.role == "date" for c in columns):
+        return "date"
+    return _column_for(piece, columns).role
 
 
 def cells_of(row: list[TextBox], columns: list[Column]) -> dict[str, list[TextBox]]:
+    """The cells of one printed line: each run, or each piece of a run that holds several cells, in the
+    column its role and extent give."""
     cells: dict[str, list[TextBox]] = {}
     for box in row:
-        text = compact(box.text)
-        match = DATE_CELL.match(halfwidth(text))
-        column = _column_for(box, columns)
-        if match and column.role != "date" and match.end() < len(text):
-            # A run that swallowed the date and the next cell (narrow gap): split the date off.
-            split_x = box.x0 + box.width * match.end() / max(1, len(text))
-            cells.setdefault("date", []).append(
-                TextBox(match.group(0), box.x0, box.y0, split_x, box.y1, box.confidence))
-            rest = TextBox(text[match.end():], split_x, box.y0, box.x1, box.y1, box.confidence)
-            cells.setdefault(_column_for(rest, columns).role, []).append(rest)
+        pieces = _pieces(box)
+        if len(pieces) == 1 and pieces[0] is box:
+            cells.setdefault(_role_of(box, columns), []).append(box)
             continue
-        tail = _MONEY_THEN_WORDS.match(halfwidth(text)) if column.role in MONEY_ROLES else None
-        if tail and any(c.role == "counterparty" for c in columns):
-            # A balance run that swallowed the counterparty printed close after it (20,809.96滴滴出行).
-            split_x = box.x0 + box.width * tail.end(1) / max(1, len(text))
-            cells.setdefault(column.role, []).append(
-                TextBox(tail.group(1), box.x0, box.y0, split_x, box.y1, box.confidence, box.angle))
-            cells.setdefault("counterparty", []).append(TextBox(text[tail.end(1):], split_x, box.y0, box.x1, box.y1,
-                                                                box.confidence, box.angle, box.word_confidence))
-            continue
-        cells.setdefault(column.role, []).append(box)
+        for piece in pieces:
+            cells.setdefault(_role_of(piece, columns), []).append(piece)
     return cells
 
 
