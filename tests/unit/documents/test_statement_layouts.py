@@ -147,3 +147,42 @@ def test_a_mark_on_the_figure_gives_the_sign(cell: str, amount: str):
     columns = [(36, "交易日期"), (110, "交易类型"), (190, "交易金额"), (280, "账户余额"), (370, "交易渠道")]
     lines = [["2025-03-04", "转账", cell, "", "手机银行"]]
     assert _table_rows(_pdf([_table(columns, lines, top=100)])) == [("2025-03-04", amount)]
+
+
+def _ocr_line(y: float, cells: list[tuple[float, str]], confidence: float = 0.99) -> list:
+    """OCR runs of one printed line: (x, text), each run 18 px a character wide (a space half that)."""
+    from loanpipe.extraction.layout import TextBox
+
+    return [TextBox(text, x, y - 14, x + 18 * len(text), y + 14, confidence) for x, text in cells]
+
+
+def test_ocr_runs_that_swallow_the_next_cell_are_cut_into_their_cells():
+    # Given a photographed table whose OCR ran a balance into the counterparty after it, and a date into
+    # its time, under a 交易时间 header (the date and time in one column)
+    from loanpipe.extraction.parsers.statement_table import read_table
+
+    boxes = _ocr_line(100, [(80, "交易时间"), (400, "摘要"), (600, "交易金额"), (800, "余额"), (1000, "对方户名")])
+    boxes += _ocr_line(140, [(60, "2025-03-04 10:21:33"), (400, "消费"), (620, "-35.50"), (800, "964.50京东商城")])
+    boxes += _ocr_line(180, [(60, "2025-03-05 08:00:00"), (400, "代发工资"), (620, "8,200.00"),
+                             (800, "9,164.50 博远家具")])
+    # When the table is read
+    rows = read_table(boxes).rows
+    # Then each row has its date, amount, balance and counterparty
+    assert [(r.date, str(r.amount), str(r.balance), r.counterparty) for r in rows] == [
+        ("2025-03-04", "-35.50", "964.50", "京东商城"), ("2025-03-05", "8200.00", "9164.50", "博远家具")]
+
+
+def test_a_misread_header_word_takes_the_role_of_what_is_printed_under_it():
+    # Given a header whose 余额 and 借贷 were misread (余糕, 做货): only the date and amount are named
+    from loanpipe.extraction.parsers.statement_table import read_table
+
+    boxes = _ocr_line(100, [(80, "记账日期"), (300, "做货"), (450, "发生额"), (700, "余糕")])
+    lines = [("20250304", "贷", "1,000.00", "3,000.00"), ("20250305", "借", "250.00", "2,750.00"),
+             ("20250306", "借", "50.00", "2,700.00")]
+    for index, (day, flag, amount, balance) in enumerate(lines):
+        boxes += _ocr_line(140 + 40 * index, [(60, day), (310, flag), (460, amount), (700, balance)])
+    # When the table is read
+    rows = read_table(boxes).rows
+    # Then the figures under 余糕 are the balance and the marks under 做货 sign the amounts
+    assert [(r.date, str(r.amount), str(r.balance)) for r in rows] == [
+        ("2025-03-04", "1000.00", "3000.00"), ("2025-03-05", "-250.00", "2750.00"), ("2025-03-06", "-50.00", "2700.00")]

@@ -104,16 +104,89 @@ def _header_columns(row: Sequence[TextBox]) -> list[Column]:
 
 
 def find_header(boxes: Sequence[TextBox]) -> tuple[list[Column], float] | None:
-    """The table's column header: the first row naming a date column and an amount/balance column.
-    Returns the columns (left to right) and the y below which the table's rows start."""
-    for row in rows(boxes):
+    """The table's column header: the first row naming a date column and an amount/balance column, else
+    a row naming the date column whose other headers were misread (余糕 for 余额), their roles inferred
+    from the cells printed under them. Returns the columns (left to right) and the y below which the
+    table's rows start."""
+    lines = rows(boxes)
+    for index, row in enumerate(lines):
         columns = _header_columns(row)
         roles = {c.role for c in columns}
         if "date" in roles and roles & {"amount", "credit", "debit"} and len(columns) >= 3:
-            # Below the header means below its text line (centres), not below its padded boxes.
-            centre = sum(b.cy for b in row) / len(row)
-            height = min(b.height for b in row)
-            return columns, centre + 0.5 * height
+            below = lines[index + 1: index + 1 + INFER_LINES]
+            return _infer_columns(row, columns, below) or columns, _below(row)
+    for index, row in enumerate(lines):
+        columns = _header_columns(row)
+        if any(c.role == "date" for c in columns) and len(row) >= 4:
+            inferred = _infer_columns(row, columns, lines[index + 1: index + 1 + INFER_LINES])
+            if inferred is not None:
+                return inferred, _below(row)
+    return None
+
+
+def _below(row: Sequence[TextBox]) -> float:
+    # Below the header means below its text line (centres), not below its padded boxes.
+    return sum(b.cy for b in row) / len(row) + 0.5 * min(b.height for b in row)
+
+
+INFER_LINES = 8  # lines under a header read to infer the role of a header word that was misread
+
+
+def _kind(text: str) -> str:
+    """What a cell holds: a figure, a date, a time, a 借/贷 mark, or words."""
+    text = halfwidth(compact(text)).upper()
+    if _MONEY.match(text):
+        return "money"
+    if DATE_CELL.match(text):
+        return "date"
+    if _TIME.match(text):
+        return "time"
+    if flag_mark(text):
+        return "flag"
+    return "words" if text else ""
+
+
+def flag_mark(text: str) -> bool:
+    return text in ("借", "贷", "收", "支", "D", "C", "DR", "CR", "+", "-")
+
+
+def _infer_columns(row: Sequence[TextBox], named: list[Column],
+                   below: Sequence[Sequence[TextBox]]) -> list[Column] | None:
+    """Columns for a header some of whose words were misread: each header word without a role takes the
+    role of what is printed under it (figures, 借/贷 marks, times, words); of unnamed figure columns the
+    rightmost is the balance when none is named, the others the amounts. None unless a date and an
+    amount column result."""
+    unnamed = [b for b in row if not _roles_in(b)]
+    if not unnamed:
+        return None
+    kinds: dict[int, list[str]] = {i: [] for i in range(len(unnamed))}
+    for line in below:
+        for box in line:
+            for piece in _pieces(box):
+                nearest = min(range(len(unnamed)), key=lambda i: abs(unnamed[i].cx - piece.cx))
+                if min(piece.x1, unnamed[nearest].x1) - max(piece.x0, unnamed[nearest].x0) > 0:
+                    kinds[nearest].append(_kind(piece.text))
+    columns = list(named)
+    roles = {c.role for c in named}
+    found = []
+    for i, box in enumerate(unnamed):
+        if kinds[i]:
+            kind = max(set(kinds[i]), key=kinds[i].count)
+            if kinds[i].count(kind) * 2 > len(kinds[i]):
+                found.append((box, kind))
+    money = [box for box, kind in found if kind == "money"]
+    if money and "balance" not in roles:
+        columns.append(Column("balance", money[-1].x0, money[-1].x1))
+        money = money[:-1]
+    if len(money) == 1 and not roles & set(AMOUNT_ROLES):
+        columns.append(Column("amount", money[0].x0, money[0].x1))
+    for box, kind in found:
+        role = {"flag": "flag", "time": "time", "words": "description"}.get(kind)
+        if role and role not in {c.role for c in columns}:
+            columns.append(Column(role, box.x0, box.x1))
+    final = {c.role for c in columns}
+    if "date" in final and final & set(AMOUNT_ROLES):
+        return sorted(columns, key=lambda c: c.x0)
     return None
 
 

@@ -20,6 +20,7 @@ from loanpipe.extraction.parsers.statement_columns import (
     cell_text,
     cells_of,
     find_header,
+    flag_mark,
 )
 from loanpipe.extraction.parsers.statement_terms import (
     join_description,
@@ -147,8 +148,9 @@ def _words_as_description(cells: dict[str, list[TextBox]], row: list[TextBox]) -
     """The 摘要 header was not read (glare, a merged header): the words between the date and the amounts
     are the description."""
     money_x = min((b.x0 for role in MONEY_ROLES for b in cells.get(role, [])), default=float("inf"))
+    marks = [b for role in ("flag", "time", "seq") for b in cells.get(role, [])]
     words = [b for b in row if b.x0 < money_x and not DATE_CELL.match(halfwidth(compact(b.text)))
-             and parse_amount(b.text) is None]
+             and parse_amount(b.text) is None and b not in marks and not flag_mark(halfwidth(compact(b.text)))]
     if words:
         cells["description"] = words
 
