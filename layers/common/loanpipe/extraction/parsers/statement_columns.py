@@ -212,7 +212,7 @@ _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def _advance(text: str) -> float:
+def advance(text: str) -> float:
     """The printed width of ``text`` in CJK character widths (digits, Latin and punctuation about half)."""
     return sum(1.0 if _CJK.match(char) else 0.55 for char in text)
 
@@ -220,13 +220,13 @@ def _advance(text: str) -> float:
 def _split_at(box: TextBox, text: str, cuts: list[int]) -> list[TextBox]:
     """``box`` cut into pieces at the character positions ``cuts`` of ``text``, each piece's extent in
     proportion to the printed width of its characters."""
-    total = max(_advance(text), 1e-6)
+    total = max(advance(text), 1e-6)
     pieces, start = [], 0
     for end in [*cuts, len(text)]:
         part = text[start:end].strip()
         if part:
-            x0 = box.x0 + box.width * _advance(text[:start]) / total
-            x1 = box.x0 + box.width * _advance(text[:end]) / total
+            x0 = box.x0 + box.width * advance(text[:start]) / total
+            x1 = box.x0 + box.width * advance(text[:end]) / total
             pieces.append(TextBox(part, x0, box.y0, x1, box.y1, box.confidence, box.angle, box.word_confidence))
         start = end
     return pieces

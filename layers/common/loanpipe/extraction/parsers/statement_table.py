@@ -17,6 +17,7 @@ from loanpipe.extraction.parsers.statement_columns import (
     DATE_CELL,
     MONEY_ROLES,
     Column,
+    advance,
     cell_text,
     cells_of,
     find_header,
@@ -192,23 +193,15 @@ def _scattered(boxes: list[TextBox]) -> bool:
                for left, right in zip(ordered, ordered[1:], strict=False))
 
 
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-
-
-def _advance(text: str) -> float:
-    """The width of ``text`` in CJK character widths (digits, Latin and punctuation are about half)."""
-    return sum(1.0 if _CJK_CHAR.match(char) else 0.55 for char in text)
-
-
 def _check_text_fills_box(table_rows: list[StatementRow], widths: list[list[tuple[str, float]]]) -> None:
     """A word cell whose box is wider than its text by a whole character lost a character in reading
     (a blurred or half-detected glyph): the width per character is measured on the page's own cells."""
-    samples = sorted(width / _advance(text) for cells in widths for text, width in cells if len(text) >= 2)
+    samples = sorted(width / advance(text) for cells in widths for text, width in cells if len(text) >= 2)
     if len(samples) < 5:
         return
     per_char = samples[len(samples) // 2]
     for row, cells in zip(table_rows, widths, strict=True):
-        if any(width / per_char - _advance(text) > 0.9 for text, width in cells if text):
+        if any(width / per_char - advance(text) > 0.9 for text, width in cells if text):
             row.whole = False
 
 
