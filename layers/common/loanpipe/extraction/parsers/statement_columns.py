@@ -206,8 +206,10 @@ DATE_CELL = re.compile(r"^(?:19|20)\d{2}[-./年]?\d{1,2}[-./月]?\d{1,2}")
 
 
 MONEY_ROLES = ("amount", "credit", "debit", "balance")
-_MONEY_THEN_WORDS = re.compile(r"^([+\-]?[¥￥]?[\d,]+\.\d{2}(?:CR|DR)?)(?=[\u3400-\u9fff])")
-_MONEY = re.compile(r"^[+\-]?[¥￥]?(?:CNY|RMB)?[\d,]*\d\.\d{2}(?:CR|DR)?$")
+# A figure as printed or as OCR reads it: thousands grouped by commas (or by points, misread), two decimals.
+_FIGURE = r"[+\-]?[¥￥]?(?:CNY|RMB)?(?:\d{1,3}(?:[,.]\d{3})+|\d+)\.\d{2}(?:CR|DR)?"
+_MONEY_THEN_WORDS = re.compile(rf"^({_FIGURE})(?=[\u3400-\u9fff])")
+_MONEY = re.compile(rf"^{_FIGURE}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
