@@ -214,6 +214,11 @@ _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+def is_figure(text: str) -> bool:
+    """A money figure as printed (-1,234.50, ¥8,200.00, 500.00CR), nothing else."""
+    return bool(_MONEY.match(halfwidth(compact(text)).upper()))
+
+
 def advance(text: str) -> float:
     """The printed width of ``text`` in CJK character widths (digits, Latin and punctuation about half)."""
     return sum(1.0 if _CJK.match(char) else 0.55 for char in text)

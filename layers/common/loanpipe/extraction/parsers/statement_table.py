@@ -22,6 +22,7 @@ from loanpipe.extraction.parsers.statement_columns import (
     cells_of,
     find_header,
     flag_mark,
+    is_figure,
 )
 from loanpipe.extraction.parsers.statement_terms import (
     join_description,
@@ -96,11 +97,12 @@ def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) ->
     body = [b for b in boxes if b.cy >= header_bottom and not _NOT_A_CELL.search(compact(b.text))]
     grouped = rows_with_coordinates(body, row_coordinates(body))
     marks = _RowMarks(pitch=_line_pitch(grouped))
+    drift = _Drift()
     for items in grouped:
         text = "".join(compact(box.text) for box, _ in items)
         if any(word in text for word in _FOOTER_WORDS):
             break
-        _read_line(table, marks, items, columns, text)
+        _read_line(table, marks, items, drift.follow(items, columns), text)
     _check_left_edges(table.rows, marks.starts)
     _check_text_fills_box(table.rows, marks.widths)
     if table.has_counterparty:
@@ -108,6 +110,34 @@ def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) ->
             if not row.counterparty and names_a_counterparty(row.summary):
                 row.whole = False  # a purchase, transfer or salary names its counterparty: one was not read
     return table
+
+
+class _Drift:
+    """A photo turned on the table slides each line sideways by a little more than the line above: the
+    columns follow the lines' date cells (dates are printed at one x on paper), measured from the first
+    dated line under the header. A line without a date keeps the last line's shift."""
+
+    def __init__(self) -> None:
+        self.anchor: float | None = None
+        self.shift = 0.0
+
+    def follow(self, items: list[tuple[TextBox, float]], columns: list[Column]) -> list[Column]:
+        dated = [box for box, _ in items if _is_date_run(box)]
+        if dated:
+            left = min(box.x0 for box in dated)
+            if self.anchor is None:
+                self.anchor = left
+            self.shift = left - self.anchor
+        if abs(self.shift) < 1e-6:
+            return columns
+        return [Column(c.role, c.x0 + self.shift, c.x1 + self.shift) for c in columns]
+
+
+def _is_date_run(box: TextBox) -> bool:
+    """A run that starts with a date (and is not a figure such as 2019.71)."""
+    text = halfwidth(compact(box.text))
+    match = DATE_CELL.match(text)
+    return match is not None and not is_figure(text) and parse_date(match.group(0)) is not None
 
 
 def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBox, float]], columns: list[Column],
