@@ -186,3 +186,35 @@ def test_a_misread_header_word_takes_the_role_of_what_is_printed_under_it():
     # Then the figures under 余糕 are the balance and the marks under 做货 sign the amounts
     assert [(r.date, str(r.amount), str(r.balance)) for r in rows] == [
         ("2025-03-04", "1000.00", "3000.00"), ("2025-03-05", "-250.00", "2750.00"), ("2025-03-06", "-50.00", "2700.00")]
+
+
+def test_a_wrapped_counterparty_is_joined_to_its_row():
+    # Given a text-layer statement whose long counterparty wraps onto a second line under its cell
+    columns = [(36, "交易日期"), (110, "摘要"), (170, "交易金额"), (250, "余额"), (330, "对方户名")]
+    items = _table(columns, [["2025-03-10", "代发工资", "8,200.00", "9,200.00", "中国移动通信集团"],
+                             ["", "", "", "", "河北有限公司"],
+                             ["2025-03-12", "消费", "-200.00", "9,000.00", "永辉超市"]], top=100)
+    data = _pdf([[(36, 40, "中国建设银行"), (36, 60, "户名:王伟"), (36, 75, "期初余额:1,000.00")] + items])
+    # When it is read
+    result = extract_document(data, expected_type=DocType.BANK_STATEMENT, filename="s.pdf").result
+    # Then the row carries the whole counterparty and the next row stands on its own
+    assert [(t.date, t.description, t.amount) for t in result.transactions] == [
+        ("2025-03-10", "代发工资 中国移动通信集团河北有限公司", "8200.00"), ("2025-03-12", "消费 永辉超市", "-200.00")]
+
+
+def test_columns_follow_the_lines_of_a_turned_photo():
+    # Given a photo turned so that each line sits 12 px further right than the one above, under a header
+    # with 收入 and 支出 columns close together
+    from loanpipe.extraction.parsers.statement_table import read_table
+
+    boxes = _ocr_line(100, [(80, "交易日期"), (300, "摘要"), (500, "收入金额"), (640, "支出金额"), (800, "余额")])
+    lines = [("2025-03-04", "消费", None, "35.50", "964.50"), ("2025-03-05", "代发工资", "8,200.00", None, "9,164.50")]
+    lines += [(f"2025-03-{6 + i:02d}", "消费", None, "10.00", f"{9154.50 - 10 * i:,.2f}") for i in range(6)]
+    for index, (day, summary, credit, debit, balance) in enumerate(lines):
+        drift = 12 * index
+        cells = [(60 + drift, day), (300 + drift, summary), (800 + drift, balance)]
+        cells += [(520 + drift, credit)] if credit else [(660 + drift, debit)]
+        boxes += _ocr_line(140 + 40 * index, cells)
+    # When the table is read; Then a late line's figure is still in the column of its own header
+    amounts = [str(r.amount) for r in read_table(boxes).rows]
+    assert amounts == ["-35.50", "8200.00"] + ["-10.00"] * 6
