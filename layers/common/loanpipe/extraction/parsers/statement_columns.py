@@ -57,25 +57,36 @@ def _one_misread(text: str, word: str) -> int:
                  if sum(x != y for x, y in zip(text[i:i + len(word)], word, strict=True)) == 1), -1)
 
 
+def _matches(text: str, *, fuzzy: bool) -> list[tuple[int, int, str]]:
+    """Every header word in ``text`` as (start, end, role), exactly or with one character misread."""
+    spans = []
+    for word, role in _WORDS_LONGEST_FIRST:
+        if fuzzy and len(word) < 4:
+            continue
+        start = 0
+        while start <= len(text) - len(word):
+            index = _one_misread(text[start:], word) + start if fuzzy else text.find(word, start)
+            if index < start:
+                break
+            spans.append((index, index + len(word), role))
+            start = index + len(word)
+    return spans
+
+
 def _roles_in(box: TextBox) -> list[Column]:
     """The columns a header run names. A run that swallowed two headers (账户余额对方户名) is split in
-    proportion to the characters of each."""
+    proportion to the characters of each. A misread word that could be two roles' (货方金额: 贷方 or
+    借方?) names neither."""
     text = compact(halfwidth(box.text)).upper()
     found: list[tuple[int, int, str]] = []
     for fuzzy in (False, True):
-        for word, role in _WORDS_LONGEST_FIRST:
-            if fuzzy and len(word) < 4:
+        spans = _matches(text, fuzzy=fuzzy)
+        for index, end, role in spans:
+            rivals = {r for s, e, r in spans if (s, e) == (index, end)}
+            if fuzzy and len(rivals) > 1:
                 continue
-            start = 0
-            while True:
-                index = _one_misread(text[start:], word) if fuzzy else text.find(word, start)
-                if index < 0:
-                    break
-                index = index + start if fuzzy else index
-                end = index + len(word)
-                if not any(index < e and s < end for s, e, _ in found):
-                    found.append((index, end, role))
-                start = end
+            if not any(index < e and s < end for s, e, _ in found):
+                found.append((index, end, role))
     if not found:
         return []
     found.sort()
