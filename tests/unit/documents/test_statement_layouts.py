@@ -165,11 +165,15 @@ def test_ocr_runs_that_swallow_the_next_cell_are_cut_into_their_cells():
     boxes += _ocr_line(140, [(60, "2025-03-04 10:21:33"), (400, "消费"), (620, "-35.50"), (800, "964.50京东商城")])
     boxes += _ocr_line(180, [(60, "2025-03-05 08:00:00"), (400, "代发工资"), (620, "8,200.00"),
                              (800, "9,164.50 博远家具")])
+    # (a counterparty that starts with digits, an amount with a stray point after it)
+    boxes += _ocr_line(220, [(60, "2025-03-06 09:00:00"), (400, "网上支付"), (620, "-666.39."),
+                             (800, "8498.1112306铁路客服")])
     # When the table is read
     rows = read_table(boxes).rows
     # Then each row has its date, amount, balance and counterparty
     assert [(r.date, str(r.amount), str(r.balance), r.counterparty) for r in rows] == [
-        ("2025-03-04", "-35.50", "964.50", "京东商城"), ("2025-03-05", "8200.00", "9164.50", "博远家具")]
+        ("2025-03-04", "-35.50", "964.50", "京东商城"), ("2025-03-05", "8200.00", "9164.50", "博远家具"),
+        ("2025-03-06", "-666.39", "8498.11", "12306铁路客服")]
 
 
 def test_a_misread_header_word_takes_the_role_of_what_is_printed_under_it():

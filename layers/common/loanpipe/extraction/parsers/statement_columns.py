@@ -219,7 +219,9 @@ DATE_CELL = re.compile(r"^(?:19|20)\d{2}[-./年]?\d{1,2}[-./月]?\d{1,2}")
 MONEY_ROLES = ("amount", "credit", "debit", "balance")
 # A figure as printed or as OCR reads it: thousands grouped by commas (or by points, misread), two decimals.
 _FIGURE = r"[+\-]?[¥￥]?(?:CNY|RMB)?(?:\d{1,3}(?:[,.]\d{3})+|\d+)\.\d{2}(?:CR|DR)?"
-_MONEY_THEN_WORDS = re.compile(rf"^({_FIGURE})(?=[\u3400-\u9fff])")
+# A figure run into the words after it; those may start with digits or a dot (23848.9512306铁路客服: a figure
+# has two decimals, so 12306 starts the counterparty).
+_MONEY_THEN_WORDS = re.compile(rf"^({_FIGURE})(?=[·•:：\-]?\d*[\u3400-\u9fff])")
 _MONEY = re.compile(rf"^{_FIGURE}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -257,10 +259,12 @@ def _pieces(box: TextBox) -> list[TextBox]:
     text = halfwidth(box.text).strip()
     cuts = [m.start() for m in re.finditer(r"(?<=\S)\s+(?=\S)", text)]
     for token in re.finditer(r"\S+", text):
-        for pattern in (DATE_CELL, _MONEY_THEN_WORDS):
-            match = pattern.match(token.group(0))
-            if match and match.end() < len(token.group(0)) and not token.group(0)[match.end()].isdigit():
-                cuts.append(token.start() + match.end())
+        word = token.group(0)
+        date, figure = DATE_CELL.match(word), _MONEY_THEN_WORDS.match(word)
+        if date and date.end() < len(word) and not word[date.end()].isdigit() and not is_figure(word):
+            cuts.append(token.start() + date.end())
+        elif figure:
+            cuts.append(token.start() + figure.end())
     return _split_at(box, text, sorted(set(cuts))) if cuts else [box]
 
 

@@ -350,7 +350,7 @@ def _signed_amount(cells: dict[str, list[TextBox]]) -> Decimal | None:
     mark printed after the figure, else from its own sign. ¥ marks and thousands separators are read by
     ``parse_amount``."""
     def amount_of(role: str) -> tuple[Decimal | None, int]:
-        text = halfwidth("".join(compact(b.text) for b in cells.get(role, []))).upper()
+        text = halfwidth("".join(compact(b.text) for b in cells.get(role, []))).upper().rstrip(".,·。")
         mark = _TRAILING_MARK.search(text.replace("CNY", "").replace("RMB", ""))
         sign = flag_sign(mark.group(1)) if mark else 0
         if not text or text.strip("-—") == "":
