@@ -10,6 +10,7 @@ from decimal import Decimal
 import cv2
 import numpy as np
 
+from loanpipe.domain.money import money_str
 from loanpipe.extraction.confidence import calibrate, counterparty_confidence
 from loanpipe.extraction.engines import figure_reader
 from loanpipe.extraction.normalize import parse_amount
@@ -156,3 +157,22 @@ def _cap_by_reading(row: StatementRow) -> None:
         row.confidence = min(row.confidence, calibrate(row.ocr))
     if row.counterparty:
         row.confidence = min(row.confidence, counterparty_confidence(row.counterparty_ocr))
+
+
+DERIVED_CONFIDENCE = 0.7  # a balance worked out from the rows, not printed: below the review threshold
+
+
+def derive_balances(reads: dict[str, FieldRead], rows: list[StatementRow]) -> None:
+    """A statement that prints no opening or closing balance still states them: the opening balance is
+    the first row's balance less its amount, the closing balance the last row's balance. Figures worked
+    out this way carry a lower confidence than printed ones, and only rows the running balance confirmed
+    are used (a figure is never invented from a doubtful reading)."""
+    opening, closing = reads.get("opening_balance"), reads.get("closing_balance")
+    if (opening is None or opening.value is None) and rows and rows[0].balance is not None and rows[0].balanced:
+        value = rows[0].balance - rows[0].amount
+        reads["opening_balance"] = FieldRead(money_str(value), rows[0].confidence, certainty=DERIVED_CONFIDENCE)
+        reads["opening_balance"].notes.append("worked out from the first row")
+    if (closing is None or closing.value is None) and rows and rows[-1].balance is not None and rows[-1].balanced:
+        reads["closing_balance"] = FieldRead(money_str(rows[-1].balance), rows[-1].confidence,
+                                             certainty=DERIVED_CONFIDENCE)
+        reads["closing_balance"].notes.append("the last row's balance")

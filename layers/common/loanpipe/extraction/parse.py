@@ -11,10 +11,11 @@ import numpy as np
 
 from loanpipe.domain.documents import DocType
 from loanpipe.domain.money import money_str
-from loanpipe.extraction.balances import check_statement, read_figures_again
+from loanpipe.extraction.balances import check_statement, derive_balances, read_figures_again
 from loanpipe.extraction.layout import PageText
 from loanpipe.extraction.parsers import PARSERS
 from loanpipe.extraction.parsers.reads import FieldRead
+from loanpipe.extraction.parsers.statement_columns import Column
 from loanpipe.extraction.parsers.statement_table import StatementRow, read_table
 
 
@@ -31,9 +32,12 @@ def parse_pages(doc_type: DocType, pages: Sequence[PageText]) -> Parsed:
     reads: dict[str, FieldRead] = {}
     rows: list[StatementRow] = []
     images: list[np.ndarray | None] = []  # the page image each row was read on
+    carried: tuple[list[Column], float] | None = None  # the last header's columns and its page's width
     for page in pages:
         _merge_header(reads, PARSERS[DocType.BANK_STATEMENT](page.boxes))
-        table = read_table(page.boxes)
+        table = read_table(page.boxes, _scaled(carried, page.width))
+        if table.columns:
+            carried = (table.columns, page.width)
         rows.extend(table.rows)
         images.extend([page.image] * len(table.rows))
         if table.opening is not None and (reads.get("opening_balance") is None
@@ -43,7 +47,16 @@ def parse_pages(doc_type: DocType, pages: Sequence[PageText]) -> Parsed:
             reads["closing_balance"] = FieldRead(money_str(table.closing[0]), table.closing[1])
     read_figures_again(reads, rows, images)
     check_statement(reads, rows)
+    derive_balances(reads, rows)
     return Parsed(reads, rows)
+
+
+def _scaled(carried: tuple[list[Column], float] | None, width: float) -> list[Column] | None:
+    """A previous page's columns on a page of another width (pages of one statement share their layout)."""
+    if carried is None or carried[1] <= 0:
+        return None
+    columns, previous_width = carried
+    return [column.scaled(width / previous_width) for column in columns]
 
 
 def _merge_header(reads: dict[str, FieldRead], page: dict[str, FieldRead]) -> None:

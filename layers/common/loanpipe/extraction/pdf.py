@@ -56,8 +56,11 @@ def page_size(page: pdfium.PdfPage) -> tuple[float, float]:
 
 
 def read_text_layer(page: pdfium.PdfPage) -> PageText | None:
-    """The page's text layer as runs of characters (table cells stay separate), in points from the
-    top-left. None when the page has (almost) no text layer (a scan wrapped in a PDF)."""
+    """The page's text layer as word boxes (a table cell's words stay apart from the next cell's), in
+    points from the top-left. None when the page has (almost) no text layer (a scan wrapped in a PDF).
+
+    The characters' loose boxes are used (the font's ascent to descent): a comma or a point then sits on
+    its line like a digit, where its tight box would drop it below the line and split ``10,170.31``."""
     width, height = page_size(page)
     textpage = page.get_textpage()
     try:
@@ -68,7 +71,7 @@ def read_text_layer(page: pdfium.PdfPage) -> PageText | None:
             char = chr(code) if 0 < code < 0x110000 else ""
             if not char or char in "\r\n\ufffe\uffff":
                 continue
-            left, bottom, right, top = textpage.get_charbox(index)
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
             if right <= left and not char.isspace():
                 continue
             chars.append(TextBox(char, left, height - top, right, height - bottom, 1.0))
@@ -76,39 +79,39 @@ def read_text_layer(page: pdfium.PdfPage) -> PageText | None:
         textpage.close()
     if sum(1 for c in chars if not c.text.isspace()) < MIN_TEXT_CHARS:
         return None
-    return PageText(boxes=tuple(_char_runs(chars)), width=width, height=height, source=TEXT_LAYER)
+    return PageText(boxes=tuple(char_words(chars)), width=width, height=height, source=TEXT_LAYER)
 
 
-def _char_runs(chars: list[TextBox]) -> list[TextBox]:
-    """Chars (in content order) into runs: a new run starts at a line change or at a horizontal gap
-    wider than one character height (table columns). A space keeps the run unless the gap is wide."""
-    runs: list[TextBox] = []
+WORD_GAP = 0.6  # a gap wider than this share of the line height between two characters ends a word
+
+
+def char_words(chars: list[TextBox]) -> list[TextBox]:
+    """Chars (in content order) into words: a word ends at a space, a line change, or a horizontal gap
+    wider than ``WORD_GAP`` line heights (the gap between two table cells)."""
+    words: list[TextBox] = []
     current: list[TextBox] = []
 
     def flush() -> None:
-        visible = [c for c in current if not c.text.isspace()]
-        if visible:
+        if current:
             text = clean_text("".join(c.text for c in current))
-            runs.append(TextBox(text, min(c.x0 for c in visible), min(c.y0 for c in visible),
-                                max(c.x1 for c in visible), max(c.y1 for c in visible), 1.0))
+            words.append(TextBox(text, min(c.x0 for c in current), min(c.y0 for c in current),
+                                 max(c.x1 for c in current), max(c.y1 for c in current), 1.0))
         current.clear()
 
     for char in chars:
         if char.text.isspace():
-            if current:
-                current.append(char)
+            flush()
             continue
         if current:
-            previous = next((c for c in reversed(current) if not c.text.isspace()), None)
-            if previous is not None:
-                line_height = max(previous.height, char.height, 1.0)
-                same_line = abs(previous.cy - char.cy) < 0.5 * line_height
-                gap = char.x0 - previous.x1
-                if not same_line or gap > 1.0 * line_height or gap < -0.5 * line_height:
-                    flush()
+            previous = current[-1]
+            line_height = max(previous.height, char.height, 1.0)
+            same_line = abs(previous.cy - char.cy) < 0.5 * line_height
+            gap = char.x0 - previous.x1
+            if not same_line or gap > WORD_GAP * line_height or gap < -0.5 * line_height:
+                flush()
         current.append(char)
     flush()
-    return runs
+    return words
 
 
 def render_page(page: pdfium.PdfPage, dpi: int = RENDER_DPI) -> Image.Image:

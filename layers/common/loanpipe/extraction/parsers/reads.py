@@ -33,7 +33,8 @@ WEAK = 0.7
 @dataclass
 class FieldRead:
     """A field as a parser read it. ``certainty`` is the parser's own: 1.0 for a value found by its label
-    or a sentence pattern, lower for a weak fallback (``WEAK``); the field's confidence never exceeds it."""
+    or a sentence pattern, lower for a weak fallback (``WEAK``) or a value worked out or guessed (a balance
+    derived from the rows, a bank known only by its abbreviation); the field's confidence never exceeds it."""
 
     value: str | None
     ocr: float = 0.0

@@ -17,9 +17,12 @@ from loanpipe.extraction.parsers.statement_columns import (
     DATE_CELL,
     MONEY_ROLES,
     Column,
+    advance,
     cell_text,
     cells_of,
     find_header,
+    flag_mark,
+    is_figure,
 )
 from loanpipe.extraction.parsers.statement_terms import (
     join_description,
@@ -65,6 +68,7 @@ class StatementTable:
     opening: tuple[Decimal, float] | None = None  # balance on a 期初余额 line, with its OCR confidence
     closing: tuple[Decimal, float] | None = None  # balance on a 期末余额 line
     has_counterparty: bool = False  # the table prints a 对方户名 column
+    columns: list[Column] = field(default_factory=list)  # the columns the rows were read by (for the next page)
 
 
 @dataclass
@@ -77,25 +81,28 @@ class _RowMarks:
     last_line: tuple[float, dict[str, float]] = (0.0, {})  # the last row's line and cell starts
 
 
-def read_table(boxes: Sequence[TextBox]) -> StatementTable:
+def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) -> StatementTable:
     """Statement rows in page order. A row starts with a date in the date column; a row without one
     continues the previous row's 摘要 or counterparty. 期初余额 / 期末余额 lines give the opening and
     closing balances and are not transactions. A row whose cells do not lie on its date's printed line
-    (the right half of a tilted table slid by a row against the left half) is marked not aligned."""
+    (the right half of a tilted table slid by a row against the left half) is marked not aligned.
+    ``carried``: the columns of the previous page, for a page that does not print the header again."""
     table = StatementTable(rows=[])
     header = find_header(boxes)
-    if header is None:
+    if header is None and not carried:
         return table
-    columns, header_bottom = header
+    columns, header_bottom = header if header is not None else (list(carried or []), float("-inf"))
+    table.columns = columns
     table.has_counterparty = any(column.role == "counterparty" for column in columns)
     body = [b for b in boxes if b.cy >= header_bottom and not _NOT_A_CELL.search(compact(b.text))]
     grouped = rows_with_coordinates(body, row_coordinates(body))
     marks = _RowMarks(pitch=_line_pitch(grouped))
+    drift = _Drift()
     for items in grouped:
         text = "".join(compact(box.text) for box, _ in items)
         if any(word in text for word in _FOOTER_WORDS):
             break
-        _read_line(table, marks, items, columns, text)
+        _read_line(table, marks, items, drift.follow(items, columns), text)
     _check_left_edges(table.rows, marks.starts)
     _check_text_fills_box(table.rows, marks.widths)
     if table.has_counterparty:
@@ -103,6 +110,34 @@ def read_table(boxes: Sequence[TextBox]) -> StatementTable:
             if not row.counterparty and names_a_counterparty(row.summary):
                 row.whole = False  # a purchase, transfer or salary names its counterparty: one was not read
     return table
+
+
+class _Drift:
+    """A photo turned on the table slides each line sideways by a little more than the line above: the
+    columns follow the lines' date cells (dates are printed at one x on paper), measured from the first
+    dated line under the header. A line without a date keeps the last line's shift."""
+
+    def __init__(self) -> None:
+        self.anchor: float | None = None
+        self.shift = 0.0
+
+    def follow(self, items: list[tuple[TextBox, float]], columns: list[Column]) -> list[Column]:
+        dated = [box for box, _ in items if _is_date_run(box)]
+        if dated:
+            left = min(box.x0 for box in dated)
+            if self.anchor is None:
+                self.anchor = left
+            self.shift = left - self.anchor
+        if abs(self.shift) < 1e-6:
+            return columns
+        return [Column(c.role, c.x0 + self.shift, c.x1 + self.shift) for c in columns]
+
+
+def _is_date_run(box: TextBox) -> bool:
+    """A run that starts with a date (and is not a figure such as 2019.71)."""
+    text = halfwidth(compact(box.text))
+    match = DATE_CELL.match(text)
+    return match is not None and not is_figure(text) and parse_date(match.group(0)) is not None
 
 
 def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBox, float]], columns: list[Column],
@@ -144,8 +179,9 @@ def _words_as_description(cells: dict[str, list[TextBox]], row: list[TextBox]) -
     """The 摘要 header was not read (glare, a merged header): the words between the date and the amounts
     are the description."""
     money_x = min((b.x0 for role in MONEY_ROLES for b in cells.get(role, [])), default=float("inf"))
+    marks = [b for role in ("flag", "time", "seq") for b in cells.get(role, [])]
     words = [b for b in row if b.x0 < money_x and not DATE_CELL.match(halfwidth(compact(b.text)))
-             and parse_amount(b.text) is None]
+             and parse_amount(b.text) is None and b not in marks and not flag_mark(halfwidth(compact(b.text)))]
     if words:
         cells["description"] = words
 
@@ -187,23 +223,15 @@ def _scattered(boxes: list[TextBox]) -> bool:
                for left, right in zip(ordered, ordered[1:], strict=False))
 
 
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-
-
-def _advance(text: str) -> float:
-    """The width of ``text`` in CJK character widths (digits, Latin and punctuation are about half)."""
-    return sum(1.0 if _CJK_CHAR.match(char) else 0.55 for char in text)
-
-
 def _check_text_fills_box(table_rows: list[StatementRow], widths: list[list[tuple[str, float]]]) -> None:
     """A word cell whose box is wider than its text by a whole character lost a character in reading
     (a blurred or half-detected glyph): the width per character is measured on the page's own cells."""
-    samples = sorted(width / _advance(text) for cells in widths for text, width in cells if len(text) >= 2)
+    samples = sorted(width / advance(text) for cells in widths for text, width in cells if len(text) >= 2)
     if len(samples) < 5:
         return
     per_char = samples[len(samples) // 2]
     for row, cells in zip(table_rows, widths, strict=True):
-        if any(width / per_char - _advance(text) > 0.9 for text, width in cells if text):
+        if any(width / per_char - advance(text) > 0.9 for text, width in cells if text):
             row.whole = False
 
 
@@ -299,14 +327,44 @@ def repair_date(text: str, previous: str | None) -> date | None:
     return best
 
 
+_DEBIT_MARKS = ("DR", "D", "借", "支", "出", "-")
+_CREDIT_MARKS = ("CR", "C", "贷", "收", "入", "+")
+
+
+def flag_sign(text: str) -> int:
+    """The sign a 借贷 / 收支 mark gives: 借, 支, D, DR (money out) -1; 贷, 收, C, CR (money in) +1; 0 unread."""
+    text = halfwidth(compact(text)).upper().strip(".:：")
+    if not text:
+        return 0
+    for marks, sign in ((_DEBIT_MARKS, -1), (_CREDIT_MARKS, 1)):
+        if text in marks or text[0] in "借贷收支" and text[0] in "".join(marks):
+            return sign
+    return 0
+
+
+_TRAILING_MARK = re.compile(r"(CR|DR|借|贷)$")
+
+
 def _signed_amount(cells: dict[str, list[TextBox]]) -> Decimal | None:
-    def amount_of(role: str) -> Decimal | None:
-        text = "".join(compact(b.text) for b in cells.get(role, []))
-        return parse_amount(text) if text and text not in ("-", "--") else None
+    """The row's amount, credit +: from its column (收入 +, 支出 -), else from the 借贷 flag column or a CR/DR
+    mark printed after the figure, else from its own sign. ¥ marks and thousands separators are read by
+    ``parse_amount``."""
+    def amount_of(role: str) -> tuple[Decimal | None, int]:
+        text = halfwidth("".join(compact(b.text) for b in cells.get(role, []))).upper().rstrip(".,·。")
+        mark = _TRAILING_MARK.search(text.replace("CNY", "").replace("RMB", ""))
+        sign = flag_sign(mark.group(1)) if mark else 0
+        if not text or text.strip("-—") == "":
+            return None, 0
+        return parse_amount(text.replace("CNY", "").replace("RMB", "")), sign
 
     if "amount" in cells:
-        return amount_of("amount")
-    credit, debit = amount_of("credit"), amount_of("debit")
+        value, sign = amount_of("amount")
+        sign = flag_sign(cell_text(cells, "flag")) or sign
+        if value is None or not sign:
+            return value
+        return abs(value) if sign > 0 else -abs(value)
+    credit, _ = amount_of("credit")
+    debit, _ = amount_of("debit")
     if credit and (debit is None or debit == 0):
         return abs(credit)
     if debit and (credit is None or credit == 0):
