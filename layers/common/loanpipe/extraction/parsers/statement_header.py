@@ -29,7 +29,9 @@ def read_statement_header(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
     table (its 对方户名 / 对方账号 columns are not the account's); the balances anywhere (the closing one is
     often printed under the table)."""
     header = find_header(boxes)
-    above = [b for b in boxes if header is None or b.cy < header[1] - 0.01]
+    # Above the table means above its header row too: ``header[1]`` is half a line below the row's centres,
+    # so a run whose centre is not a whole line higher is one of the column names (对方账户名称 is no holder).
+    above = [b for b in boxes if header is None or b.cy < header[1] - b.height]
     above_table = lines_text(above)
     reads: dict[str, FieldRead] = {"account_holder": _holder(above), "account_number": _account(above, above_table)}
     bank, bank_conf, bank_cap = find_bank(above_table)
