@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -22,7 +22,6 @@ from loanpipe.adapters.clients import client
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
 from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, DynamoOpenApplications
 from loanpipe.entry.runner import StageRunner
-from loanpipe.service.contracting import ContractConfig, ContractDeps, handle_contract
 from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
 from loanpipe.service.intake import IntakeConfig, parse_upload_key
 from loanpipe.service.messages import (
@@ -38,6 +37,9 @@ from loanpipe.service.review import ReviewConfig
 from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
 from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
 from loanpipe.validation.ports import FraudPorts
+
+if TYPE_CHECKING:
+    from loanpipe.service.contracting import ContractDeps
 
 
 class StageSettings(BaseSettings):
@@ -116,6 +118,9 @@ def score_deps(settings: ScoreSettings, ports: Ports) -> ScoreDeps:
 
 
 def contract_deps(settings: ContractSettings, ports: Ports) -> ContractDeps:
+    # The PDF stack (reportlab) is imported here, not at module level: only the contract function pays for it.
+    from loanpipe.service.contracting import ContractConfig, ContractDeps
+
     return ContractDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                         config=ContractConfig(settings.contracts_bucket, settings.lender_name,
                                               settings.loanpipe_font_path),
@@ -140,6 +145,12 @@ def _aws_validate_deps(settings: ValidateSettings) -> ValidateDeps:
         officer_directory=CognitoOfficerDirectory(client("cognito-idp"), settings.user_pool_id),
     )
     return validate_deps(settings, ports, fraud)
+
+
+def _handle_contract(message: ContractRequested, deps: ContractDeps) -> Any:
+    from loanpipe.service.contracting import handle_contract
+
+    return handle_contract(message, deps)
 
 
 def _uploads(record: SQSRecord) -> list[S3EventRecord]:
@@ -172,7 +183,7 @@ STAGES: dict[str, _Stage] = {
     "score": _Stage(ScoreSettings, lambda settings: score_deps(settings, _ports(settings)), ScoreRequested,
                     lambda message, deps, budget_seconds: handle_scoring(message, deps), "Decision"),
     "contract": _Stage(ContractSettings, lambda settings: contract_deps(settings, _ports(settings)), ContractRequested,
-                       lambda message, deps, budget_seconds: handle_contract(message, deps), "Contract"),
+                       lambda message, deps, budget_seconds: _handle_contract(message, deps), "Contract"),
 }
 
 
