@@ -9,6 +9,7 @@ something about the service against the AWS adapter. The application ports are t
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -129,6 +130,21 @@ class InMemoryEventPublisher:
 
     def publish(self, event: DomainEvent) -> None:
         self.published.append((event.detail_type, json.loads(event.detail_json())))
+
+
+class InMemorySmsSender:
+    """The SMS outbox: (phone, text) in the order sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        self.sent.append((phone, text))
+
+    def last_code(self, phone: str) -> str:
+        """The six-digit code of the newest message to ``phone`` (what the customer reads)."""
+        text = next(text for to, text in reversed(self.sent) if to == phone)
+        return re.search(r"验证码为(\d{6})", text).group(1)  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------- the fraud ports

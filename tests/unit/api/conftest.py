@@ -16,7 +16,14 @@ from loanpipe.entry import http
 from loanpipe.entry.bootstrap import ApiDeps, api_deps
 from loanpipe.service.intake import IntakeConfig
 from loanpipe.service.review import ReviewConfig
-from testkit.fakes import InMemoryApplicationRepository, InMemoryBlobStore, InMemoryEventPublisher, InMemoryStageQueue
+from loanpipe.service.signing import SigningConfig
+from testkit.fakes import (
+    InMemoryApplicationRepository,
+    InMemoryBlobStore,
+    InMemoryEventPublisher,
+    InMemorySmsSender,
+    InMemoryStageQueue,
+)
 
 
 @dataclass
@@ -51,7 +58,8 @@ def fakes(monkeypatch) -> Iterator[ApiDeps]:
     deps = ApiDeps(repo=InMemoryApplicationRepository(), blobs=InMemoryBlobStore(), queue=InMemoryStageQueue(),
                    events=InMemoryEventPublisher(), intake=IntakeConfig("uploads-bucket", "validate-q"),
                    review=ReviewConfig("validate-q", "contract-q"), results_bucket="results-bucket",
-                   contracts_bucket="contracts-bucket")
+                   contracts_bucket="contracts-bucket", sms=InMemorySmsSender(),
+                   signing=SigningConfig("contracts-bucket", "contract-q"))
     http.app.dependency_overrides[api_deps] = lambda: deps
     yield deps
     http.app.dependency_overrides.pop(api_deps, None)

@@ -26,6 +26,7 @@ from loanpipe.entry.bootstrap import (
     contract_deps,
     extract_deps,
     score_deps,
+    seal_deps,
     validate_deps,
 )
 from loanpipe.service.contracting import handle_contract
@@ -34,10 +35,12 @@ from loanpipe.service.messages import (
     ContractRequested,
     S3EventRecord,
     ScoreRequested,
+    SealRequested,
     ValidateRequested,
     parse_stage_message,
 )
 from loanpipe.service.scoring import handle_scoring
+from loanpipe.service.sealing import handle_seal
 from loanpipe.service.validation import handle_validation
 from loanpipe.validation.ports import FraudPorts
 from testkit.fakes import (
@@ -56,6 +59,18 @@ VALIDATE = ValidateSettings(**PLATFORM, results_bucket=RESULTS, image_index_tabl
 SCORE = ScoreSettings(**PLATFORM, results_bucket=RESULTS, contract_queue_url=CONTRACT_Q, credit_policy="default")
 CONTRACT = ContractSettings(**PLATFORM, contracts_bucket=CONTRACTS, loanpipe_font_path=None, credit_policy="default")
 INTAKE = IntakeConfig(UPLOADS, VALIDATE_Q)
+
+
+class MarkingSealer:
+    """Stands in for the PAdES seal (tested with KMS and pyHanko in tests/unit/contracts): the contract with the
+    signature's and the consent's digests appended, so a test sees what was sealed."""
+
+    def __init__(self) -> None:
+        self.sealed: list[tuple[bytes, bytes, object]] = []
+
+    def __call__(self, contract_pdf: bytes, signature_png: bytes, consent) -> bytes:
+        self.sealed.append((contract_pdf, signature_png, consent))
+        return contract_pdf + b"\n%sealed " + consent.contract_sha256.encode()
 
 
 def in_memory_ports() -> Ports:
@@ -107,6 +122,8 @@ class Chain:
         self.validate = validate_deps(VALIDATE, self.ports, fraud)
         self.score = score_deps(SCORE, self.ports)
         self.contract = contract_deps(CONTRACT, self.ports)
+        self.sealer = MarkingSealer()
+        self.seal = seal_deps(CONTRACT, self.ports, self.sealer)
 
     def drain(self) -> None:
         """Deliver every queued stage message, in order, until the queues are empty."""
@@ -120,6 +137,8 @@ class Chain:
                 handle_scoring(message, self.score)
             elif isinstance(message, ContractRequested):
                 handle_contract(message, self.contract)
+            elif isinstance(message, SealRequested):
+                handle_seal(message, self.seal)
 
     def validating(self, case: ApplicationCase, **changes) -> str:
         """An application holding ``case``'s extracted documents, submitted and waiting for validation (its

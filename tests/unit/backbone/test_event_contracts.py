@@ -7,21 +7,26 @@ with nothing lost, so a payload cannot drift between senders or away from ``loan
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 from pydantic import ValidationError
 
-from backbone.chain import Chain, uploaded
+from backbone.chain import CONTRACT_Q, CONTRACTS, Chain, uploaded
+from backbone.test_signing import png
 from loanpipe.adapters.aws import EventBridgePublisher
 from loanpipe.domain.documents import DocType
 from loanpipe.domain.events import EVENT_SOURCE, EVENT_TYPES, ApplicationDecided, ContractReady, parse_event
 from loanpipe.domain.lifecycle import AppState
+from loanpipe.domain.records import utcnow
 from loanpipe.service.access import Caller, Role
 from loanpipe.service.dispatch import dispatch
 from loanpipe.service.extraction import handle_upload
 from loanpipe.service.intake import create_application
 from loanpipe.service.review import ReviewConfig, ReviewDecision, claim, decide
+from loanpipe.service.signing import CodeRequest, SignatureUpload, SigningConfig, capture_signature, request_code
+from testkit.fakes import InMemorySmsSender
 from testkit.scenarios import build_scenario
 
 REVIEWER = Caller("r1", frozenset({Role.REVIEWER}))
@@ -71,7 +76,26 @@ def published() -> list[tuple[str, dict]]:
     _reviewer_acts(chain, retaken, ReviewDecision(action="request_retake", documents=[certificate],
                                                   reasons=["glare"]))
     assert chain.ports.repo.get(approved).state == AppState.AWAITING_SIGNATURE
+    _customer_signs(chain, approved)
+    assert chain.ports.repo.get(approved).state == AppState.SIGNED
     return list(chain.ports.events.published)
+
+
+def _customer_signs(chain: Chain, application_id: str) -> None:
+    """The ceremony at the door: a code by SMS, the signature with it, the seal."""
+    record = chain.ports.repo.get(application_id)
+    officer = Caller(record.officer_id, frozenset({Role.FIELD_OFFICER}))
+    sms, config = InMemorySmsSender(), SigningConfig(CONTRACTS, CONTRACT_Q)
+    sent, change = request_code(chain.ports.repo, sms, config, officer, application_id,
+                                CodeRequest(contract_sha256=record.contract.sha256))
+    dispatch(change.outbox, chain.ports.queue, chain.ports.events)
+    upload = SignatureUpload(ceremony_id=sent["ceremony_id"], code=sms.last_code(record.declared.applicant.phone),
+                             contract_sha256=record.contract.sha256,
+                             signer_id_number=record.declared.applicant.id_number,
+                             signature_png=base64.b64encode(png()).decode(), signed_at=utcnow(), lat=30.0, lon=120.0)
+    _, change = capture_signature(chain.ports.repo, chain.ports.blobs, config, officer, application_id, upload)
+    dispatch(change.outbox, chain.ports.queue, chain.ports.events)
+    chain.drain()
 
 
 def test_every_published_event_parses_as_its_model_with_nothing_lost(published):

@@ -83,3 +83,20 @@ class EventBridgePublisher:
         )
         if response.get("FailedEntryCount"):
             raise RuntimeError(f"EventBridge refused {event.detail_type}: {response['Entries']}")
+
+
+class SnsSmsSender:
+    """One-time codes by SNS SMS (transactional: delivered even to numbers that opted out of promotions).
+
+    On AWS the account must be out of the SMS sandbox (or the number verified) and have a sender ID or an
+    origination number registered for mainland China; on the local cloud moto keeps the message."""
+
+    def __init__(self, client: Any, sender_id: str | None = None):
+        self._sns = client
+        self._sender_id = sender_id
+
+    def send(self, phone: str, text: str) -> None:
+        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+        if self._sender_id:
+            attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": self._sender_id}
+        self._sns.publish(PhoneNumber=f"+86{phone}", Message=text, MessageAttributes=attributes)

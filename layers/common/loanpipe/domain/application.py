@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -65,6 +65,17 @@ class Capture(BaseModel):
         return value
 
 
+class PayoutAccount(BaseModel):
+    """Where the loan is paid out: the dealer's account (new cars are paid to the dealer) or the customer's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    payee: Literal["dealer", "customer"]
+    account_name: str = Field(min_length=1, max_length=60)
+    account_number: str = Field(pattern=r"^\d{8,30}$")
+    bank_name: str = Field(min_length=2, max_length=40)
+
+
 class DeclaredApplication(BaseModel):
     """The applicant, the loan asked for and where/when/by whom the documents were captured."""
 
@@ -73,6 +84,8 @@ class DeclaredApplication(BaseModel):
     applicant: Applicant
     loan: LoanRequest
     capture: Capture
+    # Optional: without it the loan is paid to the applicant's account read from the bank statement.
+    payout: PayoutAccount | None = None
 
 
 def read_declared(text: str | bytes) -> DeclaredApplication:

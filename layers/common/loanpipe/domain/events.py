@@ -7,12 +7,16 @@ fields, so a listener (the officer's tablet, disbursement, reporting) reads one 
 JSON. ``schema_version`` goes up when a field is removed or changes meaning, never for a new optional field.
 
 Events carry identifiers, states and reason codes only: never a name, an ID number, an account or an amount
-(the bus has other readers than the pipeline; personal data stays in the encrypted table).
+(the bus has other readers than the pipeline; personal data stays in the encrypted table). The one exception
+is ``DisbursementInstructed``: disbursement cannot pay without the payee's account and the amount, so that
+event carries them, and template.yaml routes it by a rule of its own to the disbursement queue only
+(KMS-encrypted); the pipeline's logs never print it.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -112,9 +116,48 @@ class ContractReady(DomainEvent):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class LoanContractSigned(DomainEvent):
+    """The customer signed and the lender sealed the contract: it is stored under object lock."""
+
+    DETAIL_TYPE: ClassVar[str] = "LoanContractSigned"
+
+    officer_id: str = Field(min_length=1)
+    contract_number: str = Field(min_length=1)
+    contract_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")  # the contract the customer was shown
+    signed_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")  # the sealed PDF
+    signed_at: datetime
+
+
+class PayeeDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    payee: Literal["dealer", "customer"]
+    account_name: str
+    account_number: str | None = None
+    bank_name: str | None = None
+    # declared with the application, read from the applicant's bank statement, or none known: disbursement
+    # must ask the customer for an account before it pays
+    source: Literal["application", "bank_statement", "none"]
+
+
+class DisbursementInstructed(DomainEvent):
+    """Pay out the loan of a signed contract. ``instruction_id`` is the same however often it is sent:
+    disbursement pays each instruction once."""
+
+    DETAIL_TYPE: ClassVar[str] = "DisbursementInstructed"
+
+    instruction_id: str = Field(min_length=1)
+    contract_number: str = Field(min_length=1)
+    amount: str = Field(pattern=r"^\d+\.\d{2}$")  # yuan, two decimals (a decimal string, never a float)
+    currency: Literal["CNY"] = "CNY"
+    payee: PayeeDetail
+    signed_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     event.DETAIL_TYPE: event
-    for event in (DocumentRetakeRequested, DocumentRejected, ApplicationDecided, ContractReady)
+    for event in (DocumentRetakeRequested, DocumentRejected, ApplicationDecided, ContractReady, LoanContractSigned,
+                  DisbursementInstructed)
 }
 
 

@@ -37,3 +37,10 @@ def mask_name(name: str | None) -> str:
         return ""
     text = name.strip()
     return text[0] + "*" * (len(text) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13912345678`` -> ``139****5678``: the carrier prefix and the last four, as on Chinese SMS receipts."""
+    if not phone:
+        return ""
+    return _mask_middle(phone, 3, _KEEP)

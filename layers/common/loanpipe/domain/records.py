@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from loanpipe.domain.application import DeclaredApplication
 from loanpipe.domain.documents import DocType, FieldValue
 from loanpipe.domain.lifecycle import AppState, DocState
+from loanpipe.domain.signing import SigningCeremony
 
 REQUIRED_SLOTS: tuple[DocType, ...] = (
     DocType.ID_CARD_FRONT,
@@ -102,6 +103,7 @@ class ContractRef(BaseModel):
     sha256: str
     rendered_at: datetime
     pages: int
+    number: str | None = None  # the contract number printed on it
 
 
 class ApplicationRecord(BaseModel):
@@ -120,6 +122,7 @@ class ApplicationRecord(BaseModel):
     decision: RecordedDecision | None = None
     review: ReviewState | None = None
     contract: ContractRef | None = None
+    signing: SigningCeremony | None = None  # the customer's signature of ``contract``
     flags: list[str] = Field(default_factory=list)  # reason codes raised by other applications' checks
     flagged_by: list[str] = Field(default_factory=list)
 

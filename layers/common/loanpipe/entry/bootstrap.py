@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
-from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
+from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SnsSmsSender, SqsStageQueue
 from loanpipe.adapters.clients import client
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
 from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, DynamoOpenApplications
@@ -25,21 +24,25 @@ from loanpipe.entry.runner import StageRunner
 from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
 from loanpipe.service.intake import IntakeConfig, parse_upload_key
 from loanpipe.service.messages import (
+    ContractQueueMessage,
     ContractRequested,
     S3EventRecord,
     S3Notification,
     ScoreRequested,
+    SealRequested,
     ValidateRequested,
 )
 from loanpipe.service.policy_source import policy_in_force
 from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
 from loanpipe.service.review import ReviewConfig
 from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
+from loanpipe.service.signing import SigningConfig, SmsSender
 from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
 from loanpipe.validation.ports import FraudPorts
 
 if TYPE_CHECKING:
     from loanpipe.service.contracting import ContractDeps
+    from loanpipe.service.sealing import SealDeps, Sealer
 
 
 class StageSettings(BaseSettings):
@@ -75,6 +78,10 @@ class ContractSettings(StageSettings):
     loanpipe_font_path: str | None = None
     lender_name: str = "示范汽车金融有限公司"
     credit_policy: str = "default"
+    # The seal: the lender's asymmetric KMS key, the Secrets Manager secret with its certificate chain, a TSA.
+    contract_signing_key_id: str | None = None
+    contract_signing_chain_secret: str | None = None
+    tsa_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,47 @@ def contract_deps(settings: ContractSettings, ports: Ports) -> ContractDeps:
                         policy=policy_in_force(settings.credit_policy))
 
 
+def seal_deps(settings: ContractSettings, ports: Ports, sealer: Sealer) -> SealDeps:
+    from loanpipe.service.sealing import SealDeps
+
+    return SealDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
+                    contracts_bucket=settings.contracts_bucket, seal=sealer)
+
+
+@dataclass(frozen=True)
+class ContractStageDeps:
+    """The contract function renders contracts and seals signed ones (one queue, two kinds of message)."""
+
+    contract: ContractDeps
+    seal: SealDeps
+
+
+def kms_sealer(settings: ContractSettings) -> Sealer:
+    """Seal with the lender's KMS key and the chain in Secrets Manager, both read on the first seal (a function
+    without them still renders contracts; its seal requests fail, are retried and reach the DLQ)."""
+
+    @functools.cache
+    def identity() -> Any:
+        from loanpipe.adapters.signing import load_signing_identity
+
+        key_id, secret_id = settings.contract_signing_key_id, settings.contract_signing_chain_secret
+        if not key_id or not secret_id:
+            raise RuntimeError("CONTRACT_SIGNING_KEY_ID and CONTRACT_SIGNING_CHAIN_SECRET must be set to seal")
+        return load_signing_identity(client("secretsmanager"), client("kms"), secret_id, key_id, settings.tsa_url)
+
+    def seal(contract_pdf: bytes, signature_png: bytes, consent: Any) -> bytes:
+        from loanpipe.contracts.seal import seal_contract
+
+        return seal_contract(contract_pdf, signature_png, consent, identity())
+
+    return seal
+
+
+def _aws_contract_deps(settings: ContractSettings) -> ContractStageDeps:
+    ports = _ports(settings)
+    return ContractStageDeps(contract_deps(settings, ports), seal_deps(settings, ports, kms_sealer(settings)))
+
+
 def _aws_extract_deps(settings: ExtractSettings) -> ExtractDeps:
     # The OCR stack is imported here, not at module level: only the extract function pays for it.
     from loanpipe.extraction.extract import extract_document
@@ -147,10 +195,14 @@ def _aws_validate_deps(settings: ValidateSettings) -> ValidateDeps:
     return validate_deps(settings, ports, fraud)
 
 
-def _handle_contract(message: ContractRequested, deps: ContractDeps) -> Any:
+def _handle_contract(message: ContractRequested | SealRequested, deps: ContractStageDeps) -> Any:
+    if isinstance(message, SealRequested):
+        from loanpipe.service.sealing import handle_seal
+
+        return handle_seal(message, deps.seal)
     from loanpipe.service.contracting import handle_contract
 
-    return handle_contract(message, deps)
+    return handle_contract(message, deps.contract)
 
 
 def _uploads(record: SQSRecord) -> list[S3EventRecord]:
@@ -167,7 +219,7 @@ def _upload_owner(upload: S3EventRecord) -> str | None:
 class _Stage:
     settings: type[StageSettings]
     build: Callable[[Any], Any]
-    message: type[BaseModel]
+    message: Any  # a message model, or a discriminated union of them
     run: Callable[..., Any]
     metric_prefix: str
     messages: Callable[[SQSRecord], Any] | None = None
@@ -182,7 +234,7 @@ STAGES: dict[str, _Stage] = {
                        lambda message, deps, budget_seconds: handle_validation(message, deps), "Validation"),
     "score": _Stage(ScoreSettings, lambda settings: score_deps(settings, _ports(settings)), ScoreRequested,
                     lambda message, deps, budget_seconds: handle_scoring(message, deps), "Decision"),
-    "contract": _Stage(ContractSettings, lambda settings: contract_deps(settings, _ports(settings)), ContractRequested,
+    "contract": _Stage(ContractSettings, _aws_contract_deps, ContractQueueMessage,
                        lambda message, deps, budget_seconds: _handle_contract(message, deps), "Contract"),
 }
 
@@ -209,6 +261,8 @@ class ApiSettings(StageSettings):
     validate_queue_url: str
     contract_queue_url: str
     upload_url_ttl_seconds: int = 900
+    signing_code_ttl_seconds: int = 300
+    sms_sender_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +277,8 @@ class ApiDeps:
     review: ReviewConfig
     results_bucket: str
     contracts_bucket: str
+    sms: SmsSender
+    signing: SigningConfig
 
 
 @functools.cache
@@ -235,4 +291,7 @@ def api_deps() -> ApiDeps:
                    intake=IntakeConfig(settings.uploads_bucket, settings.validate_queue_url,
                                        settings.upload_url_ttl_seconds),
                    review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url),
-                   results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket)
+                   results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
+                   sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
+                   signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
+                                         settings.signing_code_ttl_seconds))

@@ -39,6 +39,7 @@ from loanpipe.service.dispatch import dispatch
 from loanpipe.service.intake import SubmitRequest, UploadRequest, create_application, request_upload, submit_application
 from loanpipe.service.ports import Page
 from loanpipe.service.review import FieldCorrections, ReviewDecision, claim, correct_fields, decide, review_queue
+from loanpipe.service.signing import CodeRequest, SignatureUpload, capture_signature, request_code, unlock_signing
 from loanpipe.service.transitions import Change, apply_change
 from loanpipe.service.views import application_view, document_view
 
@@ -255,7 +256,38 @@ def contract(application_id: str, caller: SignedIn, deps: Deps) -> Response:
     if record.contract is None:
         raise Conflict("no_contract", f"the application is {record.state}; there is no contract yet")
     url = deps.blobs.presigned_get(deps.contracts_bucket, record.contract.key, DOWNLOAD_URL_SECONDS)
-    return _reply(200, {"url": url, "sha256": record.contract.sha256, "pages": record.contract.pages})
+    body: dict[str, Any] = {"url": url, "sha256": record.contract.sha256, "pages": record.contract.pages,
+                            "number": record.contract.number}
+    signed = record.signing.signed if record.signing else None
+    if signed is not None and record.signing and record.signing.contract_sha256 == record.contract.sha256:
+        body["signed"] = {"url": deps.blobs.presigned_get(deps.contracts_bucket, signed.key, DOWNLOAD_URL_SECONDS),
+                          "sha256": signed.sha256, "sealed_at": signed.sealed_at.isoformat()}
+    return _reply(200, body)
+
+
+# ------------------------------------------------------------------ the signing ceremony at the door
+@app.post("/applications/<application_id>/signing/code")
+def signing_code(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    answer, change = request_code(deps.repo, deps.sms, deps.signing, caller, application_id, _body(CodeRequest))
+    _send(deps, change)
+    return _reply(202, answer)
+
+
+@app.post("/applications/<application_id>/signing/signature")
+def signing_signature(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    answer, change = capture_signature(deps.repo, deps.blobs, deps.signing, caller, application_id,
+                                       _body(SignatureUpload))
+    _send(deps, change)
+    return _reply(202, answer)
+
+
+class UnlockRequest(BaseModel):
+    note: str = ""
+
+
+@app.post("/review/<application_id>/signing/unlock")
+def signing_unlock(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    return _reply(200, unlock_signing(deps.repo, caller, application_id, _body(UnlockRequest).note))
 
 
 # ------------------------------------------------------------------ the back office

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 IDEMPOTENCY_HOURS = 24
 SAFETY_MARGIN_SECONDS = 10.0  # left to the stage to write its outcome after its own work
@@ -51,12 +51,13 @@ class StageRunner:
     ``outcome`` key and what else the logs should carry.
     """
 
-    def __init__(self, message_type: type[BaseModel], stage: Callable[..., Any], deps: Callable[[], Any],
+    def __init__(self, message_type: Any, stage: Callable[..., Any], deps: Callable[[], Any],
                  idempotency_table: Callable[[], str], dynamodb: Callable[[], Any], *, logger: Logger,
                  metrics: Metrics, metric_prefix: str,
                  messages: Callable[[SQSRecord], Iterable[BaseModel]] | None = None,
                  correlation_id: Callable[[Any], str | None] | None = None):
-        self._message_type = message_type
+        # A model, or a discriminated union of models (one queue carrying several kinds of message).
+        self._adapter: TypeAdapter[BaseModel] = TypeAdapter(message_type)
         self._stage = stage
         self._deps = deps
         self._table = idempotency_table
@@ -64,7 +65,7 @@ class StageRunner:
         self._logger = logger
         self._metrics = metrics
         self._prefix = metric_prefix
-        self._messages = messages or (lambda record: [message_type.model_validate_json(record.body)])
+        self._messages = messages or (lambda record: [self._adapter.validate_json(record.body)])
         self._correlation_id = correlation_id or (lambda message: message.application_id)
         self._context: LambdaContext | None = None
         self.idempotency = business_key_idempotency()
@@ -76,7 +77,7 @@ class StageRunner:
 
         @idempotent_function(data_keyword_argument="request", config=self.idempotency, persistence_store=store)
         def run(request: dict, budget_seconds: float) -> dict:
-            message = self._message_type.model_validate(request["message"])
+            message = self._adapter.validate_python(request["message"])
             outcome = self._stage(message, self._deps(), budget_seconds=budget_seconds)
             return outcome if isinstance(outcome, dict) else {"outcome": str(outcome)}
 

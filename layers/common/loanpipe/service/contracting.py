@@ -77,6 +77,7 @@ def handle_contract(message: ContractRequested, deps: ContractDeps) -> ContractO
     key = f"contracts/{record.application_id}/round-{record.round}/contract.pdf"
     deps.blobs.put(deps.config.contracts_bucket, key, pdf, "application/pdf")
     contract = ContractRef(key=key, sha256=hashlib.sha256(pdf).hexdigest(), rendered_at=utcnow(),
+                           number=terms.contract_number,
                            pages=pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page"))
     applied = apply_and_dispatch(deps, message.application_id,
                                  lambda record: _await_signature(record, message.round, contract,

@@ -43,11 +43,24 @@ class ContractRequested(_Message):
     approved_by: str = Field(min_length=1, max_length=64)
 
 
-StageMessage = Annotated[ValidateRequested | ScoreRequested | ContractRequested, Field(discriminator="kind")]
+class SealRequested(_Message):
+    """signing ceremony (API) -> contract: the customer's signature is captured, seal the contract."""
+
+    kind: Literal["seal"] = "seal"
+    ceremony_id: str = Field(min_length=1, max_length=64)
+
+    def idempotency_key(self) -> str:
+        return f"{self.application_id}:seal:{self.round}:{self.ceremony_id}"
+
+
+# What the contract queue carries: a contract to render, or a signed one to seal.
+ContractQueueMessage = Annotated[ContractRequested | SealRequested, Field(discriminator="kind")]
+StageMessage = Annotated[ValidateRequested | ScoreRequested | ContractRequested | SealRequested,
+                         Field(discriminator="kind")]
 _stage_message = TypeAdapter(StageMessage)
 
 
-def parse_stage_message(body: str) -> ValidateRequested | ScoreRequested | ContractRequested:
+def parse_stage_message(body: str) -> ValidateRequested | ScoreRequested | ContractRequested | SealRequested:
     return _stage_message.validate_json(body)
 
 

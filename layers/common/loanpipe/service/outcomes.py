@@ -53,6 +53,18 @@ class ContractOutcome(StrEnum):
     UNKNOWN_APPLICATION = "unknown_application"
 
 
+class SealOutcome(StrEnum):
+    """A seal request (metric prefix ``Seal``)."""
+
+    SIGNED = "signed"
+    DUPLICATE = "duplicate"  # sealed and announced before
+    ANNOUNCED = "announced"  # sealed before; its events had not gone out yet, now they have
+    NOT_SIGNING = "not_signing"  # no captured signature, or not awaiting one
+    STALE = "stale"
+    SUPERSEDED = "superseded"
+    UNKNOWN_APPLICATION = "unknown_application"
+
+
 class FlagOutcome(StrEnum):
     """Another application found carrying an image this one carries."""
 
