@@ -156,6 +156,8 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--exit", action="store_true", help="stop when done instead of serving reviewers")
     demo.add_argument("--timeout", type=float, default=900, help="seconds to wait for every outcome")
     demo.add_argument("--policy", help="a credit policy YAML to decide under (back-testing a new policy)")
+    demo.add_argument("--no-sign", action="store_true",
+                      help="leave approved applications waiting for signature (the demo signs them otherwise)")
     demo.add_argument("--moto-port", type=int, default=0)
     demo.add_argument("--api-port", type=int, default=0)
     demo.set_defaults(func=cmd_demo)

@@ -38,9 +38,10 @@ class Outcome:
     score: int | None = None
     policy_version: str | None = None
     expected: str | None = None  # from truth.json of generated samples, shown in the table only
+    contract: str | None = None  # the signed contract's file and whether it verified
 
     def as_json(self) -> dict:
-        return {key: value for key, value in self.__dict__.items() if key != "expected"}
+        return {key: value for key, value in self.__dict__.items() if key not in ("expected", "contract")}
 
 
 class Progress:
@@ -72,8 +73,11 @@ def _expected(folder: Path) -> str | None:
 
 
 class DemoRunner:
-    def __init__(self, cloud: LocalCloud, progress: Progress, replay: bool, timeout: float):
+    def __init__(self, cloud: LocalCloud, progress: Progress, replay: bool, timeout: float, sign: bool = True,
+                 contracts_dir: Path | None = None):
         self.cloud = cloud
+        self.sign = sign
+        self.contracts_dir = contracts_dir or Path(".loanpipe") / "demo-contracts"
         self.progress = progress
         self.replay = replay
         self.timeout = timeout
@@ -135,7 +139,26 @@ class DemoRunner:
             expected=expected,
         )
         self.progress.say(label, f"-> {outcome.state} ({outcome.decision}) {' '.join(outcome.reasons)}")
+        if self.sign and outcome.state == "AWAITING_SIGNATURE":
+            self._sign(api, outcome, declared, label)
         return outcome
+
+    def _sign(self, api: ApiClient, outcome: Outcome, declared: dict, label: str) -> None:
+        """The customer's part: code from the phone, a drawn signature; then the lender's seal is verified."""
+        from loanpipe_infra.customer import sign_at_the_door
+
+        assert outcome.application_id is not None
+        self.progress.say(label, "customer reads the contract, gets a code by SMS and signs")
+        signed = sign_at_the_door(api, outcome.application_id, declared["applicant"], declared["capture"],
+                                  self.cloud.sms_outbox, self.contracts_dir)
+        outcome.state = signed.state
+        if signed.contract_path is None:
+            self.progress.say(label, f"not signed: {signed.note}")
+            return
+        verdict = self.cloud.verify_contract(signed.contract_path.read_bytes())
+        outcome.contract = f"{signed.contract_path.name} ({'verified' if verdict.ok else 'NOT VERIFIED'})"
+        said = "verified" if verdict.ok else "failed verification: " + " ".join(verdict.findings)
+        self.progress.say(label, f"-> SIGNED, sealed contract {signed.contract_path} {said}")
 
     def _wait(self, api: ApiClient, app_id: str, done, label: str, documents: bool = False) -> dict:
         deadline = time.monotonic() + self.timeout
@@ -155,9 +178,10 @@ class DemoRunner:
 
 
 def _print_table(outcomes: list[Outcome]) -> None:
-    headers = ["folder", "application", "state", "decision", "expected", "score", "reasons"]
+    headers = ["folder", "application", "state", "decision", "expected", "score", "signed contract", "reasons"]
     rows = [[o.folder, (o.application_id or "-")[-10:], o.state, o.decision or "-", o.expected or "-",
-             "-" if o.score is None else str(o.score), " ".join(o.reasons) or "-"] for o in outcomes]
+             "-" if o.score is None else str(o.score), o.contract or "-", " ".join(o.reasons) or "-"]
+            for o in outcomes]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     widths[-1] = len(headers[-1])
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
@@ -207,7 +231,7 @@ def run_demo(args: argparse.Namespace) -> int:
     state = cloud.start()
     progress.say("local cloud", f"up: API {state.api_url}  AWS endpoint {state.endpoint_url}")
     try:
-        runner = DemoRunner(cloud, progress, replay=replay, timeout=args.timeout)
+        runner = DemoRunner(cloud, progress, replay=replay, timeout=args.timeout, sign=not args.no_sign)
         with ThreadPoolExecutor(max_workers=4) as pool:
             outcomes = list(pool.map(runner.run, folders))
         _print_table(outcomes)

@@ -16,7 +16,7 @@ from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
-from loanpipe_infra.localcloud.specs import REGION, STACK_NAME, ProvisionedStack
+from loanpipe_infra.localcloud.specs import ACCOUNT_ID, REGION, STACK_NAME, ProvisionedStack
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +209,13 @@ class LocalCloud:
     def token(self, role: str, user: str) -> str:
         assert self.state is not None
         return self.state.token(role, user)
+
+    def sms_outbox(self) -> list[tuple[str, str]]:
+        """The text messages the functions sent through SNS (the local cloud's phone network): (number, text),
+        oldest first. moto keeps them in this process, where its server runs."""
+        from moto.sns.models import sns_backends
+
+        return list(sns_backends[ACCOUNT_ID][REGION].sms_messages.values())
 
     def wait_idle(self, timeout: float = 120.0) -> bool:
         return wait_until_idle(self._sqs, self.pollers, timeout)
