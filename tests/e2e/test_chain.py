@@ -42,7 +42,7 @@ def outcomes(local_cloud, tmp_path_factory, bus_tap):
     folder = tmp_path_factory.mktemp("applications")
     samples = generate_applications(folder, 3, seed=41, tier="clean",
                                     defects=["clean", "ltv_exceeded", "name_mismatch"], captured_at=CAPTURED_AT)
-    runner = DemoRunner(local_cloud, Progress(), replay=True, timeout=300)
+    runner = DemoRunner(local_cloud, Progress(), replay=True, timeout=300, sign=False)  # signed below, by hand
     results = [runner.run(sample.folder) for sample in samples]
     return {sample.defects[0] if sample.defects else "clean": result for sample, result in zip(samples, results,
                                                                                               strict=True)}
@@ -139,3 +139,50 @@ def test_every_event_on_the_bus_is_its_published_model_and_every_decision_is_ann
                  if isinstance(event, ApplicationDecided) and event.by == "machine"}
     assert {(outcome.application_id, outcome.decision) for outcome in outcomes.values()} <= announced
     assert "ContractReady" in {event.detail_type for event in events}
+
+
+def _tapped(local_cloud, bus_tap) -> list:
+    sqs = local_cloud.client("sqs")
+    entries = []
+    while batch := sqs.receive_message(QueueUrl=bus_tap, MaxNumberOfMessages=10).get("Messages", []):
+        entries += [json.loads(message["Body"]) for message in batch]
+        sqs.delete_message_batch(QueueUrl=bus_tap, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                            for i, m in enumerate(batch)])
+    return [parse_event(entry["detail-type"], entry["detail"]) for entry in entries]
+
+
+def test_the_customer_signs_at_the_door_and_the_sealed_contract_verifies_and_is_paid_out_once(
+        outcomes, local_cloud, bus_tap, tmp_path):
+    from loanpipe_infra.client import ApiClient
+    from loanpipe_infra.customer import sign_at_the_door
+
+    # Given the approved application waiting for its signature, on the officer's tablet
+    outcome = outcomes["clean"]
+    app_id = outcome.application_id
+    officer = ApiClient(local_cloud.state.api_url, local_cloud.token("field_officer", "FO-0001"))
+    admin = ApiClient(local_cloud.state.api_url, local_cloud.token("admin", "ops-1"))
+    record = admin.get(f"/applications/{app_id}?reveal=true")
+    officer = ApiClient(local_cloud.state.api_url, local_cloud.token("field_officer", record["officer_id"]))
+    applicant = {**record["applicant"], "phone": record["applicant"]["phone"]}
+    # When the customer reads the contract, takes the code from their phone and signs
+    signed = sign_at_the_door(officer, app_id, applicant, {"lat": 31.23, "lon": 121.47}, local_cloud.sms_outbox,
+                              tmp_path)
+    # Then the application is SIGNED and the sealed PDF verifies against the lender's (development) CA
+    assert signed.state == "SIGNED", signed.note
+    pdf = signed.contract_path.read_bytes()
+    assert local_cloud.verify_contract(pdf).ok
+    # ... a changed byte is detected, in words
+    tampered = bytearray(pdf)
+    position = len(pdf) // 3  # inside the contract as it was signed
+    tampered[position] = tampered[position] ^ 0x01
+    report = local_cloud.verify_contract(bytes(tampered))
+    assert not report.ok and report.findings
+    # ... and the bus carried one LoanContractSigned and one disbursement instruction, for the signed PDF
+    events = [event for event in _tapped(local_cloud, bus_tap) if event.application_id == app_id]
+    kinds = [event.detail_type for event in events]
+    assert kinds.count("LoanContractSigned") == 1 and kinds.count("DisbursementInstructed") == 1
+    instruction = next(event for event in events if event.detail_type == "DisbursementInstructed")
+    assert instruction.signed_sha256 == hashlib.sha256(pdf).hexdigest() == signed.signed_sha256
+    actions = [entry["action"] for entry in admin.get(f"/applications/{app_id}/audit")["entries"]]
+    assert actions[-4:] == ["signing.code_sent", "signing.signature_captured", "contract.signed",
+                            "contract.announced"]
