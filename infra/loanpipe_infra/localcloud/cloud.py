@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 
 from loanpipe_infra.localcloud.auth import JwksCache, issue_token
+from loanpipe_infra.localcloud.devca import DevCertificateAuthority, install_dev_ca
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
@@ -48,6 +49,7 @@ class LocalCloudState:
     region: str
     resources: dict[str, Any]
     pid: int
+    signing_root_pem: str | None = None  # the development CA's root: the trust root of contracts sealed here
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,6 +105,7 @@ class LocalCloud:
         self.pollers: list[QueuePoller] = []
         self.gateways: dict[str, HttpApiGateway] = {}
         self.state: LocalCloudState | None = None
+        self.signing_ca: DevCertificateAuthority | None = None
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> LocalCloudState:
@@ -110,6 +113,7 @@ class LocalCloud:
         self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides,
                                  stack_name=self._stack_name).provision()
         self._sqs = session.client("sqs", endpoint_url=endpoint)
+        self.signing_ca = self._install_dev_ca(session, endpoint)
         self._wire_functions(endpoint)
         if self._warm:
             for pool in self.pools.values():
@@ -136,6 +140,25 @@ class LocalCloud:
             region_name=REGION,
         )
         return session, f"http://{host}:{port}"
+
+    def _install_dev_ca(self, session: boto3.Session, endpoint: str) -> DevCertificateAuthority | None:
+        """The development CA for the contract seal: the function that seals names the KMS key and the chain
+        secret in its environment; the CA certifies that key and writes the chain into that secret."""
+        from loanpipe.entry.bootstrap import ContractSettings
+
+        assert self.stack is not None
+        for spec in self.stack.functions.values():
+            key_id = spec.environment.get("CONTRACT_SIGNING_KEY_ID")
+            secret_id = spec.environment.get("CONTRACT_SIGNING_CHAIN_SECRET")
+            if key_id and secret_id:
+                lender = spec.environment.get("LENDER_NAME") or ContractSettings.model_fields["lender_name"].default
+                authority = install_dev_ca(session.client("kms", endpoint_url=endpoint),
+                                           session.client("secretsmanager", endpoint_url=endpoint),
+                                           key_id, secret_id, lender)
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                (self.state_dir / "dev-root.pem").write_bytes(authority.root_pem)
+                return authority
+        return None
 
     def _wire_functions(self, endpoint: str) -> None:
         """A worker pool per function, a poller per SQS event source, a gateway per HTTP API."""
@@ -175,6 +198,7 @@ class LocalCloud:
             region=REGION,
             resources={k: {"Type": v["Type"], "Ref": v.get("Ref")} for k, v in self.stack.resources.items()},
             pid=os.getpid(),
+            signing_root_pem=self.signing_ca.root_pem.decode("ascii") if self.signing_ca else None,
         )
 
     def stop(self) -> None:

@@ -110,7 +110,7 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: st
     timestamper: Any = HTTPTimeStamper(identity.tsa_url) if identity.tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper,
-                                   new_field_spec=fields.SigFieldSpec(sig_field_name=FIELD_NAME))
+                                   new_field_spec=fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=-1))
     try:
         output = pdf_signer.sign_pdf(writer)
     except (SigningError, PathBuildingError, PathValidationError) as exc:

@@ -167,8 +167,9 @@ def _integrity_findings(status: Any) -> list[str]:
                 f"{CHANGE_WORDS.get(level, 'the document was changed')}."]
     if diff is None:
         return []
-    return [f"The document was changed after it was signed: an update appended after the signature changes it in a "
-            f"way that is not allowed ({diff})."]
+    detail = str(diff).splitlines()[0].split(":")[0].strip() if str(diff) else type(diff).__name__
+    return [f"The document was changed after it was signed: in an update appended after the signature, "
+            f"{CHANGE_WORDS['OTHER']} (difference analysis: {detail})."]
 
 
 def _trust_findings(status: Any) -> list[str]:

@@ -39,6 +39,7 @@ from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_val
 from loanpipe.validation.ports import FraudPorts
 
 if TYPE_CHECKING:
+    from loanpipe.contracts.seal import SigningIdentity
     from loanpipe.service.contracting import ContractDeps
 
 
@@ -75,6 +76,9 @@ class ContractSettings(StageSettings):
     loanpipe_font_path: str | None = None
     lender_name: str = "示范汽车金融有限公司"
     credit_policy: str = "default"
+    contract_signing_key_id: str | None = None        # the seal's KMS key (ECC_NIST_P256, SIGN_VERIFY)
+    contract_signing_chain_secret: str | None = None  # its certificate chain (loanpipe.adapters.signing)
+    contract_tsa_url: str | None = None               # RFC 3161 TSA; empty: no signature timestamp
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,19 @@ def contract_deps(settings: ContractSettings, ports: Ports) -> ContractDeps:
                         config=ContractConfig(settings.contracts_bucket, settings.lender_name,
                                               settings.loanpipe_font_path),
                         policy=policy_in_force(settings.credit_policy))
+
+
+def contract_signing_identity(settings: ContractSettings) -> SigningIdentity:
+    """The lender's seal: the KMS key and the certificate chain from Secrets Manager (read when called; the
+    contract function calls it when it first seals). Raises ``SealError`` when the template did not name them
+    or the secret holds no chain for that key."""
+    from loanpipe.adapters.signing import load_signing_identity
+    from loanpipe.contracts.seal import SealError
+
+    if not (settings.contract_signing_key_id and settings.contract_signing_chain_secret):
+        raise SealError("the contract function has no CONTRACT_SIGNING_KEY_ID or CONTRACT_SIGNING_CHAIN_SECRET")
+    return load_signing_identity(client("secretsmanager"), client("kms"), settings.contract_signing_chain_secret,
+                                 settings.contract_signing_key_id, settings.contract_tsa_url)
 
 
 def _aws_extract_deps(settings: ExtractSettings) -> ExtractDeps:
