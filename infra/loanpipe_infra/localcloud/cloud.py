@@ -18,6 +18,7 @@ from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
 from loanpipe_infra.localcloud.specs import REGION, STACK_NAME, ProvisionedStack
+from loanpipe_infra.localcloud.tsa import LocalTsaServer, TimeStampAuthority
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class LocalCloudState:
     resources: dict[str, Any]
     pid: int
     signing_root_pem: str | None = None  # the development CA's root: the trust root of contracts sealed here
+    tsa_url: str | None = None           # the local RFC 3161 TSA the contract seal timestamps with
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +108,7 @@ class LocalCloud:
         self.gateways: dict[str, HttpApiGateway] = {}
         self.state: LocalCloudState | None = None
         self.signing_ca: DevCertificateAuthority | None = None
+        self.tsa: LocalTsaServer | None = None
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> LocalCloudState:
@@ -143,7 +146,8 @@ class LocalCloud:
 
     def _install_dev_ca(self, session: boto3.Session, endpoint: str) -> DevCertificateAuthority | None:
         """The development CA for the contract seal: the function that seals names the KMS key and the chain
-        secret in its environment; the CA certifies that key and writes the chain into that secret."""
+        secret in its environment; the CA certifies that key and writes the chain into that secret. When the
+        template names no TSA, a local one (certified by the same CA) serves the function."""
         from loanpipe.entry.bootstrap import ContractSettings
 
         assert self.stack is not None
@@ -157,6 +161,9 @@ class LocalCloud:
                                            key_id, secret_id, lender)
                 self.state_dir.mkdir(parents=True, exist_ok=True)
                 (self.state_dir / "dev-root.pem").write_bytes(authority.root_pem)
+                if not spec.environment.get("CONTRACT_TSA_URL"):  # no TSA named: the local one, same root
+                    self.tsa = LocalTsaServer(TimeStampAuthority(*authority.issue_tsa(lender)))
+                    spec.environment["CONTRACT_TSA_URL"] = self.tsa.start()
                 return authority
         return None
 
@@ -199,6 +206,7 @@ class LocalCloud:
             resources={k: {"Type": v["Type"], "Ref": v.get("Ref")} for k, v in self.stack.resources.items()},
             pid=os.getpid(),
             signing_root_pem=self.signing_ca.root_pem.decode("ascii") if self.signing_ca else None,
+            tsa_url=self.tsa.url if self.tsa else None,
         )
 
     def stop(self) -> None:
@@ -208,6 +216,8 @@ class LocalCloud:
             gateway.stop()
         for pool in self.pools.values():
             pool.close()
+        if self.tsa is not None:
+            self.tsa.stop()
         if self._moto is not None:
             self._moto.stop()
         state_file = self.state_dir / "local.json"

@@ -9,9 +9,11 @@ from __future__ import annotations
 import pytest
 from moto import mock_aws
 
-from contracts.support import LENDER, LocalKms, Sealed, consent_for, contract, drawn_signature
+from contracts.support import LocalKms, Sealed
 from loanpipe.contracts.seal import seal_contract
 from loanpipe_infra.localcloud.devca import issue_dev_chain
+from testkit.signing import LENDER, consent_for, drawn_signature
+from testkit.signing import sample_contract as contract
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from contracts.support import BORROWER, consent_for, contract, drawn_signature
 from loanpipe.contracts.seal import seal_contract
+from testkit.signing import BORROWER, consent_for, drawn_signature
+from testkit.signing import sample_contract as contract
 
 SUBSET_TAG = re.compile(r"[A-Z]{6}\+")
 

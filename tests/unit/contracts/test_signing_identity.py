@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from cryptography.x509.oid import NameOID
 
-from contracts.support import LENDER
 from loanpipe.adapters.signing import KmsRawSigner, load_signing_identity
 from loanpipe.contracts.seal import SealError
+from testkit.signing import LENDER
 
 
 def test_kms_signs_the_raw_message_so_the_signature_verifies_over_the_message_itself(local_kms):

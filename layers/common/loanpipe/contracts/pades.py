@@ -21,7 +21,7 @@ from asn1crypto.algos import SignedDigestAlgorithm
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
-from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
@@ -113,7 +113,7 @@ def sign_pdf(pdf: bytes, identity: SigningIdentity, *, reason: str, location: st
                                    new_field_spec=fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=-1))
     try:
         output = pdf_signer.sign_pdf(writer)
-    except (SigningError, PathBuildingError, PathValidationError) as exc:
+    except (SigningError, PathBuildingError, PathValidationError, TimestampRequestError) as exc:
         raise SealError(f"the contract could not be sealed: {_cause(exc)}") from exc
     return output.getvalue()
 
