@@ -149,3 +149,25 @@ def test_a_signature_image_that_is_not_a_usable_png_is_a_user_error(local_kms, i
     with pytest.raises(BadSignatureImage) as refused:
         seal_contract(pdf, image, consent_for(pdf), local_kms.identity())
     assert refused.value.code == "bad_signature_image"
+
+
+def test_the_verifier_ties_the_consent_record_to_the_contract_as_issued(sealed):
+    report = verify_contract(sealed.pdf, [sealed.root_pem])
+    assert any("the customer signed the contract they were shown" in finding for finding in report.findings)
+
+
+def test_a_consent_record_naming_another_contract_fails_even_under_a_valid_signature(local_kms, sealed):
+    # Given a contract stamped with the consent record of another rendering and then sealed (the seal's own
+    # check bypassed: the stamp and the signature made directly)
+    from loanpipe.contracts.pades import sign_pdf
+    from loanpipe.contracts.stamp import stamp_signature_page
+
+    issued, shown = contract(36), contract(24)
+    stamped = stamp_signature_page(issued, drawn_signature(), consent_for(shown))
+    forged = sign_pdf(stamped, local_kms.identity(), reason="test", location="test")
+    # When it is verified
+    report = verify_contract(forged, [sealed.root_pem])
+    # Then the signature holds, yet the report fails on the consent record
+    assert not report.ok
+    assert [f for f in report.findings if f.startswith("The consent record names a contract")]
+    assert not [f for f in report.findings if f.startswith("The document was changed")]

@@ -74,8 +74,41 @@ def verify_contract(pdf: bytes, trust_roots_pem: list[bytes]) -> VerificationRep
     reports = [_check_signature(reader, signature, trust_roots_pem) for signature in signatures]
     first = reports[0]
     findings = [finding for report in reports for finding in report.findings]
-    return VerificationReport(all(report.ok for report in reports), first.signer, first.signed_at, first.timestamp,
-                              findings)
+    consent_ok, consent_finding = _consent_names_the_issued_contract(reader, pdf)
+    findings += [consent_finding] if consent_finding else []
+    return VerificationReport(all(report.ok for report in reports) and consent_ok, first.signer, first.signed_at,
+                              first.timestamp, findings)
+
+
+def _consent_names_the_issued_contract(reader: Any, pdf: bytes) -> tuple[bool, str | None]:
+    """Whether the contract digest printed in the consent record (``contracts.stamp``) is the SHA-256 of the
+    file's first revision, the contract as issued before anything was added. (True, None) when the file has
+    no consent record."""
+    import hashlib
+    import re
+
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    printed = re.search(r"Contract digest:\s*([0-9a-f]{64})", text)
+    if printed is None:
+        return True, None
+    end = reader.xrefs.get_xref_container_info(0).end_location
+    eof = pdf.find(b"%%EOF", end)
+    stop = eof + 5
+    while 0 <= eof and stop < len(pdf) and pdf[stop] in b"\r\n":
+        stop += 1
+    issued = hashlib.sha256(pdf[:stop]).hexdigest() if eof >= 0 else None
+    if issued == printed.group(1):
+        return True, ("The consent record's contract digest is that of the contract as issued (the file's first "
+                      "revision): the customer signed the contract they were shown.")
+    return False, (f"The consent record names a contract (SHA-256 {printed.group(1)[:16]}...) other than the "
+                   f"contract as issued in this file (SHA-256 {(issued or 'unknown')[:16]}...): it is not shown "
+                   "that the customer signed the contract they were shown.")
 
 
 def _context(reader: Any, roots: list[Any], moment: datetime | None) -> Any:
