@@ -7,7 +7,7 @@ replaced by one that hands the request to the TSA object directly. Everything el
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from asn1crypto import tsp
@@ -16,6 +16,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from loanpipe.contracts import pades
 from loanpipe.contracts.seal import SigningIdentity, seal_contract
 from loanpipe.contracts.verify import verify_contract
+from loanpipe_infra.localcloud.devca import CRL_DAYS
 from loanpipe_infra.localcloud.tsa import TimeStampAuthority
 from testkit.signing import LENDER, consent_for, drawn_signature
 from testkit.signing import sample_contract as contract
@@ -68,3 +69,16 @@ def test_the_tsa_refuses_a_request_it_cannot_read(local_kms):
     assert response[0] == 0x30 and response[1] == len(response) - 2
     status = tsp.PKIStatusInfo.load(response[2:])
     assert status["status"].native == "rejection" and status["fail_info"].native == {"bad_data_format"}
+
+
+def test_only_the_timestamped_seal_still_verifies_once_its_embedded_crl_has_expired(stamped, sealed, local_kms):
+    # Given a timestamped seal and one without a timestamp, both with the development CA's CRL (30 days)
+    later = datetime.now(UTC) + timedelta(days=CRL_DAYS + 30)
+    timestamped, _, _ = stamped
+    # When both are verified as of two months from now
+    with_timestamp = verify_contract(timestamped, [local_kms.authority.root_pem], at=later)
+    without = verify_contract(sealed.pdf, [sealed.root_pem], at=later)
+    # Then the timestamped one is judged at the TSA's time and holds; the other cannot be shown valid
+    assert with_timestamp.ok, with_timestamp.findings
+    assert not without.ok
+    assert any("revocation information" in finding for finding in without.findings), without.findings

@@ -2,9 +2,11 @@
 there is one, and every change made after signing, reported in sentences a compliance officer can act on.
 
 The check is offline: certificates and revocation lists come from the file (the CMS object and the document
-security store), never from the network, so a contract verifies the same way in ten years as today. Every
-certificate below the trust root must have revocation information in the file (what PAdES B-LT promises).
-With a trusted signature timestamp the certificates are judged at the timestamp's time; without one, now.
+security store), never from the network. Every certificate below the trust root must have revocation
+information in the file (what PAdES B-LT promises). With a signature timestamp the certificates (the TSA's
+too) are judged at the time the token states, so a B-LT contract still verifies after the CRLs in it have
+expired; without one they are judged now, and a contract verifies only while its embedded CRLs are current
+(keeping that for longer is PAdES B-LTA's archive timestamps, which the seal does not add).
 
 A sealed contract allows no change after the lender's signature but validation data (DSS updates, document
 timestamps): pyHanko's difference analysis classifies what each later incremental update changed, and
@@ -56,9 +58,10 @@ TRUST_WORDS = {
 }
 
 
-def verify_contract(pdf: bytes, trust_roots_pem: list[bytes]) -> VerificationReport:
+def verify_contract(pdf: bytes, trust_roots_pem: list[bytes], *, at: datetime | None = None) -> VerificationReport:
     """Check every signature of ``pdf`` against ``trust_roots_pem`` (PEM or DER certificates). ``ok`` only when
-    there is at least one signature and every check of every signature passes."""
+    there is at least one signature and every check of every signature passes. ``at``: the time a signature
+    without a timestamp is judged at (default: now), e.g. to ask whether it will still verify next year."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -71,7 +74,7 @@ def verify_contract(pdf: bytes, trust_roots_pem: list[bytes]) -> VerificationRep
         return VerificationReport(False, None, None, None, [f"The file is not a readable PDF document ({exc})."])
     if not signatures:
         return VerificationReport(False, None, None, None, ["No signature found."])
-    reports = [_check_signature(reader, signature, trust_roots_pem) for signature in signatures]
+    reports = [_check_signature(reader, signature, trust_roots_pem, at) for signature in signatures]
     first = reports[0]
     findings = [finding for report in reports for finding in report.findings]
     consent_ok, consent_finding = _consent_names_the_issued_contract(reader, pdf)
@@ -137,7 +140,8 @@ def _load_roots(trust_roots_pem: list[bytes]) -> list[Any]:
     return roots
 
 
-def _check_signature(reader: Any, signature: Any, trust_roots_pem: list[bytes]) -> VerificationReport:
+def _check_signature(reader: Any, signature: Any, trust_roots_pem: list[bytes],
+                     at: datetime | None) -> VerificationReport:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
 
@@ -146,10 +150,11 @@ def _check_signature(reader: Any, signature: Any, trust_roots_pem: list[bytes]) 
     except (ValueError, TypeError) as exc:
         return VerificationReport(False, None, None, None, [f"The trust root given is not a certificate ({exc})."])
     try:
-        status = validate_pdf_signature(signature, _context(reader, roots, None))
+        status = validate_pdf_signature(signature, _context(reader, roots, at))
         stamp = status.timestamp_validity
-        if stamp is not None and stamp.intact and stamp.valid and stamp.trusted:
-            # judge the certificates at the time the TSA vouches for, not today
+        if stamp is not None and stamp.intact and stamp.valid:
+            # judge the certificates (the TSA's included) at the time the token states, not today: the token
+            # must then be trusted at that time, with the revocation information of that time in the file
             status = validate_pdf_signature(signature, _context(reader, roots, stamp.timestamp))
     except (SignatureValidationError, ValueError) as exc:
         return VerificationReport(False, None, None, None, [f"The signature could not be read or checked ({exc})."])
