@@ -15,8 +15,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-from loanpipe.contracts.seal import ContractHashMismatch, seal_contract
-from loanpipe.contracts.stamp import BadSignatureImage
+from loanpipe.contracts.seal import BadSignatureImage, ContractHashMismatch, seal_contract
 from loanpipe.contracts.verify import verify_contract
 from testkit.signing import consent_for, drawn_signature
 from testkit.signing import sample_contract as contract

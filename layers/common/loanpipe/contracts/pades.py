@@ -1,7 +1,7 @@
 """The lender's PAdES signature through pyHanko, with the raw signing delegated to a ``RawSigner`` (KMS).
 
 pyHanko builds the CMS signed attributes (content type, message digest of the PDF's byte ranges, signing
-certificate v2, CMS algorithm protection) and asks its ``Signer`` for a raw signature over their DER
+certificate v2) and asks its ``Signer`` for a raw signature over their DER
 encoding; ``RawSignerBridge`` passes exactly those bytes to KMS ``Sign`` with ``MessageType=RAW``, so KMS
 hashes them once, as CMS requires. (A ``DIGEST`` message would need the digest computed here; moto 5.2.5
 hashes such a digest a second time, so RAW is also the one form that behaves alike locally and on AWS. The

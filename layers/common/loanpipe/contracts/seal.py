@@ -29,6 +29,7 @@ functions that import this module's types do not load it when they start.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -86,6 +87,35 @@ class ContractHashMismatch(UserInputError):
                          "the consent record's contract SHA-256 is not the SHA-256 of the contract being sealed")
 
 
+class BadSignatureImage(UserInputError):
+    status = 422
+
+    def __init__(self, why: str):
+        super().__init__("bad_signature_image", f"the signature image cannot be used: {why}")
+
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_SIDE = 4000
+
+
+def check_signature_image(png: bytes) -> None:
+    """A PNG of sensible size, or ``BadSignatureImage`` (the API can check an upload with it before sealing)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise BadSignatureImage("it is not a PNG file")
+    if len(png) > MAX_IMAGE_BYTES:
+        raise BadSignatureImage(f"it is larger than {MAX_IMAGE_BYTES // 1024} KiB")
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            image.verify()
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise BadSignatureImage("the PNG file is damaged") from exc
+    if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
+        raise BadSignatureImage(f"it must be at most {MAX_IMAGE_SIDE} pixels on a side")
+
+
 def seal_contract(contract_pdf: bytes, signature_png: bytes, consent: ConsentRecord,
                   identity: SigningIdentity) -> bytes:
     """The contract with the customer's signature and consent stamped on its signature page and sealed by the
@@ -97,6 +127,7 @@ def seal_contract(contract_pdf: bytes, signature_png: bytes, consent: ConsentRec
     """
     if hashlib.sha256(contract_pdf).hexdigest() != consent.contract_sha256.lower():
         raise ContractHashMismatch()
+    check_signature_image(signature_png)
     for moment in (consent.signed_at, consent.code_verified_at):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("consent times must be timezone-aware")

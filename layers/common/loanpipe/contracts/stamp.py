@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
-from PIL import Image, UnidentifiedImageError
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -30,8 +29,7 @@ from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen import canvas
 
 from loanpipe.contracts.render import _register_font  # the contract's own CJK font, registered once
-from loanpipe.contracts.seal import ConsentRecord
-from loanpipe.domain.errors import UserInputError
+from loanpipe.contracts.seal import ConsentRecord, check_signature_image
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SIGNATURE_LABEL = "借款人签字"
@@ -39,16 +37,7 @@ DATE_LABEL = "日期 Date:"
 BOTTOM_LIMIT = 40.0      # points above the page's lower edge the record must stay clear of
 RECORD_SIZE = 7.5        # font size of the consent record
 RECORD_LEADING = 10.5
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-MAX_IMAGE_SIDE = 4000
 XOBJECT_NAME = "/LoanpipeSignatureStamp"
-
-
-class BadSignatureImage(UserInputError):
-    status = 422
-
-    def __init__(self, why: str):
-        super().__init__("bad_signature_image", f"the signature image cannot be used: {why}")
 
 
 @dataclass(frozen=True)
@@ -61,22 +50,6 @@ class SignatureRow:
     line_right: float     # where it ends (before "日期 Date:")
     date_left: float      # where the date goes (after "日期 Date:")
     baseline: float       # the row's text bottom
-
-
-def check_signature_image(png: bytes) -> None:
-    """A PNG of sensible size, or ``BadSignatureImage``."""
-    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise BadSignatureImage("it is not a PNG file")
-    if len(png) > MAX_IMAGE_BYTES:
-        raise BadSignatureImage(f"it is larger than {MAX_IMAGE_BYTES // 1024} KiB")
-    try:
-        with Image.open(io.BytesIO(png)) as image:
-            image.verify()
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise BadSignatureImage("the PNG file is damaged") from exc
-    if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
-        raise BadSignatureImage(f"it must be at most {MAX_IMAGE_SIDE} pixels on a side")
 
 
 def _row(textpage: pdfium.PdfTextPage, needle: str, near: float | None = None) -> tuple[float, float, float] | None:
