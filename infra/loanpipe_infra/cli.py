@@ -110,6 +110,36 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contract_verify(args: argparse.Namespace) -> int:
+    """Exit 0 only when the contract verifies; 1 when it does not; 2 when there is nothing to trust."""
+    from loanpipe.contracts.verify import verify_contract
+
+    pdf = Path(args.file).read_bytes()
+    if args.trust_root:
+        roots = [Path(path).read_bytes() for path in args.trust_root]
+        source = ", ".join(args.trust_root)
+    else:
+        try:
+            root = LocalCloudState.read(_state_path()).signing_root_pem
+        except FileNotFoundError:
+            root = None
+        if not root:
+            print("loanpipe: no --trust-root given and no running local cloud with a development CA to take it "
+                  "from: pass the lender's root CA certificate with --trust-root CERT", file=sys.stderr)
+            return 2
+        roots, source = [root.encode("ascii")], "the running local cloud's development root CA"
+    report = verify_contract(pdf, roots)
+    print(f"{'VALID' if report.ok else 'NOT VALID'}: {args.file}")
+    print(f"  trust root: {source}")
+    for label, value in (("signer", report.signer), ("signing time stated", report.signed_at),
+                         ("timestamp", report.timestamp)):
+        if value is not None:
+            print(f"  {label}: {value}")
+    for finding in report.findings:
+        print(f"  - {finding}")
+    return 0 if report.ok else 1
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
     from testkit.samples import generate_applications
 
@@ -164,7 +194,7 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _document_commands(sub: argparse._SubParsersAction) -> None:
-    """Reading one document, generating sample applications."""
+    """Reading one document, verifying a sealed contract, generating sample applications."""
     extract = sub.add_parser("extract", help="read one document and print the extraction contract JSON")
     extract.add_argument("--type", required=True,
                          choices=["auto", "id_card_front", "id_card_back", "income_certificate", "bank_statement"])
@@ -172,6 +202,16 @@ def _document_commands(sub: argparse._SubParsersAction) -> None:
     extract.add_argument("--pretty", action="store_true")
     extract.add_argument("path")
     extract.set_defaults(func=cmd_extract)
+
+    contract = sub.add_parser("contract", help="signed loan contracts")
+    contract_sub = contract.add_subparsers(dest="contract_command", required=True)
+    verify = contract_sub.add_parser("verify", help="check a sealed contract's signature, chain, timestamp and "
+                                                    "integrity (exit 0 only when all hold)")
+    verify.add_argument("file")
+    verify.add_argument("--trust-root", action="append", metavar="CERT",
+                        help="the lender's root CA certificate (PEM or DER; repeatable). Default: the running "
+                             "local cloud's development root")
+    verify.set_defaults(func=cmd_contract_verify)
 
     samples = sub.add_parser("samples", help="generate synthetic application folders")
     samples.add_argument("--out", required=True)

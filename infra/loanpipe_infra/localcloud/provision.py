@@ -55,6 +55,7 @@ class Provisioner(DataResources, MessagingResources, IdentityResources, Serverle
         self._handlers: dict[str, Callable[[str, dict, dict], None]] = {
             "AWS::KMS::Key": self._kms_key,
             "AWS::KMS::Alias": self._kms_alias,
+            "AWS::SecretsManager::Secret": self._secret,
             "AWS::S3::Bucket": self._s3_bucket,
             "AWS::S3::BucketPolicy": self._s3_bucket_policy,
             "AWS::SQS::Queue": self._sqs_queue,

@@ -41,6 +41,7 @@ from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_val
 from loanpipe.validation.ports import FraudPorts
 
 if TYPE_CHECKING:
+    from loanpipe.contracts.seal import SigningIdentity
     from loanpipe.service.contracting import ContractDeps
     from loanpipe.service.sealing import SealDeps, Sealer
 
@@ -78,10 +79,9 @@ class ContractSettings(StageSettings):
     loanpipe_font_path: str | None = None
     lender_name: str = "示范汽车金融有限公司"
     credit_policy: str = "default"
-    # The seal: the lender's asymmetric KMS key, the Secrets Manager secret with its certificate chain, a TSA.
-    contract_signing_key_id: str | None = None
-    contract_signing_chain_secret: str | None = None
-    tsa_url: str | None = None
+    contract_signing_key_id: str | None = None        # the seal's KMS key (ECC_NIST_P256, SIGN_VERIFY)
+    contract_signing_chain_secret: str | None = None  # its certificate chain (loanpipe.adapters.signing)
+    contract_tsa_url: str | None = None               # RFC 3161 TSA; empty: no signature timestamp
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,19 @@ def contract_deps(settings: ContractSettings, ports: Ports) -> ContractDeps:
                         policy=policy_in_force(settings.credit_policy))
 
 
+def contract_signing_identity(settings: ContractSettings) -> SigningIdentity:
+    """The lender's seal: the KMS key and the certificate chain from Secrets Manager (read when called; the
+    contract function calls it when it first seals). Raises ``SealError`` when the template did not name them
+    or the secret holds no chain for that key."""
+    from loanpipe.adapters.signing import load_signing_identity
+    from loanpipe.contracts.seal import SealError
+
+    if not (settings.contract_signing_key_id and settings.contract_signing_chain_secret):
+        raise SealError("the contract function has no CONTRACT_SIGNING_KEY_ID or CONTRACT_SIGNING_CHAIN_SECRET")
+    return load_signing_identity(client("secretsmanager"), client("kms"), settings.contract_signing_chain_secret,
+                                 settings.contract_signing_key_id, settings.contract_tsa_url)
+
+
 def seal_deps(settings: ContractSettings, ports: Ports, sealer: Sealer) -> SealDeps:
     from loanpipe.service.sealing import SealDeps
 
@@ -153,14 +166,7 @@ def kms_sealer(settings: ContractSettings) -> Sealer:
     """Seal with the lender's KMS key and the chain in Secrets Manager, both read on the first seal (a function
     without them still renders contracts; its seal requests fail, are retried and reach the DLQ)."""
 
-    @functools.cache
-    def identity() -> Any:
-        from loanpipe.adapters.signing import load_signing_identity
-
-        key_id, secret_id = settings.contract_signing_key_id, settings.contract_signing_chain_secret
-        if not key_id or not secret_id:
-            raise RuntimeError("CONTRACT_SIGNING_KEY_ID and CONTRACT_SIGNING_CHAIN_SECRET must be set to seal")
-        return load_signing_identity(client("secretsmanager"), client("kms"), secret_id, key_id, settings.tsa_url)
+    identity = functools.cache(lambda: contract_signing_identity(settings))
 
     def seal(contract_pdf: bytes, signature_png: bytes, consent: Any) -> bytes:
         from loanpipe.contracts.seal import seal_contract
