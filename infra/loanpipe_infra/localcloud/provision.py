@@ -64,6 +64,7 @@ class Provisioner(DataResources, MessagingResources, IdentityResources, Serverle
             "AWS::SNS::Topic": self._sns_topic,
             "AWS::CloudWatch::Alarm": self._cloudwatch_alarm,
             "AWS::Events::EventBus": self._event_bus,
+            "AWS::Events::Rule": self._event_rule,
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,

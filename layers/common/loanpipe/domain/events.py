@@ -10,7 +10,7 @@ Events carry identifiers, states and reason codes only: never a name, an ID numb
 (the bus has other readers than the pipeline; personal data stays in the encrypted table). The one exception
 is ``DisbursementInstructed``: disbursement cannot pay without the payee's account and the amount, so that
 event carries them, and template.yaml routes it by a rule of its own to the disbursement queue only
-(KMS-encrypted); the pipeline's logs never print it.
+(encrypted with the data key); the pipeline's logs never print it.
 """
 
 from __future__ import annotations
