@@ -49,11 +49,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from loanpipe.domain.errors import RejectedInput
     from loanpipe.extraction.extract import extract_document
 
+    # No Lambda clock here: the page limits still refuse what cannot be read, a busy machine only takes longer.
+    budget = 600.0
+
     path = Path(args.path)
     expected = None if args.type == "auto" else DocType(args.type)
     try:
         extraction = extract_document(path.read_bytes(), expected_type=expected, filename=path.name,
-                                      engine=args.engine)
+                                      engine=args.engine, budget_seconds=budget)
     except RejectedInput as exc:
         print(json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False))
         return 2

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from loanpipe.domain.errors import RejectedInput
+from loanpipe.domain.errors import PlatformError
 from loanpipe.extraction.engines import EngineChoice, get_engine
 from loanpipe.extraction.layout import PageText
 from loanpipe.extraction.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
@@ -17,6 +17,13 @@ from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT, WORK_SIDE,
 from loanpipe.extraction.quality import diagnose, image_retake_reasons
 from loanpipe.extraction.second_look import complete_cut_dates, lines_below_table, read_lone_sex
 from loanpipe.extraction.sniff import FileKind, open_image
+
+
+class ReadOutOfTime(PlatformError):
+    """The read did not finish within the function's time budget. The page limits (``MAX_PDF_PAGES``,
+    ``MAX_OCR_PAGES``) already refuse what no budget could read, so running out of time here is the platform's
+    doing (a busy host, a slow cold start): the message is retried with a fresh budget, then dead-lettered,
+    never blamed on the officer as a bad document."""
 
 
 class Deadline:
@@ -29,7 +36,7 @@ class Deadline:
 
     def check(self, what: str) -> None:
         if self.remaining() <= 0:
-            raise RejectedInput("too_many_pages", f"the document takes too long to read ({what}); send fewer pages")
+            raise ReadOutOfTime(f"the read ran out of its {self.seconds:.0f} s budget ({what})")
 
 
 @dataclass(frozen=True)
