@@ -2,7 +2,7 @@
 
 Priority is a number, highest first, that reads as "age against the SLA, then amount, then risk":
 
-    priority = age + 0.2 * size + 0.1 * risk
+    priority = age + 0.2 * size + 0.05 * risk
 
 - ``age``: the time waited over the policy's ``review.sla_minutes`` (0 on arrival, 1 at the SLA; capped at 3,
   so a forgotten item does not hide how late the next ones are);
@@ -10,8 +10,9 @@ Priority is a number, highest first, that reads as "age against the SLA, then am
 - ``risk``: the heaviest reason the application is in review for (fraud signals 1.0, contradictions between
   documents 0.6, anything else, e.g. a field read with low confidence, 0.2).
 
-So 24 minutes of waiting under a 2-hour SLA outweigh any difference of amount, and 12 minutes any of risk: the
-applicant who waited is served first, and among those who waited about as long the larger and riskier loan.
+So 24 minutes of waiting under a 2-hour SLA outweigh any difference of amount, and 6 minutes any of risk; the
+whole risk range weighs as much as a quarter of the four-eyes amount. The applicant who waited is served first,
+among those who waited about as long the larger loan, and among loans of about one size the riskier.
 
 The queue is read whole (``records_in_state``) because priority changes with time and cannot be an index key;
 a review queue is hundreds of applications, not millions. Pages are slices of the ordered queue.
@@ -33,7 +34,7 @@ from loanpipe.service.ports import ApplicationRepository
 
 AGE_CAP = 3.0
 SIZE_WEIGHT = 0.2
-RISK_WEIGHT = 0.1
+RISK_WEIGHT = 0.05
 QUEUE_READ_LIMIT = 2000
 
 FRAUD_SIGNALS = frozenset({"duplicate_image", "image_edited", "phone_matches_officer", "concurrent_application",
