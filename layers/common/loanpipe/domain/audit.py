@@ -132,6 +132,7 @@ def _placement(seq: int, highest: int, by_seq: dict[int, AuditEntry]) -> list[Ch
 
 def _link(application_id: str, entry: AuditEntry, seq: int, by_seq: dict[int, AuditEntry]) -> list[ChainProblem]:
     """A sound entry names its predecessor's hash; when it names another, the predecessor was rewritten."""
+    expected: str | None
     if seq == 1:
         expected = genesis_hash(application_id)
     elif seq - 1 in by_seq:
