@@ -32,16 +32,28 @@ def test_a_reviewer_sees_the_page_image_the_boxes_are_drawn_on_and_each_row_with
                        result)
     # When a reviewer opens the document
     status, view = staff(call, "r1", "reviewer").get(f"/applications/{app_id}/documents/{doc}")
-    # Then the image is the page as read (its boxes' frame), the upload itself is beside it
+    # Then the page as read (the boxes' frame) is beside the upload itself
     assert status == 200
-    assert view["image_url"] == f"memory://{RESULTS}/extractions/x/page-1.jpg?expires_in=300"
-    assert view["original_url"].startswith("memory://uploads-bucket/uploads/")
+    assert view["page_image_url"] == f"memory://{RESULTS}/extractions/x/page-1.jpg?expires_in=300"
+    assert view["image_url"].startswith("memory://uploads-bucket/uploads/")
     assert view["page_size"] == [1654, 2339]
     assert view["fields"]["account_holder"]["box"] == [0.1, 0.1, 0.3, 0.12]
     assert [row["box"] for row in view["transactions"]] == [[0.08, 0.41, 0.93, 0.44], None]
     # And the officer sees the fields without the back office's extras
     status, own = staff(call, OFFICER, "field_officer").get(f"/applications/{app_id}/documents/{doc}")
-    assert status == 200 and not {"image_url", "page_size", "transactions", "text"} & set(own)
+    assert status == 200 and not {"image_url", "page_image_url", "page_size", "transactions", "text"} & set(own)
+
+
+def test_the_text_read_is_masked_unless_the_reviewer_reveals_it(call, fakes):
+    app_id = in_review(fakes.repo)
+    text = "公民身份号码 110105198803120014 账号 6222021234567890123"
+    doc = add_document(fakes, app_id, DocType.ID_CARD_FRONT, {}, {"transactions": [], "text": text})
+    reviewer = staff(call, "r1", "reviewer")
+    _, view = reviewer.get(f"/applications/{app_id}/documents/{doc}")
+    assert view["text"] == "公民身份号码 1101**********0014 账号 6222***********0123"
+    _, revealed = reviewer.get(f"/applications/{app_id}/documents/{doc}", reveal="1")
+    assert revealed["text"] == text
+    assert fakes.repo.audit_trail(app_id)[-1].action == "personal_data.revealed"
 
 
 def test_the_failing_checks_come_with_the_figures_behind_them(call, fakes):

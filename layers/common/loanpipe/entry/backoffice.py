@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from loanpipe.domain.errors import NotFound
 from loanpipe.domain.records import utcnow
 from loanpipe.entry.bootstrap import ApiDeps
-from loanpipe.entry.observability import make_metrics
+from loanpipe.entry.observability import make_metrics, mask_text
 from loanpipe.entry.web import (
     DOWNLOAD_URL_SECONDS,
     Deps,
@@ -93,7 +93,9 @@ def decide_review(application_id: str, caller: SignedIn, deps: Deps) -> Response
 # ------------------------------------------------------------------ the item page
 @router.get("/applications/<application_id>/documents/<document_id>")
 def get_document(application_id: str, document_id: str, caller: SignedIn, deps: Deps) -> Response:
-    """A document; the back office also gets the page image its boxes are drawn on, the text and the rows."""
+    """A document. The back office also gets the upload (``image_url``), the first page as it was read
+    (``page_image_url``, ``page_size``: the image the boxes are normalised to), the rows and the text read, with
+    ID and account numbers masked unless revealed."""
     record = viewable(deps, caller, application_id)
     doc = record.documents.get(document_id)
     if doc is None:
@@ -104,15 +106,16 @@ def get_document(application_id: str, document_id: str, caller: SignedIn, deps: 
     view = document_view(doc, reveal=reveal)
     if not caller.back_office:
         return reply(200, view)
-    view["page_size"] = None
+    view.update(page_image_url=None, page_size=None)
     if doc.uploaded_at:
-        view["original_url"] = view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key)
+        view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key)
     if doc.result_key:
         result = json.loads(deps.blobs.get(deps.results_bucket, doc.result_key))
         view["transactions"] = [{"box": None, **row} for row in result.get("transactions", [])]
-        view["text"] = result.get("text", "")
-        if result.get("page_image"):  # the first page as it was read: the image the boxes refer to
-            view["image_url"] = _presigned(deps, deps.results_bucket, result["page_image"])
+        text = result.get("text", "")
+        view["text"] = text if reveal else mask_text(text)
+        if result.get("page_image"):
+            view["page_image_url"] = _presigned(deps, deps.results_bucket, result["page_image"])
             view["page_size"] = result.get("page_size")
     return reply(200, view)
 
