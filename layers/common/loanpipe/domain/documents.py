@@ -73,8 +73,8 @@ class Transaction(BaseModel):
     description: str
     amount: str  # "-35.50" / "8200.00"
     balance: str | None = None
-    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     box: Box | None = None
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class Quality(BaseModel):
