@@ -99,3 +99,28 @@ def test_the_contract_carries_a_box_only_where_one_is_known():
     fields = result.contract_dict()["fields"]
     assert fields == {"name": {"value": "张伟", "confidence": 0.95, "box": [0.1, 0.1, 0.3, 0.2]},
                       "sex": {"value": "男", "confidence": 0.95}}
+
+
+def test_a_phone_photo_of_the_card_gives_boxes_on_the_upright_card_where_its_fields_are_printed():
+    # Given a phone photo (perspective, uneven light) of the portrait side of an ID card
+    from testkit.samples import id_card, photo
+    from testkit.samples.persona import make_persona
+
+    rng = random.Random(7)
+    person = make_persona(rng, date(2026, 11, 20))
+    card = id_card.CardFront(person.name, person.sex, person.ethnicity, person.birth, person.address,
+                             person.id_number)
+    picture, _ = photo.photograph(rng, id_card.render_front(rng, card), "phone")
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, "JPEG", quality=90)
+    # When it is read
+    extraction = extract_document(buffer.getvalue(), expected_type=DocType.ID_CARD_FRONT)
+    fields = extraction.result.fields
+    # Then the page image is the card (rectified, landscape) and the boxes lie as the card prints its fields:
+    # the name on the upper left, the ID number along the bottom, right of its label
+    width, height = extraction.picture.size
+    assert abs(width / height - 85.6 / 54) < 0.1
+    name, number = fields["name"].box, fields["id_number"].box
+    assert name is not None and number is not None
+    assert name[1] < 0.3 and name[0] < 0.4
+    assert number[1] > 0.7 and number[2] > 0.6
