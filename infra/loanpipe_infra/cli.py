@@ -1,4 +1,5 @@
-"""The ``loanpipe`` command: the local cloud, tokens, extraction, the demo, explanations, operations."""
+"""The ``loanpipe`` command: the local cloud, tokens, extraction, the demo, explanations, audit verification,
+operations."""
 
 from __future__ import annotations
 
@@ -78,6 +79,31 @@ def cmd_explain(args: argparse.Namespace) -> int:
     decision = api.get(f"/applications/{args.application_id}/decision")
     print(decision.get("explanation") or json.dumps(decision, ensure_ascii=False, indent=2))
     return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check an application's audit trail against the head kept on it, reading the table itself (not through
+    the API, whose function could be the one that was tampered with)."""
+    from loanpipe.adapters.dynamo import DynamoApplicationRepository
+    from loanpipe.domain.errors import NotFound
+    from loanpipe.service.audit_trail import verify_trail
+
+    state = LocalCloudState.read(_state_path())
+    repo = DynamoApplicationRepository(state.client("dynamodb"), state.resources["ApplicationsTable"]["Ref"])
+    try:
+        report = verify_trail(repo, args.application_id)
+    except NotFound:
+        print(f"no application {args.application_id}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    elif report.ok:
+        print(f"ok: {report.entries} entries, the chain is whole and ends at the head {report.head}")
+    else:
+        print(f"TAMPERED: {len(report.problems)} problem(s) in {report.entries} entries (head {report.head})")
+        for problem in report.problems:
+            print(f"  entry {problem.seq:>4}  {problem.what:<13} {problem.message}")
+    return 0 if report.ok else 1
 
 
 def cmd_ops_queues(args: argparse.Namespace) -> int:
@@ -229,11 +255,20 @@ def _document_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _operator_commands(sub: argparse._SubParsersAction) -> None:
-    """What risk and operations staff run: explanations, queues and dead letters, policy checks."""
+    """What risk and operations staff run: explanations, audit verification, queues and dead letters, policy
+    checks."""
     explain = sub.add_parser("explain", help="why an application was decided as it was")
     explain.add_argument("application_id")
     explain.add_argument("--user", default="ops-explain")
     explain.set_defaults(func=cmd_explain)
+
+    audit = sub.add_parser("audit", help="an application's audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the hash chain: names an edited, removed or reordered entry "
+                                                 "(exit 1 when the trail was tampered with)")
+    verify.add_argument("application_id")
+    verify.add_argument("--json", action="store_true", help="the report as JSON")
+    verify.set_defaults(func=cmd_audit_verify)
 
     ops = sub.add_parser("ops", help="operations: queues and dead letters")
     ops_sub = ops.add_subparsers(dest="ops_command", required=True)

@@ -106,7 +106,8 @@ def test_a_reviewer_may_not_create_an_application(call, fakes):
 
 def test_a_reviewer_reads_the_review_queue(call):
     status, body = call(sample("api_review_queue.json"))
-    assert status == 200 and body == {"items": [], "cursor": None}
+    assert status == 200 and body == {"items": [], "cursor": None, "stats": {
+        "depth": 0, "oldest_seconds": 0, "sla_breaches": 0, "sla_seconds": 120 * 60}}
 
 
 @pytest.mark.parametrize("sample_name", ["api_create_application.json", "api_request_upload.json"])

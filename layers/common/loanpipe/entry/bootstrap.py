@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -21,6 +21,7 @@ from loanpipe.adapters.clients import client
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
 from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, DynamoOpenApplications
 from loanpipe.entry.runner import StageRunner
+from loanpipe.policy.model import Policy, default_policy
 from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
 from loanpipe.service.intake import IntakeConfig, parse_upload_key
 from loanpipe.service.messages import (
@@ -269,6 +270,7 @@ class ApiSettings(StageSettings):
     upload_url_ttl_seconds: int = 900
     signing_code_ttl_seconds: int = 300
     sms_sender_id: str | None = None
+    credit_policy: str = "default"  # its review rules: the queue's SLA and the four-eyes amount
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,7 @@ class ApiDeps:
     contracts_bucket: str
     sms: SmsSender
     signing: SigningConfig
+    policy: Policy = field(default_factory=default_policy)
 
 
 @functools.cache
@@ -293,11 +296,13 @@ def api_deps() -> ApiDeps:
     execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
     settings = ApiSettings()
     p = _ports(settings)
+    policy = policy_in_force(settings.credit_policy)
     return ApiDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
                    intake=IntakeConfig(settings.uploads_bucket, settings.validate_queue_url,
                                        settings.upload_url_ttl_seconds),
-                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url),
+                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review),
                    results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
                    sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
-                                         settings.signing_code_ttl_seconds))
+                                         settings.signing_code_ttl_seconds),
+                   policy=policy)
