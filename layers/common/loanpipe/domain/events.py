@@ -10,8 +10,9 @@ Events carry identifiers, states and reason codes only: never a name, an ID numb
 (the bus has other readers than the pipeline; personal data stays in the encrypted table). The one exception
 is ``DisbursementInstructed``: disbursement cannot pay without the payee's account and the amount, so that
 event carries them, and template.yaml routes it by a rule of its own to the disbursement queue only
-(encrypted with the data key); the pipeline's logs never print it. A reviewer's ``message`` with a retake request is free
-text for the officer: the review desk masks ID- and account-number shaped digits in it before it is sent.
+(encrypted with the data key); the pipeline's logs never print it. A reviewer's ``message`` with a retake
+request is free text for the officer: the review desk masks ID- and account-number shaped digits in it before
+it is sent.
 """
 
 from __future__ import annotations

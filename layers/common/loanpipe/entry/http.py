@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
-from loanpipe.domain.application import DeclaredApplication
+from loanpipe.domain.application import ApplicationRequest
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import AppState, IllegalTransition
 from loanpipe.entry.backoffice import router as backoffice
@@ -89,7 +89,7 @@ def _no_route(exc: NotFoundError) -> Response:
 # ------------------------------------------------------------------ the field app
 @app.post("/applications")
 def create(caller: SignedIn, deps: Deps) -> Response:
-    declared = read_body(app.current_event, DeclaredApplication, decimal_numbers=True)
+    declared = read_body(app.current_event, ApplicationRequest, decimal_numbers=True).declared()
     record = create_application(deps.repo, caller, declared, replay=flag(app.current_event, "replay"))
     metrics.add_metric(name="ApplicationsCreated", unit=MetricUnit.Count, value=1)
     logger.set_correlation_id(record.application_id)
