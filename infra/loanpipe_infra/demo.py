@@ -101,7 +101,8 @@ class DemoRunner:
     def officer(self, officer_id: str) -> ApiClient:
         with self._lock:
             if officer_id not in self._tokens:
-                token = self.cloud.token("field_officer", officer_id)
+                token = (self.cloud.back_test_token(officer_id) if self.replay
+                         else self.cloud.token("field_officer", officer_id))
                 self._tokens[officer_id] = ApiClient(self.cloud.state.api_url, token)
             return self._tokens[officer_id]
 

@@ -244,6 +244,12 @@ class LocalCloud:
         assert self.state is not None
         return self.state.token(role, user)
 
+    def back_test_token(self, officer: str) -> str:
+        """A token of an officer who is also an admin: only such a user replays applications as of their
+        recorded capture time (``loanpipe demo --input``, the benchmarks)."""
+        self.token("admin", officer)
+        return self.token("field_officer", officer)  # the user is now in both groups
+
     def verify_contract(self, pdf: bytes):
         """``loanpipe.contracts.verify.verify_contract`` with this local cloud's development root as trust root."""
         from loanpipe.contracts.verify import verify_contract

@@ -225,3 +225,17 @@ def test_a_reviewer_sees_a_document_with_a_short_lived_image_url_and_what_was_re
     # And the officer who owns it sees the document without either
     status, own_view = call(signed_in_as(document_event, "FO-0012", "field_officer"))
     assert status == 200 and "image_url" not in own_view and "text" not in own_view
+
+
+def test_a_field_officer_cannot_backdate_an_application_by_replaying_it(call, fakes):
+    # Given an officer's create request asking to be judged as of its declared capture time
+    event = sample("api_create_application.json")
+    event["queryStringParameters"] = {"replay": "1"}
+    event["rawQueryString"] = "replay=1"
+    # When a live officer sends it, Then it is refused and nothing is created
+    status, body = call(event)
+    assert (status, body["error"]) == (403, "forbidden") and "back-testing" in body["message"]
+    assert not fakes.repo.list_by_officer("FO-0012").items
+    # ... while the same officer acting as an admin (back-testing) may
+    status, body = call(signed_in_as(event, "FO-0012", "field_officer", "admin"))
+    assert status == 201 and fakes.repo.get(body["application_id"]).replay
