@@ -239,3 +239,12 @@ def test_a_field_officer_cannot_backdate_an_application_by_replaying_it(call, fa
     # ... while the same officer acting as an admin (back-testing) may
     status, body = call(signed_in_as(event, "FO-0012", "field_officer", "admin"))
     assert status == 201 and fakes.repo.get(body["application_id"]).replay
+
+
+@pytest.mark.parametrize(("lat", "status"), [("31.2304", 201), (31.2304, 201), (True, 422), ("north", 422)])
+def test_coordinates_are_numbers_or_decimal_strings_never_booleans(call, lat, status):
+    event = sample("api_create_application.json")
+    body = json.loads(event["body"])
+    body["capture"]["lat"] = lat
+    event["body"] = json.dumps(body, ensure_ascii=False)
+    assert call(event)[0] == status

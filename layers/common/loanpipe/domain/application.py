@@ -28,8 +28,15 @@ def _at_most_fen(value: Decimal) -> Decimal:
 
 Money = Annotated[Decimal, BeforeValidator(to_money)]
 RequestMoney = Annotated[Decimal, BeforeValidator(to_money), AfterValidator(_at_most_fen)]
-# JSON numbers only: ``true`` is no coordinate and no term, ``"36"`` no count of months.
-StrictFloat = Annotated[float, Strict()]
+def _no_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+# ``true`` is no coordinate and no term; ``"36"`` or ``36.0`` no count of months. Coordinates may come as decimal
+# strings (a client that keeps JSON numbers as decimals sends them so), never as booleans.
+Coordinate = Annotated[float, BeforeValidator(_no_boolean)]
 StrictInt = Annotated[int, Strict()]
 
 
@@ -158,8 +165,8 @@ class LoanRequestInput(LoanRequest):
 
 
 class CaptureInput(Capture):
-    lat: StrictFloat = Field(ge=-90, le=90)
-    lon: StrictFloat = Field(ge=-180, le=180)
+    lat: Coordinate = Field(ge=-90, le=90)
+    lon: Coordinate = Field(ge=-180, le=180)
 
 
 class ApplicationRequest(DeclaredApplication):
