@@ -15,7 +15,7 @@ const app = {
   session: null,
   api: null,
   page: null, // "queue" | "item"
-  queue: { data: null, ids: [], selected: 0, timer: null },
+  queue: { data: null, ids: [], selectedId: null, timer: null }, // the selection follows the item, not the row
   item: null,
 };
 
@@ -92,7 +92,7 @@ function drawHelp() {
         row(["j", "k"], "key_jk"), row(["Enter"], "key_enter"), row(["c"], "key_c"),
         h("tr", {}, h("th", { colspan: 2 }, t("keysItem"))),
         row(["j", "k"], "key_jk"), row(["c"], "key_c"), row(["e"], "key_e"), row(["r"], "key_r"),
-        row(["a"], "key_a"), row(["d"], "key_d"), row(["x"], "key_x"), row(["v"], "key_v"),
+        row(["a"], "key_a"), row(["d"], "key_d"), row(["x"], "key_x"), row(["u"], "key_u"), row(["v"], "key_v"),
         row(["Esc"], "key_esc"), row(["Ctrl", "Enter"], "key_ctrl_enter"),
         h("tr", {}, h("th", { colspan: 2 }, t("keysAnywhere"))),
         row(["?"], "key_help"), row(["t"], "key_t"))),
@@ -183,13 +183,14 @@ async function loadQueue() {
 
 function drawQueue() {
   const data = app.queue.data;
-  const count = (data.items || []).length;
-  app.queue.selected = Math.max(0, Math.min(app.queue.selected, count - 1));
+  const ids = (data.items || []).map((item) => item.application_id);
+  const selected = Math.max(0, ids.indexOf(app.queue.selectedId));
+  app.queue.selectedId = ids[selected] ?? null;
   renderStats($("stats"), queueStats(data));
   app.queue.ids = renderQueue($("view"), data, {
     me: app.session.user,
-    selected: app.queue.selected,
-    onSelect: (index) => { app.queue.selected = index; drawQueue(); },
+    selected,
+    onSelect: (index) => { app.queue.selectedId = ids[index]; drawQueue(); },
     onOpen: (id) => { location.hash = `#/item/${encodeURIComponent(id)}`; },
   });
 }
@@ -217,7 +218,9 @@ async function openItem(id) {
 }
 
 // ---------------------------------------------------------------- keyboard
-const ITEM_KEYS = { c: "claim", e: "edit", r: "retake", a: "approve", d: "decline", x: "revalidate", v: "reveal" };
+const ITEM_KEYS = {
+  c: "claim", e: "edit", r: "retake", a: "approve", d: "decline", x: "revalidate", u: "release", v: "reveal",
+};
 
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
@@ -240,16 +243,17 @@ function onKey(event) {
 function queueKey(event, key) {
   const ids = app.queue.ids;
   if (!ids.length) return;
+  const index = Math.max(0, ids.indexOf(app.queue.selectedId));
   if (key === "j" || key === "k") {
     event.preventDefault();
-    app.queue.selected = Math.max(0, Math.min(ids.length - 1, app.queue.selected + (key === "j" ? 1 : -1)));
+    app.queue.selectedId = ids[Math.max(0, Math.min(ids.length - 1, index + (key === "j" ? 1 : -1)))];
     drawQueue();
   } else if (key === "Enter") {
     event.preventDefault();
-    location.hash = `#/item/${encodeURIComponent(ids[app.queue.selected])}`;
+    location.hash = `#/item/${encodeURIComponent(ids[index])}`;
   } else if (key === "c") {
     event.preventDefault();
-    const id = ids[app.queue.selected];
+    const id = ids[index];
     app.api.claim(id)
       .then(() => { toast(t("done_claim")); location.hash = `#/item/${encodeURIComponent(id)}`; })
       .catch((error) => { toast(t("error", { message: errorText(error) }), "error"); loadQueue(); });

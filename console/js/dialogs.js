@@ -52,7 +52,7 @@ export function ask({ title, inputs = [], note = true, noteRequired = false, val
     dialog.addEventListener("keydown", onKey);
     dialog.addEventListener("close", () => finish(null), { once: true });
     dialog.showModal();
-    const first = form.querySelector("input:not([type=checkbox]), textarea, input");
+    const first = form.querySelector("input:not([type=checkbox]), textarea") || form.querySelector("input");
     first?.focus();
   });
 }

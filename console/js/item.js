@@ -92,7 +92,7 @@ export class ItemPage {
         h("dt", {}, t("loan")), h("dd", { id: "loan" }, money(loan.amount), " · ", t("term", { months: loan.term_months ?? "—" })),
         h("dt", {}, t("vehiclePrice")), h("dd", {}, money(loan.vehicle_price), loan.vehicle_type ? ` (${loan.vehicle_type})` : ""),
         h("dt", {}, t("officer")), h("dd", { id: "officer" }, view.officer_id || "—"),
-        Number.isNaN(queuedAt) ? null : [h("dt", {}, "⏱"), h("dd", {}, t("queuedFor", { time: duration((Date.now() - queuedAt) / 1000) }))]),
+        Number.isNaN(queuedAt) ? null : [h("dt", {}, t("colWait")), h("dd", {}, duration((Date.now() - queuedAt) / 1000))]),
       claim,
       review?.first_approved_by ? h("p", { class: "badge four-eyes", id: "first-approval" }, t("firstApproval", { user: review.first_approved_by })) : null,
     ];
@@ -112,6 +112,7 @@ export class ItemPage {
       button("do-approve", "a", t("approve"), mine && !firstByMe, () => this.approve()),
       button("do-decline", "d", t("decline"), mine, () => this.decline()),
       button("do-revalidate", "x", t("revalidate"), mine, () => this.revalidate()),
+      button("do-release", "u", t("release"), mine, () => this.release()),
       button("do-reveal", "v", t("reveal"), !this.revealed, () => this.reveal()));
   }
 
@@ -201,6 +202,14 @@ export class ItemPage {
     const view = await this.run(() => this.ctx.api.claim(this.id));
     if (!view) return;
     toast(t("done_claim"));
+    await this.reload();
+  }
+
+  async release() {
+    if (!this.guard()) return;
+    const answer = await this.run(() => this.ctx.api.release(this.id));
+    if (answer === null) return;
+    toast(t("done_release"));
     await this.reload();
   }
 

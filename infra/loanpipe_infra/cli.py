@@ -21,11 +21,12 @@ def _state_path() -> Path:
 
 
 def cmd_local_up(args: argparse.Namespace) -> int:
-    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port)
+    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, console_port=args.console_port)
     state = cloud.start()
     print(f"local cloud up (pid {state.pid})")
     print(f"  AWS endpoint  {state.endpoint_url}   e.g. aws --endpoint-url {state.endpoint_url} sqs list-queues")
     print(f"  HTTP API      {state.api_url}")
+    print(f"  console       {state.console_url}   users: loanpipe staff-user --role reviewer --user r1")
     print(f"  user pool     {state.user_pool_id}   client {state.user_pool_client_id}")
     print(f"  functions     {', '.join(cloud.pools)}")
     print(f"  logs          {cloud.state_dir / 'logs'}")
@@ -41,6 +42,12 @@ def cmd_local_up(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     state = LocalCloudState.read(_state_path())
     print(state.token(args.role, args.user, args.phone))
+    return 0
+
+
+def cmd_staff_user(args: argparse.Namespace) -> int:
+    state = LocalCloudState.read(_state_path())
+    print(state.staff_user(args.role, args.user, args.password))
     return 0
 
 
@@ -139,7 +146,15 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
     up = local_sub.add_parser("up", help="start it (moto server, template resources, functions, HTTP API)")
     up.add_argument("--moto-port", type=int, default=4566)
     up.add_argument("--api-port", type=int, default=3000)
+    up.add_argument("--console-port", type=int, default=3001, help="where the back-office console is served")
     up.set_defaults(func=cmd_local_up)
+
+    staff = sub.add_parser("staff-user", help="create a local staff user who signs in to the console; prints the "
+                                             "password")
+    staff.add_argument("--role", required=True, choices=ROLES)
+    staff.add_argument("--user", required=True)
+    staff.add_argument("--password", help="default: a new random one")
+    staff.set_defaults(func=cmd_staff_user)
 
     token = sub.add_parser("token", help="print an access token of a local staff user")
     token.add_argument("--role", required=True, choices=ROLES)
@@ -160,6 +175,7 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
                       help="leave approved applications waiting for signature (the demo signs them otherwise)")
     demo.add_argument("--moto-port", type=int, default=0)
     demo.add_argument("--api-port", type=int, default=0)
+    demo.add_argument("--console-port", type=int, default=0, help="where the console is served (0: any free port)")
     demo.set_defaults(func=cmd_demo)
 
 

@@ -37,7 +37,7 @@ def content_security_policy(api_url: str, aws_endpoint: str) -> str:
     return "; ".join([
         "default-src 'none'", "script-src 'self'", "style-src 'self'", "base-uri 'none'", "form-action 'self'",
         "frame-ancestors 'none'", f"connect-src 'self' {api} {aws}", f"img-src 'self' data: {aws}",
-        f"object-src {aws}",
+        f"object-src {aws}", f"frame-src {aws}",  # PDFs: Chromium shows an <embed>ed PDF in a frame
     ])
 
 
