@@ -51,6 +51,19 @@ def cmd_staff_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console_publish(args: argparse.Namespace) -> int:
+    import boto3
+
+    from loanpipe_infra.console_publish import publish, stack_outputs
+
+    session = boto3.Session(region_name=args.region)
+    outputs = stack_outputs(session.client("cloudformation"), args.stack)
+    written = publish(session.client("s3"), session.client("cloudfront"), outputs, session.region_name,
+                      project_root() / "console")
+    print(f"published {len(written)} file(s) to {outputs['ConsoleBucketName']}; the console: {outputs['ConsoleUrl']}")
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from loanpipe.domain.documents import DocType
     from loanpipe.domain.errors import RejectedInput
@@ -161,6 +174,14 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
     token.add_argument("--user", required=True)
     token.add_argument("--phone", help="the user's phone number (officers: used by the fraud checks)")
     token.set_defaults(func=cmd_token)
+
+    console = sub.add_parser("console", help="the back-office console on AWS")
+    console_sub = console.add_subparsers(dest="console_command", required=True)
+    publish = console_sub.add_parser("publish", help="copy console/ and its config.json to the deployed stack's "
+                                                     "bucket and refresh CloudFront")
+    publish.add_argument("--stack", required=True, help="the stack name of `sam deploy`")
+    publish.add_argument("--region", help="default: the AWS CLI's")
+    publish.set_defaults(func=cmd_console_publish)
 
     demo = sub.add_parser("demo", help="run sample (or your) applications through the local cloud")
     demo.add_argument("--input", help="a folder of application folders (README format); replayed as of capture")

@@ -15,7 +15,9 @@ import pytest
 from loanpipe_infra.client import ApiClient
 from testkit.console import ConsolePage
 
-pytestmark = pytest.mark.browser
+# The first test also waits for the module's three applications to go through the chain (real OCR): minutes
+# on a busy machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1200)]
 BOX_TOLERANCE_PX = 2.0
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # git-ignored: the screenshot changes every run
 

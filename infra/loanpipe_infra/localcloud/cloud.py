@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 
 from loanpipe_infra.localcloud.auth import JwksCache, create_staff_user, issue_token
-from loanpipe_infra.localcloud.console import ConsoleSite, content_security_policy, local_console_config
+from loanpipe_infra.localcloud.console import ConsoleFiles, ConsoleSite, content_security_policy, local_console_config
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
@@ -183,7 +183,7 @@ class LocalCloud:
         config = local_console_config(state.api_url, state.endpoint_url, state.region, state.user_pool_id,
                                       state.console_client_id or state.user_pool_client_id)
         csp = content_security_policy(state.api_url, state.endpoint_url)
-        self.console = ConsoleSite(self.root / "console", config, csp, port=self._console_port or 0)
+        self.console = ConsoleSite(ConsoleFiles(self.root / "console", config, csp), port=self._console_port or 0)
         self.console.start()
         state.console_url = self.console.url
 

@@ -57,10 +57,10 @@ def local_console_config(api_url: str, aws_endpoint: str, region: str, user_pool
     }
 
 
-class ConsoleSite:
-    """A small static server: GET/HEAD of files under ``root`` and the generated ``config.json``."""
+class ConsoleFiles:
+    """What the console's server answers: files under ``root`` and the generated ``config.json``."""
 
-    def __init__(self, root: Path, config: dict, csp: str, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, root: Path, config: dict, csp: str):
         self.root = root.resolve()
         self._config = json.dumps(config, indent=2).encode()
         self._headers = {
@@ -70,7 +70,33 @@ class ConsoleSite:
             "referrer-policy": "no-referrer",
             "cache-control": "no-store",
         }
-        site = self
+
+    def _file(self, url_path: str) -> Path | None:
+        relative = unquote(url_path).lstrip("/") or "index.html"
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None
+        return path
+
+    def answer(self, request_path: str) -> tuple[int, bytes, dict[str, str]]:
+        """(status, body, headers) for a GET of ``request_path``."""
+        path = urlsplit(request_path).path
+        if path == "/config.json":
+            return self._reply(200, self._config, CONTENT_TYPES[".json"])
+        file = self._file(path)
+        if file is None or file.suffix not in CONTENT_TYPES:
+            return self._reply(404, b"not found", "text/plain; charset=utf-8")
+        return self._reply(200, file.read_bytes(), CONTENT_TYPES[file.suffix])
+
+    def _reply(self, status: int, body: bytes, content_type: str) -> tuple[int, bytes, dict[str, str]]:
+        return status, body, {**self._headers, "content-type": content_type, "content-length": str(len(body))}
+
+
+class ConsoleSite:
+    """A small static server on localhost (GET and HEAD) answering with ``ConsoleFiles``."""
+
+    def __init__(self, files: ConsoleFiles, host: str = "127.0.0.1", port: int = 0):
+        self.files = files
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -79,7 +105,13 @@ class ConsoleSite:
                 log.debug("console %s", fmt % args)
 
             def do_GET(self) -> None:  # noqa: N802 - the http.server interface
-                site.serve(self)
+                status, body, headers = files.answer(self.path)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
 
             do_HEAD = do_GET  # noqa: N815
 
@@ -98,27 +130,3 @@ class ConsoleSite:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-
-    def _file(self, url_path: str) -> Path | None:
-        relative = unquote(url_path).lstrip("/") or "index.html"
-        path = (self.root / relative).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
-            return None
-        return path
-
-    def serve(self, handler: BaseHTTPRequestHandler) -> None:
-        path = urlsplit(handler.path).path
-        if path == "/config.json":
-            return self._reply(handler, 200, self._config, CONTENT_TYPES[".json"])
-        file = self._file(path)
-        if file is None or file.suffix not in CONTENT_TYPES:
-            return self._reply(handler, 404, b"not found", "text/plain; charset=utf-8")
-        return self._reply(handler, 200, file.read_bytes(), CONTENT_TYPES[file.suffix])
-
-    def _reply(self, handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:
-        handler.send_response(status)
-        for key, value in {**self._headers, "content-type": content_type, "content-length": str(len(body))}.items():
-            handler.send_header(key, value)
-        handler.end_headers()
-        if handler.command != "HEAD":
-            handler.wfile.write(body)
