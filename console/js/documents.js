@@ -3,8 +3,10 @@
 //
 // Boxes are normalised to the first page's image (0..1, origin top-left), so a box is placed in percent of
 // the picture's frame, which is exactly as large as the picture: no pixel arithmetic, any zoom.
-// PDFs: pdf.js is not available offline, so a PDF is shown as the API's page image when it gives one
-// (`page_image_url`, boxes drawn) and otherwise embedded as it is (the browser's own viewer, no boxes).
+// The boxes are normalised to the first page AS READ (`page_image_url`: a photo rectified and turned, a PDF's
+// first page rendered), so they are drawn on that image whenever the API gives it; the upload itself
+// (`image_url`) is the fallback for photos. PDFs: pdf.js is not available offline, so without a page image a
+// PDF is embedded as it is (the browser's own viewer, no boxes).
 
 import { h } from "./dom.js";
 import { t, fieldLabel, slotLabel, stateLabel, money } from "./i18n.js";
@@ -29,8 +31,8 @@ function placed(box) {
   return { left: pct(box[0]), top: pct(box[1]), width: pct(box[2] - box[0]), height: pct(box[3] - box[1]) };
 }
 
-/** The overlay boxes of a document's fields and statement rows (only those the API placed). */
-export function boxesOf(detail) {
+/** The overlay boxes of a document's fields, statement rows and failing checks (only those the API placed). */
+export function boxesOf(detail, checkBoxes = []) {
   const boxes = [];
   for (const [name, field] of Object.entries(detail.fields || {})) {
     if (validBox(field.box)) {
@@ -47,6 +49,11 @@ export function boxesOf(detail) {
       boxes.push(h("div", { class: "box row-box", dataset: { row: index }, style: placed(row.box) }));
     }
   });
+  for (const check of checkBoxes) {
+    if (validBox(check.box)) {
+      boxes.push(h("div", { class: "box check-box", dataset: { code: check.code }, style: placed(check.box), title: check.label }));
+    }
+  }
   return boxes;
 }
 
@@ -54,10 +61,10 @@ function isPdf(detail) {
   return String(detail.content_type || "").includes("pdf");
 }
 
-function picture(detail) {
+function picture(detail, checkBoxes) {
   const pageImage = detail.page_image_url || (!isPdf(detail) ? detail.image_url : null);
   if (pageImage) {
-    const boxes = boxesOf(detail);
+    const boxes = boxesOf(detail, checkBoxes);
     const failed = h("p", { class: "warn hidden" }, t("imageFailed"));
     const image = h("img", {
       src: pageImage, alt: slotLabel(detail.slot), class: "page", draggable: "false",
@@ -110,10 +117,10 @@ function statementRows(detail) {
 }
 
 /** The card of one document (detail = GET /applications/{id}/documents/{doc}, or the summary on failure). */
-export function documentCard(detail, selectedKey) {
+export function documentCard(detail, selectedKey, checkBoxes = []) {
   return h("section", { class: "document", id: `doc-${detail.document_id}`, dataset: { doc: detail.document_id, slot: detail.slot } },
     h("h3", {}, slotLabel(detail.slot), " ", h("small", {}, stateLabel(detail.state), " · ", detail.document_id.slice(-8))),
     (detail.reasons || []).length ? h("p", { class: "warn" }, detail.reasons.map((r) => r.zh && r.en ? `${r.zh} / ${r.en}` : r.code).join("；")) : null,
-    h("div", { class: "side-by-side" }, picture(detail), h("div", { class: "read" }, fieldRows(detail, selectedKey))),
+    h("div", { class: "side-by-side" }, picture(detail, checkBoxes), h("div", { class: "read" }, fieldRows(detail, selectedKey))),
     statementRows(detail));
 }

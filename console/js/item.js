@@ -70,7 +70,7 @@ export class ItemPage {
       this.ctx.canReview ? this.actions() : null,
       this.reasonsAndChecks(),
       h("section", { class: "documents" }, h("h2", {}, t("documents")),
-        this.details.map((detail) => documentCard(detail, selectedKey))));
+        this.details.map((detail) => documentCard(detail, selectedKey, this.checkBoxes(detail.document_id)))));
     this.highlight(false);
   }
 
@@ -117,7 +117,7 @@ export class ItemPage {
   }
 
   reasonsAndChecks() {
-    const reasons = this.view.decision?.reasons || this.view.flags || [];
+    const reasons = this.review?.reasons || this.view.decision?.reasons || this.view.flags || [];
     const list = (items) => h("ul", { class: "reasons" }, items.map((reason) => {
       const [first, second] = reasonTexts(reason);
       return h("li", { dataset: { code: reason.code } }, first, second ? h("small", {}, second) : null);
@@ -134,12 +134,19 @@ export class ItemPage {
     return section;
   }
 
+  /** Places a failing check points at on a document (the statement row that does not add up). */
+  checkBoxes(documentId) {
+    return (this.checks || []).filter((check) => check.document_id === documentId && Array.isArray(check.box))
+      .map((check) => ({ box: check.box, code: check.code, label: reasonTexts(check)[0] }));
+  }
+
   checkTable(checks, id) {
     return h("ul", { class: "checks", id }, checks.map((check) => {
       const [first, second] = reasonTexts(check);
       const figures = Object.entries(check.figures || {});
       return h("li", { class: `check ${check.severity || ""}`, dataset: { code: check.code } },
         h("strong", {}, first), second ? h("small", {}, second) : null,
+        check.detail ? h("p", { class: "detail" }, check.detail) : null,
         figures.length ? h("dl", { class: "figures" }, figures.map(([label, value]) =>
           [h("dt", {}, label), h("dd", {}, typeof value === "object" ? JSON.stringify(value) : String(value))])) : null,
         check.related_application ? h("a", { class: "related", href: `#/item/${encodeURIComponent(check.related_application)}` },

@@ -49,8 +49,8 @@ def review_items(local_cloud, tmp_path_factory) -> ReviewItems:
     declared = json.loads((samples[2].folder / "application.json").read_text(encoding="utf-8"))
     declared["loan"].update(FOUR_EYES_LOAN)
     (samples[2].folder / "application.json").write_text(json.dumps(declared, ensure_ascii=False), encoding="utf-8")
-    runner = DemoRunner(local_cloud, Progress(), replay=True, timeout=300, sign=False)
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    runner = DemoRunner(local_cloud, Progress(), replay=True, timeout=600, sign=False)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the extract function runs two at a time anyway
         outcomes = list(pool.map(runner.run, [sample.folder for sample in samples]))
     assert [o.state for o in outcomes] == ["IN_REVIEW"] * 3, [(o.state, o.reasons) for o in outcomes]
     officers = {o.application_id: json.loads((s.folder / "application.json").read_text())["capture"]["officer_id"]
