@@ -161,14 +161,32 @@ def _walks(console_url: str, user: str, password: str, names: dict[str, str], hu
     return walks
 
 
-def _report(walks: list[Walk], args: argparse.Namespace, chain_seconds: float, items: int) -> str:
+def _code_measured() -> str:
+    """The commit the run measured (the console needs the server side of its contract: say which)."""
+    try:
+        return subprocess.run(["git", "log", "-1", "--format=%h (%s)"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=30).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _span(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
+def _report(walks: list[Walk], args: argparse.Namespace, chain_seconds: float, items: int,
+            when: str | None = None, code: str | None = None, load: str | None = None) -> str:
     lines = [
         "# Console benchmark: one review item with the keyboard only",
         "",
-        f"Run {datetime.now().astimezone().isoformat(timespec='seconds')} by `make bench-console` "
+        f"Code measured: {code or _code_measured()}.",
+        "",
+        f"Run {when or datetime.now().astimezone().isoformat(timespec='seconds')} by `make bench-console` "
         f"(`python -m benchmarks.console --items {args.items} --seed {args.seed} --human-key-ms {args.human_key_ms}`)"
         f" on {os.cpu_count()} cores ({platform.machine()}), {_chromium_version()} headless, the local cloud (moto) "
-        "serving the API and the console on localhost.",
+        "serving the API and the console on localhost; load average when the walk-throughs began: "
+        f"{load or ' '.join(f'{v:.1f}' for v in os.getloadavg())}.",
         "",
         f"Review items: {items} generated applications (the project's own sample generator, seed {args.seed}, "
         f"planted defect name_mismatch) sent through the whole chain (upload, OCR, checks, score) in "
@@ -176,7 +194,7 @@ def _report(walks: list[Walk], args: argparse.Namespace, chain_seconds: float, i
         "from the Enter on the selected row to the queue drawn without the item. Every action is a key press "
         "(counted below); nothing is clicked.",
         "",
-        "| path | pace | items | median s | min s | max s | key presses | of which typed text |",
+        "| path | pace | items | median s | min s | max s | key presses | of which typed characters |",
         "|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[tuple[str, str], list[Walk]] = {}
@@ -186,7 +204,7 @@ def _report(walks: list[Walk], args: argparse.Namespace, chain_seconds: float, i
         totals = [w.total for w in group]
         pace_text = "as fast as the page takes keys" if pace == "machine" else f"{args.human_key_ms} ms per key"
         lines.append(f"| {path} | {pace_text} | {len(group)} | {statistics.median(totals):.2f} | {min(totals):.2f} | "
-                     f"{max(totals):.2f} | {group[0].keys} | {group[0].characters} |")
+                     f"{max(totals):.2f} | {_span([w.keys for w in group])} | {_span([w.characters for w in group])} |")
     lines += ["", "Median seconds from the Enter to each stage:", "",
               "| path | pace | item page shown | claimed | field corrected | left the queue |",
               "|---|---|---|---|---|---|"]
@@ -208,7 +226,8 @@ def _report(walks: list[Walk], args: argparse.Namespace, chain_seconds: float, i
         "",
         "```",
         *[json.dumps({"path": w.path, "pace": w.pace, "application": w.application_id, "keys": w.keys,
-                      "marks": {k: round(v, 3) for k, v in w.marks.items()}}, ensure_ascii=False) for w in walks],
+                      "characters": w.characters, "marks": {k: round(v, 3) for k, v in w.marks.items()}},
+                     ensure_ascii=False) for w in walks],
         "```",
         "",
     ]
