@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "benchmarks" / "console-report.md"
-CAPTURED_AT = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+CHINA = ZoneInfo("Asia/Shanghai")
 APPROVE_NOTE = "核对原件无误"
 CORRECT_NOTE = "按原件更正"
 
@@ -116,8 +116,8 @@ def _review_items(cloud, count: int, seed: int, folder: Path) -> dict[str, str]:
     from testkit.samples import generate_applications
 
     samples = generate_applications(folder, count, seed=seed, tier="clean", defects=["name_mismatch"],
-                                    captured_at=CAPTURED_AT)
-    runner = DemoRunner(cloud, Progress(), replay=True, timeout=600, sign=False)
+                                    captured_at=datetime.now(CHINA).replace(microsecond=0))  # live, as the demo
+    runner = DemoRunner(cloud, Progress(), replay=False, timeout=600, sign=False)
     with ThreadPoolExecutor(max_workers=3) as pool:
         outcomes = list(pool.map(runner.run, [sample.folder for sample in samples]))
     return {o.application_id: s.declared["applicant"]["name"] for o, s in zip(outcomes, samples, strict=True)

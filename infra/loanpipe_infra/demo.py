@@ -73,6 +73,20 @@ def _expected(folder: Path) -> str | None:
     return None
 
 
+def _refusal_reasons(code: str, details: list[dict]) -> list[str]:
+    """The reason codes of an application the API refused at creation (the field it named, in its words)."""
+    reasons = []
+    for detail in details:
+        field, message = detail.get("field", ""), detail.get("message", "")
+        if field.startswith("loan.amount") or field.startswith("loan.vehicle_price"):
+            reasons.append("amount_invalid")
+        elif field == "applicant.id_number" and "check character" in message:
+            reasons.append("id_checksum_invalid")
+        elif field == "applicant.id_number" and ("first-generation" in message or "at least 18" in message):
+            reasons.append("id_legacy_number")
+    return sorted(set(reasons)) or [code]
+
+
 class DemoRunner:
     def __init__(self, cloud: LocalCloud, progress: Progress, replay: bool, timeout: float, sign: bool = True,
                  contracts_dir: Path | None = None):
@@ -88,7 +102,8 @@ class DemoRunner:
     def officer(self, officer_id: str) -> ApiClient:
         with self._lock:
             if officer_id not in self._tokens:
-                token = self.cloud.token("field_officer", officer_id)
+                token = (self.cloud.back_test_token(officer_id) if self.replay
+                         else self.cloud.token("field_officer", officer_id))
                 self._tokens[officer_id] = ApiClient(self.cloud.state.api_url, token)
             return self._tokens[officer_id]
 
@@ -109,7 +124,7 @@ class DemoRunner:
             details = exc.body.get("details", []) if isinstance(exc.body, dict) else []
             fields = ", ".join(d.get("field", "") for d in details)
             self.progress.say(label, f"refused by the API: HTTP {exc.status} {code} {fields}")
-            reasons = ["amount_invalid"] if "loan." in fields else [code]
+            reasons = _refusal_reasons(code, details)
             return Outcome(folder.name, None, "REJECTED_INPUT", "decline", reasons, expected=expected)
         app_id = created["application_id"]
         label = f"{folder.name} {app_id[-6:]}"

@@ -16,7 +16,6 @@ from loanpipe_infra.demo import DemoRunner, Progress
 from testkit.console import launch_chromium
 from testkit.samples import generate_applications
 
-CAPTURED_AT = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 # Above the default policy's four-eyes amount (review.four_eyes_above: 200000.00), and affordable for the
 # sample's applicant (certified 16000 a month: about 4060 a month over 60 months, LTV 0.70).
 FOUR_EYES_LOAN = {"amount": "210000.00", "term_months": 60, "vehicle_price": "300000.00", "vehicle_type": "new"}
@@ -42,14 +41,16 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def review_items(local_cloud, tmp_path_factory) -> ReviewItems:
-    """Three applications in another person's name (name_mismatch: a reviewer decides), one above the limit."""
+    """Three applications in another person's name (name_mismatch: a reviewer decides), one above the limit,
+    captured live (now) by plain field officers, as the demo sends them."""
     folder = tmp_path_factory.mktemp("console-applications")
+    captured_at = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)
     samples = generate_applications(folder, 3, seed=61, tier="clean", defects=["name_mismatch"],
-                                    captured_at=CAPTURED_AT)
+                                    captured_at=captured_at)
     declared = json.loads((samples[2].folder / "application.json").read_text(encoding="utf-8"))
     declared["loan"].update(FOUR_EYES_LOAN)
     (samples[2].folder / "application.json").write_text(json.dumps(declared, ensure_ascii=False), encoding="utf-8")
-    runner = DemoRunner(local_cloud, Progress(), replay=True, timeout=600, sign=False)
+    runner = DemoRunner(local_cloud, Progress(), replay=False, timeout=600, sign=False)
     with ThreadPoolExecutor(max_workers=2) as pool:  # the extract function runs two at a time anyway
         outcomes = list(pool.map(runner.run, [sample.folder for sample in samples]))
     assert [o.state for o in outcomes] == ["IN_REVIEW"] * 3, [(o.state, o.reasons) for o in outcomes]

@@ -183,6 +183,14 @@ def test_the_customer_signs_at_the_door_and_the_sealed_contract_verifies_and_is_
     assert kinds.count("LoanContractSigned") == 1 and kinds.count("DisbursementInstructed") == 1
     instruction = next(event for event in events if event.detail_type == "DisbursementInstructed")
     assert instruction.signed_sha256 == hashlib.sha256(pdf).hexdigest() == signed.signed_sha256
+    # ... and disbursement's own queue (a rule of the template) received that instruction and nothing else
+    inbox = local_cloud.stack.resources["DisbursementQueue"]["Ref"]
+    delivered = wait_for(lambda: local_cloud.client("sqs").receive_message(QueueUrl=inbox, MaxNumberOfMessages=10,
+                                                                           WaitTimeSeconds=1).get("Messages", []),
+                         lambda messages: bool(messages), timeout=30)
+    bodies = [json.loads(message["Body"]) for message in delivered]
+    assert {body["detail-type"] for body in bodies} == {"DisbursementInstructed"}
+    assert [body["detail"]["instruction_id"] for body in bodies] == [instruction.instruction_id]
     actions = [entry["action"] for entry in admin.get(f"/applications/{app_id}/audit")["entries"]]
     assert actions[-4:] == ["signing.code_sent", "signing.signature_captured", "contract.signed",
                             "contract.announced"]

@@ -13,11 +13,13 @@ import boto3
 
 from loanpipe_infra.localcloud.auth import JwksCache, create_staff_user, issue_token
 from loanpipe_infra.localcloud.console import ConsoleFiles, ConsoleSite, content_security_policy, local_console_config
+from loanpipe_infra.localcloud.devca import DevCertificateAuthority, install_dev_ca
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
 from loanpipe_infra.localcloud.specs import ACCOUNT_ID, REGION, STACK_NAME, ProvisionedStack
+from loanpipe_infra.localcloud.tsa import LocalTsaServer, TimeStampAuthority
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ class LocalCloudState:
     pid: int
     console_url: str | None = None  # the back-office console (console/), when the cloud serves it
     console_client_id: str | None = None
+    signing_root_pem: str | None = None  # the development CA's root: the trust root of contracts sealed here
+    tsa_url: str | None = None           # the local RFC 3161 TSA the contract seal timestamps with
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +117,8 @@ class LocalCloud:
         self.pollers: list[QueuePoller] = []
         self.gateways: dict[str, HttpApiGateway] = {}
         self.state: LocalCloudState | None = None
+        self.signing_ca: DevCertificateAuthority | None = None
+        self.tsa: LocalTsaServer | None = None
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> LocalCloudState:
@@ -120,6 +126,7 @@ class LocalCloud:
         self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides,
                                  stack_name=self._stack_name).provision()
         self._sqs = session.client("sqs", endpoint_url=endpoint)
+        self.signing_ca = self._install_dev_ca(session, endpoint)
         self._wire_functions(endpoint)
         if self._warm:
             for pool in self.pools.values():
@@ -148,6 +155,29 @@ class LocalCloud:
             region_name=REGION,
         )
         return session, f"http://{host}:{port}"
+
+    def _install_dev_ca(self, session: boto3.Session, endpoint: str) -> DevCertificateAuthority | None:
+        """The development CA for the contract seal: the function that seals names the KMS key and the chain
+        secret in its environment; the CA certifies that key and writes the chain into that secret. When the
+        template names no TSA, a local one (certified by the same CA) serves the function."""
+        from loanpipe.entry.bootstrap import ContractSettings
+
+        assert self.stack is not None
+        for spec in self.stack.functions.values():
+            key_id = spec.environment.get("CONTRACT_SIGNING_KEY_ID")
+            secret_id = spec.environment.get("CONTRACT_SIGNING_CHAIN_SECRET")
+            if key_id and secret_id:
+                lender = spec.environment.get("LENDER_NAME") or ContractSettings.model_fields["lender_name"].default
+                authority = install_dev_ca(session.client("kms", endpoint_url=endpoint),
+                                           session.client("secretsmanager", endpoint_url=endpoint),
+                                           key_id, secret_id, lender)
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                (self.state_dir / "dev-root.pem").write_bytes(authority.root_pem)
+                if not spec.environment.get("CONTRACT_TSA_URL"):  # no TSA named: the local one, same root
+                    self.tsa = LocalTsaServer(TimeStampAuthority(*authority.issue_tsa(lender)))
+                    spec.environment["CONTRACT_TSA_URL"] = self.tsa.start()
+                return authority
+        return None
 
     def _wire_functions(self, endpoint: str) -> None:
         """A worker pool per function, a poller per SQS event source, a gateway per HTTP API."""
@@ -200,6 +230,8 @@ class LocalCloud:
             region=REGION,
             resources={k: {"Type": v["Type"], "Ref": v.get("Ref")} for k, v in resources.items()},
             pid=os.getpid(),
+            signing_root_pem=self.signing_ca.root_pem.decode("ascii") if self.signing_ca else None,
+            tsa_url=self.tsa.url if self.tsa else None,
         )
 
     def stop(self) -> None:
@@ -211,6 +243,8 @@ class LocalCloud:
             self.console.stop()
         for pool in self.pools.values():
             pool.close()
+        if self.tsa is not None:
+            self.tsa.stop()
         if self._moto is not None:
             self._moto.stop()
         state_file = self.state_dir / "local.json"
@@ -240,6 +274,19 @@ class LocalCloud:
     def staff_user(self, role: str, user: str, password: str | None = None) -> str:
         assert self.state is not None
         return self.state.staff_user(role, user, password)
+
+    def back_test_token(self, officer: str) -> str:
+        """A token of an officer who is also an admin: only such a user replays applications as of their
+        recorded capture time (``loanpipe demo --input``, the benchmarks)."""
+        self.token("admin", officer)
+        return self.token("field_officer", officer)  # the user is now in both groups
+
+    def verify_contract(self, pdf: bytes):
+        """``loanpipe.contracts.verify.verify_contract`` with this local cloud's development root as trust root."""
+        from loanpipe.contracts.verify import verify_contract
+
+        assert self.state is not None and self.state.signing_root_pem, "the local cloud has no signing CA"
+        return verify_contract(pdf, [self.state.signing_root_pem.encode("ascii")])
 
     def sms_outbox(self) -> list[tuple[str, str]]:
         """The text messages the functions sent through SNS (the local cloud's phone network): (number, text),

@@ -56,6 +56,7 @@ class Provisioner(DataResources, MessagingResources, IdentityResources, HostingR
         self._handlers: dict[str, Callable[[str, dict, dict], None]] = {
             "AWS::KMS::Key": self._kms_key,
             "AWS::KMS::Alias": self._kms_alias,
+            "AWS::SecretsManager::Secret": self._secret,
             "AWS::S3::Bucket": self._s3_bucket,
             "AWS::S3::BucketPolicy": self._s3_bucket_policy,
             "AWS::SQS::Queue": self._sqs_queue,
@@ -64,6 +65,7 @@ class Provisioner(DataResources, MessagingResources, IdentityResources, HostingR
             "AWS::SNS::Topic": self._sns_topic,
             "AWS::CloudWatch::Alarm": self._cloudwatch_alarm,
             "AWS::Events::EventBus": self._event_bus,
+            "AWS::Events::Rule": self._event_rule,
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,

@@ -152,6 +152,25 @@ def test_uploads_outside_an_application_or_for_unknown_ones_are_ignored_without_
     assert handle_upload(unknown, deps).reasons == ["unknown_application"]
 
 
+def test_the_first_page_image_is_kept_beside_the_reading_for_the_console(world):
+    # Given a reader that gives the first page as it was read (the image its boxes are normalised to)
+    from dataclasses import replace
+
+    from loanpipe.extraction.picture import Picture
+
+    repo, blobs, queue, events, deps = world
+    picture = Picture(b"\xff\xd8page", (1000, 631))
+    deps = replace(deps, read_document=lambda *a, **k: replace(FakeReader()(*a, **k), picture=picture))
+    record = _new_application(repo)
+    doc_id, upload = uploaded(OFFICER, repo, blobs, record.application_id, DocType.ID_CARD_FRONT)
+    # When the upload is read
+    assert handle_upload(upload, deps).outcome == "extracted"
+    # Then the page image is in the results bucket, named with its size in the stored reading
+    stored = json.loads(blobs.get(RESULTS, repo.get(record.application_id).documents[doc_id].result_key))
+    assert stored["page_size"] == [1000, 631]
+    assert blobs.get(RESULTS, stored["page_image"]) == picture.jpeg
+
+
 def test_the_same_upload_event_twice_gives_one_result(world):
     repo, blobs, queue, events, deps = world
     record = _new_application(repo)

@@ -1,4 +1,4 @@
-"""KMS keys and aliases, S3 buckets and bucket policies, DynamoDB tables."""
+"""KMS keys and aliases, Secrets Manager secrets, S3 buckets and bucket policies, DynamoDB tables."""
 
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ class DataResources(ResourceMaker):
         props = self._props(properties)
         self._client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
         self._set(logical_id, props["AliasName"])
+
+    def _secret(self, logical_id: str, resource: dict, properties: dict) -> None:
+        props = self._props(properties)
+        kwargs: dict[str, Any] = {"Name": props.get("Name") or self._physical_name(logical_id, 512),
+                                  "Description": props.get("Description", logical_id)}
+        if "KmsKeyId" in props:
+            kwargs["KmsKeyId"] = props["KmsKeyId"]
+        if "SecretString" in props:
+            kwargs["SecretString"] = props["SecretString"]
+        arn = self._client("secretsmanager").create_secret(**kwargs)["ARN"]
+        self._set(logical_id, arn, Id=arn)
 
 
     def _s3_bucket(self, logical_id: str, resource: dict, properties: dict) -> None:

@@ -1,4 +1,4 @@
-"""SQS queues and queue policies, SNS topics, CloudWatch alarms, EventBridge buses."""
+"""SQS queues and queue policies, SNS topics, CloudWatch alarms, EventBridge buses and rules."""
 
 from __future__ import annotations
 
@@ -67,3 +67,15 @@ class MessagingResources(ResourceMaker):
         props = self._props(properties)
         arn = self._client("events").create_event_bus(Name=props["Name"])["EventBusArn"]
         self._set(logical_id, props["Name"], Arn=arn, Name=props["Name"])
+
+    def _event_rule(self, logical_id: str, resource: dict, properties: dict) -> None:
+        props = self._props(properties)
+        events = self._client("events")
+        name = props.get("Name") or self._physical_name(logical_id)
+        bus = props.get("EventBusName", "default")
+        arn = events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(props["EventPattern"]),
+                              Description=props.get("Description", ""), State=props.get("State", "ENABLED"))["RuleArn"]
+        targets = [{"Id": target["Id"], "Arn": target["Arn"]} for target in props.get("Targets", [])]
+        if targets:
+            events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+        self._set(logical_id, name, Arn=arn)

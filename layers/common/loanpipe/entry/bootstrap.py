@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -21,6 +21,7 @@ from loanpipe.adapters.clients import client
 from loanpipe.adapters.dynamo import DynamoApplicationRepository
 from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, DynamoOpenApplications
 from loanpipe.entry.runner import StageRunner
+from loanpipe.policy.model import Policy, default_policy
 from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
 from loanpipe.service.intake import IntakeConfig, parse_upload_key
 from loanpipe.service.messages import (
@@ -41,6 +42,7 @@ from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_val
 from loanpipe.validation.ports import FraudPorts
 
 if TYPE_CHECKING:
+    from loanpipe.contracts.seal import SigningIdentity
     from loanpipe.service.contracting import ContractDeps
     from loanpipe.service.sealing import SealDeps, Sealer
 
@@ -78,10 +80,9 @@ class ContractSettings(StageSettings):
     loanpipe_font_path: str | None = None
     lender_name: str = "示范汽车金融有限公司"
     credit_policy: str = "default"
-    # The seal: the lender's asymmetric KMS key, the Secrets Manager secret with its certificate chain, a TSA.
-    contract_signing_key_id: str | None = None
-    contract_signing_chain_secret: str | None = None
-    tsa_url: str | None = None
+    contract_signing_key_id: str | None = None        # the seal's KMS key (ECC_NIST_P256, SIGN_VERIFY)
+    contract_signing_chain_secret: str | None = None  # its certificate chain (loanpipe.adapters.signing)
+    contract_tsa_url: str | None = None               # RFC 3161 TSA; empty: no signature timestamp
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,19 @@ def contract_deps(settings: ContractSettings, ports: Ports) -> ContractDeps:
                         policy=policy_in_force(settings.credit_policy))
 
 
+def contract_signing_identity(settings: ContractSettings) -> SigningIdentity:
+    """The lender's seal: the KMS key and the certificate chain from Secrets Manager (read when called; the
+    contract function calls it when it first seals). Raises ``SealError`` when the template did not name them
+    or the secret holds no chain for that key."""
+    from loanpipe.adapters.signing import load_signing_identity
+    from loanpipe.contracts.seal import SealError
+
+    if not (settings.contract_signing_key_id and settings.contract_signing_chain_secret):
+        raise SealError("the contract function has no CONTRACT_SIGNING_KEY_ID or CONTRACT_SIGNING_CHAIN_SECRET")
+    return load_signing_identity(client("secretsmanager"), client("kms"), settings.contract_signing_chain_secret,
+                                 settings.contract_signing_key_id, settings.contract_tsa_url)
+
+
 def seal_deps(settings: ContractSettings, ports: Ports, sealer: Sealer) -> SealDeps:
     from loanpipe.service.sealing import SealDeps
 
@@ -153,14 +167,7 @@ def kms_sealer(settings: ContractSettings) -> Sealer:
     """Seal with the lender's KMS key and the chain in Secrets Manager, both read on the first seal (a function
     without them still renders contracts; its seal requests fail, are retried and reach the DLQ)."""
 
-    @functools.cache
-    def identity() -> Any:
-        from loanpipe.adapters.signing import load_signing_identity
-
-        key_id, secret_id = settings.contract_signing_key_id, settings.contract_signing_chain_secret
-        if not key_id or not secret_id:
-            raise RuntimeError("CONTRACT_SIGNING_KEY_ID and CONTRACT_SIGNING_CHAIN_SECRET must be set to seal")
-        return load_signing_identity(client("secretsmanager"), client("kms"), secret_id, key_id, settings.tsa_url)
+    identity = functools.cache(lambda: contract_signing_identity(settings))
 
     def seal(contract_pdf: bytes, signature_png: bytes, consent: Any) -> bytes:
         from loanpipe.contracts.seal import seal_contract
@@ -263,6 +270,7 @@ class ApiSettings(StageSettings):
     upload_url_ttl_seconds: int = 900
     signing_code_ttl_seconds: int = 300
     sms_sender_id: str | None = None
+    credit_policy: str = "default"  # its review rules: the queue's SLA and the four-eyes amount
 
 
 @dataclass(frozen=True)
@@ -279,6 +287,7 @@ class ApiDeps:
     contracts_bucket: str
     sms: SmsSender
     signing: SigningConfig
+    policy: Policy = field(default_factory=default_policy)
 
 
 @functools.cache
@@ -287,11 +296,13 @@ def api_deps() -> ApiDeps:
     execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
     settings = ApiSettings()
     p = _ports(settings)
+    policy = policy_in_force(settings.credit_policy)
     return ApiDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
                    intake=IntakeConfig(settings.uploads_bucket, settings.validate_queue_url,
                                        settings.upload_url_ttl_seconds),
-                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url),
+                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review),
                    results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
                    sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
-                                         settings.signing_code_ttl_seconds))
+                                         settings.signing_code_ttl_seconds),
+                   policy=policy)

@@ -31,6 +31,7 @@ from loanpipe.domain.documents import (
     Transaction,
 )
 from loanpipe.domain.money import money_str
+from loanpipe.extraction.boxes import place_fields, place_rows
 from loanpipe.extraction.classify import Classification, classify_text
 from loanpipe.extraction.confidence import AGREE_FLOOR, combine, field_confidence
 from loanpipe.extraction.engines import choose_engines, get_engine
@@ -39,6 +40,7 @@ from loanpipe.extraction.parse import Parsed, parse_pages
 from loanpipe.extraction.parsers.reads import Check, FieldRead
 from loanpipe.extraction.parsers.statement_table import StatementRow
 from loanpipe.extraction.pdf import TEXT_LAYER
+from loanpipe.extraction.picture import Picture, first_page_picture
 from loanpipe.extraction.plausible import UNSURE, doubts
 from loanpipe.extraction.quality import field_retake_reasons, legibility, poor_picture, unread_fields
 from loanpipe.extraction.reading import Deadline, EarlyRetake, Page, is_card, read_document
@@ -65,6 +67,7 @@ class Extraction:
     text: str  # the raw text read (for the reviewer's console)
     engine: str  # "rapidocr" | "tesseract" | "consensus" | "pdf-text"
     pages: int
+    picture: Picture | None = None  # the first page as read: the image the boxes are normalised to
 
 
 def extract_document(data: bytes, *, expected_type: DocType | None = None, filename: str | None = None,
@@ -97,14 +100,16 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
         reads, floors = _consensus(reads, parse_pages(doc_type, [page.text for page in read.second]).reads)
 
     caps = _caps(doc_type, reads, full_text, pages, warnings, text_layer=text_layer)
-    fields_out = _confident_fields(doc_type, reads, floors, caps, warnings, text_layer=text_layer)
-    transactions = _transactions(doc_type, rows, warnings)
+    fields_out = place_fields(_confident_fields(doc_type, reads, floors, caps, warnings, text_layer=text_layer),
+                              pages[0].text)
+    transactions = place_rows(_transactions(doc_type, rows, warnings), rows, pages[0].text)
     if not reasons:
         reasons = _retake_reasons(doc_type, reads, rows, pages, warnings, text_layer=text_layer)
     result = ExtractionResult(doc_type=doc_type, fields=fields_out, transactions=transactions,
                               quality=Quality(ok=not reasons, reasons=reasons), warnings=warnings)
     _log(result, used_engine, len(pages), started_cpu)
-    return Extraction(result=result, text=full_text, engine=used_engine, pages=len(pages))
+    return Extraction(result=result, text=full_text, engine=used_engine, pages=len(pages),
+                      picture=first_page_picture(pages[0].colour, pages[0].text.source == TEXT_LAYER, data))
 
 
 def _early_retake(early: EarlyRetake, pages: int, expected: DocType | None, mode: str,

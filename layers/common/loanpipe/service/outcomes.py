@@ -60,6 +60,7 @@ class SealOutcome(StrEnum):
     DUPLICATE = "duplicate"  # sealed and announced before
     ANNOUNCED = "announced"  # sealed before; its events had not gone out yet, now they have
     NOT_SIGNING = "not_signing"  # no captured signature, or not awaiting one
+    SIGNATURE_REFUSED = "signature_refused"  # the image could not be stamped: the customer signs again
     STALE = "stale"
     SUPERSEDED = "superseded"
     UNKNOWN_APPLICATION = "unknown_application"

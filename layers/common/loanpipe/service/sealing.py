@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from loanpipe.contracts.seal import ConsentRecord
 from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.documents import DocType
-from loanpipe.domain.errors import NotFound, PlatformError
+from loanpipe.domain.errors import NotFound, PlatformError, UserInputError
 from loanpipe.domain.events import DisbursementInstructed, DomainEvent, LoanContractSigned, PayeeDetail
 from loanpipe.domain.lifecycle import AppState
 from loanpipe.domain.masking import mask_id_number
@@ -74,7 +74,12 @@ def handle_seal(message: SealRequested, deps: SealDeps) -> SealOutcome:
     if record.state != AppState.AWAITING_SIGNATURE or ceremony.consent is None or record.contract is None:
         log.info("seal request for an application that is not signing ignored")
         return SealOutcome.NOT_SIGNING
-    signed_pdf = _sealed_pdf(record, deps)
+    try:
+        signed_pdf = _sealed_pdf(record, deps)
+    except UserInputError as exc:  # the signature image cannot be stamped: the customer signs again
+        refused = exc
+        apply_change(deps.repo, record.application_id, lambda current: _refuse_signature(current, message, refused))
+        return SealOutcome.SIGNATURE_REFUSED
     signed = SignedContract(key=signed_key(record), sha256=hashlib.sha256(signed_pdf).hexdigest(), sealed_at=utcnow())
     applied = apply_and_dispatch(deps, record.application_id, lambda current: _mark_signed(current, message, signed))
     if applied.change is None:
@@ -107,6 +112,15 @@ def _sealed_pdf(record: ApplicationRecord, deps: SealDeps) -> bytes:
         code_verified_at=consent.code_verified_at))
     deps.blobs.put(deps.contracts_bucket, key, sealed, "application/pdf")
     return sealed
+
+
+def _refuse_signature(record: ApplicationRecord, message: SealRequested, refused: UserInputError) -> Change | None:
+    ceremony = record.signing
+    if record.state != AppState.AWAITING_SIGNATURE or ceremony is None or ceremony.ceremony_id != message.ceremony_id:
+        return None
+    ceremony.consent = None  # the code was used: the tablet asks for a new one
+    return Change(audit=[AuditEntry(at=utcnow(), actor=ACTOR, action="signing.refused",
+                                    detail={"reason": refused.code, "ceremony_id": ceremony.ceremony_id})])
 
 
 def _mark_signed(record: ApplicationRecord, message: SealRequested, signed: SignedContract) -> Change | None:

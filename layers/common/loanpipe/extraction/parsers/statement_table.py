@@ -55,6 +55,7 @@ class StatementRow:
     balanced: bool = False  # the running balance confirms the row (set by the statement check)
     amount_boxes: tuple[TextBox, ...] = ()  # where the amount (or credit/debit) and balance were read, for a
     balance_boxes: tuple[TextBox, ...] = ()  # second reading of a row the running balance does not confirm
+    boxes: tuple[TextBox, ...] = ()  # every run of the row's dated line (where the console draws the row)
 
     @property
     def description(self) -> str:
@@ -201,7 +202,7 @@ def _transaction(cells: dict[str, list[TextBox]], items: list[tuple[TextBox, flo
                         counterparty=counterparty, counterparty_ocr=counterparty_ocr,
                         aligned=_on_one_line(items, pitch),
                         amount_boxes=tuple(b for role in ("amount", "credit", "debit") for b in cells.get(role, [])),
-                        balance_boxes=tuple(cells.get("balance", [])))
+                        balance_boxes=tuple(cells.get("balance", [])), boxes=tuple(box for box, _ in items))
 
 
 def _mark(row: StatementRow, marks: _RowMarks, items: list[tuple[TextBox, float]],
