@@ -12,10 +12,10 @@ export SAM_CLI_TELEMETRY := 0
 ARGS ?=
 PYTEST_ARGS ?=
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming \
-                fonts-arphic-ukai fonts-dejavu-core
+                fonts-arphic-ukai fonts-dejavu-core chromium chromium-driver
 
 .PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-architecture lint-template lint-policies build \
-        bench bench-extract bench-decision bench-devset bench-pipeline clean
+        bench bench-extract bench-decision bench-devset bench-pipeline bench-console clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
@@ -26,7 +26,8 @@ help:
 setup: system-deps $(BIN)/.installed
 
 # Debian packages: Tesseract with the simplified Chinese model; CJK fonts for the contract PDF (WenQuanYi) and
-# for the sample documents (WenQuanYi, AR PL Ming/Kai for Song/Kai styles, DejaVu for ID-number digits).
+# for the sample documents (WenQuanYi, AR PL Ming/Kai for Song/Kai styles, DejaVu for ID-number digits);
+# Chromium for the console's browser tests (Playwright drives /usr/bin/chromium: its own download is not reachable).
 system-deps:
 	@missing=""; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
@@ -36,6 +37,8 @@ system-deps:
 	[ -f /usr/share/fonts/truetype/arphic/uming.ttc ] || missing="$$missing fonts-arphic-uming"; \
 	[ -f /usr/share/fonts/truetype/arphic/ukai.ttc ] || missing="$$missing fonts-arphic-ukai"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else \
@@ -48,7 +51,7 @@ $(BIN)/.installed: pyproject.toml testkit/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(BIN)/pip install -q -e ".[local,dev]" -e ./testkit 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
+	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime, playwright" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(SAM): 
@@ -91,7 +94,7 @@ build: setup $(SAM)
 	$(SAM) build --template-file template.yaml
 	$(BIN)/python -m loanpipe_infra.deploy.sizes || echo "WARNING: not deployable as built (see README, Deploying)"
 
-bench: bench-extract bench-decision bench-devset bench-pipeline
+bench: bench-extract bench-decision bench-devset bench-pipeline bench-console
 
 bench-extract: setup
 	$(BIN)/python -m benchmarks.extract
@@ -106,6 +109,11 @@ bench-devset: setup
 # The decision targets measured through the real chain (generator -> OCR -> stages): about 15 min on 2 cores.
 bench-pipeline: setup
 	$(BIN)/python -m benchmarks.pipeline $(ARGS)
+
+# A reviewer's time for one item with the keyboard only: a scripted walk-through in Chromium, timed
+# -> benchmarks/console-report.md (a few minutes: the review items go through the whole chain first).
+bench-console: setup
+	$(BIN)/python -m benchmarks.console $(ARGS)
 
 clean:
 	rm -rf .aws-sam .loanpipe build *.egg-info

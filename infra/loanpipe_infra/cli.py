@@ -22,11 +22,12 @@ def _state_path() -> Path:
 
 
 def cmd_local_up(args: argparse.Namespace) -> int:
-    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port)
+    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, console_port=args.console_port)
     state = cloud.start()
     print(f"local cloud up (pid {state.pid})")
     print(f"  AWS endpoint  {state.endpoint_url}   e.g. aws --endpoint-url {state.endpoint_url} sqs list-queues")
     print(f"  HTTP API      {state.api_url}")
+    print(f"  console       {state.console_url}   users: loanpipe staff-user --role reviewer --user r1")
     print(f"  user pool     {state.user_pool_id}   client {state.user_pool_client_id}")
     print(f"  functions     {', '.join(cloud.pools)}")
     print(f"  logs          {cloud.state_dir / 'logs'}")
@@ -42,6 +43,25 @@ def cmd_local_up(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     state = LocalCloudState.read(_state_path())
     print(state.token(args.role, args.user, args.phone))
+    return 0
+
+
+def cmd_staff_user(args: argparse.Namespace) -> int:
+    state = LocalCloudState.read(_state_path())
+    print(state.staff_user(args.role, args.user, args.password))
+    return 0
+
+
+def cmd_console_publish(args: argparse.Namespace) -> int:
+    import boto3
+
+    from loanpipe_infra.console_publish import publish, stack_outputs
+
+    session = boto3.Session(region_name=args.region)
+    outputs = stack_outputs(session.client("cloudformation"), args.stack)
+    written = publish(session.client("s3"), session.client("cloudfront"), outputs, session.region_name,
+                      project_root() / "console")
+    print(f"published {len(written)} file(s) to {outputs['ConsoleBucketName']}; the console: {outputs['ConsoleUrl']}")
     return 0
 
 
@@ -198,13 +218,29 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
     up = local_sub.add_parser("up", help="start it (moto server, template resources, functions, HTTP API)")
     up.add_argument("--moto-port", type=int, default=4566)
     up.add_argument("--api-port", type=int, default=3000)
+    up.add_argument("--console-port", type=int, default=3001, help="where the back-office console is served")
     up.set_defaults(func=cmd_local_up)
+
+    staff = sub.add_parser("staff-user", help="create a local staff user who signs in to the console; prints the "
+                                             "password")
+    staff.add_argument("--role", required=True, choices=ROLES)
+    staff.add_argument("--user", required=True)
+    staff.add_argument("--password", help="default: a new random one")
+    staff.set_defaults(func=cmd_staff_user)
 
     token = sub.add_parser("token", help="print an access token of a local staff user")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--user", required=True)
     token.add_argument("--phone", help="the user's phone number (officers: used by the fraud checks)")
     token.set_defaults(func=cmd_token)
+
+    console = sub.add_parser("console", help="the back-office console on AWS")
+    console_sub = console.add_subparsers(dest="console_command", required=True)
+    publish = console_sub.add_parser("publish", help="copy console/ and its config.json to the deployed stack's "
+                                                     "bucket and refresh CloudFront")
+    publish.add_argument("--stack", required=True, help="the stack name of `sam deploy`")
+    publish.add_argument("--region", help="default: the AWS CLI's")
+    publish.set_defaults(func=cmd_console_publish)
 
     demo = sub.add_parser("demo", help="run sample (or your) applications through the local cloud")
     demo.add_argument("--input", help="a folder of application folders (README format); replayed as of capture")
@@ -219,6 +255,7 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
                       help="leave approved applications waiting for signature (the demo signs them otherwise)")
     demo.add_argument("--moto-port", type=int, default=0)
     demo.add_argument("--api-port", type=int, default=0)
+    demo.add_argument("--console-port", type=int, default=0, help="where the console is served (0: any free port)")
     demo.set_defaults(func=cmd_demo)
 
 

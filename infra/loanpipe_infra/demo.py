@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -111,6 +112,10 @@ class DemoRunner:
         expected = _expected(folder)
         try:
             declared = json.loads((folder / "application.json").read_text(encoding="utf-8"), parse_float=Decimal)
+            capture = declared.get("capture") or {}
+            for key in ("lat", "lon"):  # coordinates are JSON numbers to the strict request model, amounts decimals
+                if isinstance(capture.get(key), Decimal):
+                    capture[key] = float(capture[key])
             officer_id = str(declared["capture"]["officer_id"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self.progress.say(label, f"refused: application.json is not readable ({type(exc).__name__})")
@@ -209,6 +214,24 @@ def _print_table(outcomes: list[Outcome]) -> None:
     print("\n" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + f"  (of {len(outcomes)})")
 
 
+def _serve_reviewers(cloud: LocalCloud, outcomes: list[Outcome]) -> None:
+    """The demo's review items are in the queue: say where the console is and who can sign in to it."""
+    state = cloud.state
+    assert state is not None
+    in_review = sum(1 for o in outcomes if o.state == "IN_REVIEW")
+    reviewers = [(user, cloud.staff_user("reviewer", user, _demo_password())) for user in ("reviewer-1", "reviewer-2")]
+    print(f"\n{in_review} application(s) wait in the review queue. The console stays up (Ctrl-C stops it):")
+    print(f"  console   {state.console_url}")
+    for user, password in reviewers:
+        print(f"  reviewer  {user}  password {password}")
+    print("  (two reviewers: an approval above the policy's four-eyes amount needs a second one)")
+    print(f"  API       {state.api_url}   token: loanpipe token --role reviewer --user reviewer-1")
+
+
+def _demo_password() -> str:
+    return "Review-" + secrets.token_urlsafe(6).replace("-", "x").replace("_", "y") + "9a"
+
+
 def run_demo(args: argparse.Namespace) -> int:
     progress = Progress()
     if args.input:
@@ -242,7 +265,8 @@ def run_demo(args: argparse.Namespace) -> int:
         overrides["CreditPolicy"] = str(policy_path)
         progress.say("policy", f"{policy.version} from {policy_path}")
     progress.say("local cloud", "starting (moto server, template resources, functions)")
-    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, parameter_overrides=overrides)
+    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, parameter_overrides=overrides,
+                       console_port=args.console_port)
     state = cloud.start()
     progress.say("local cloud", f"up: API {state.api_url}  AWS endpoint {state.endpoint_url}")
     try:
@@ -254,10 +278,7 @@ def run_demo(args: argparse.Namespace) -> int:
             Path(args.json_out).write_text(json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2))
             print(f"outcomes written to {args.json_out}")
         if not args.exit:
-            token = cloud.token("reviewer", "reviewer-1")
-            print("\nThe API stays up for reviewers (Ctrl-C stops it):")
-            print(f"  curl -H 'authorization: Bearer {token[:24]}...' {state.api_url}/review")
-            print("  full token: loanpipe token --role reviewer --user reviewer-1")
+            _serve_reviewers(cloud, outcomes)
             wait_until_stopped()
     finally:
         cloud.stop()

