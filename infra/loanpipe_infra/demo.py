@@ -112,10 +112,6 @@ class DemoRunner:
         expected = _expected(folder)
         try:
             declared = json.loads((folder / "application.json").read_text(encoding="utf-8"), parse_float=Decimal)
-            capture = declared.get("capture") or {}
-            for key in ("lat", "lon"):  # coordinates are JSON numbers to the strict request model, amounts decimals
-                if isinstance(capture.get(key), Decimal):
-                    capture[key] = float(capture[key])
             officer_id = str(declared["capture"]["officer_id"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self.progress.say(label, f"refused: application.json is not readable ({type(exc).__name__})")
