@@ -98,6 +98,14 @@ def value_of(document: CaseDocument | None, name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+def confidence_of(document: CaseDocument | None, name: str) -> float:
+    """The extraction's confidence in a field (0.0 when the document or the field is absent)."""
+    if document is None or document.extraction is None:
+        return 0.0
+    field = document.extraction.fields.get(name)
+    return field.confidence if field is not None and field.value else 0.0
+
+
 def parse_amount(text: str | None) -> Decimal | None:
     """A contract amount; None when unparseable. Absurd sizes are returned for the caller's limit check."""
     if text is None:

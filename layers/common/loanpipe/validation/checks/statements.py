@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from loanpipe.domain.calendar import parse_iso_date
 from loanpipe.domain.case import CaseDocument
@@ -14,18 +15,27 @@ from loanpipe.validation.checks.employer import names_employer
 from loanpipe.validation.checks.fields import extraction_of, oldest_first, parse_amount, read_amount, read_date
 from loanpipe.validation.checks.log import CheckLog
 
-# A statement row as the checks read it: (date, signed amount, printed balance or None, description).
-Row = tuple[date, Decimal, Decimal | None, str]
+
+class Row(NamedTuple):
+    """A statement row as the checks read it (``confidence``: the extraction's, for the whole row)."""
+
+    on: date
+    amount: Decimal  # signed, credit +
+    balance: Decimal | None  # as printed, None when the row prints none
+    description: str
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
 class Credit:
-    """A credit on a statement: is it salary (a salary keyword, or names the employer), from the employer?"""
+    """A credit on a statement: is it salary (a salary keyword, or names the employer), from the employer,
+    and were its words read at or above the policy's row threshold (``sure``)?"""
 
     on: date
     amount: Decimal
     salary: bool
     from_employer: bool
+    sure: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,9 @@ class StatementFacts:
 
 
 def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Policy, as_of: date,
-                     employer: str | None) -> StatementFacts:
-    """Balances row by row, period length and recency; returns the credits for the income checks."""
+                     employer: str | None, *, employer_sure: bool = True) -> StatementFacts:
+    """Balances row by row, period length and recency; returns the credits for the income checks.
+    ``employer_sure``: the certificate's employer was read at or above the policy's threshold."""
     if not statements:
         for check in ("statement_balances", "statement_period", "statement_recent"):
             log.not_run(check, "no readable bank statement")
@@ -59,7 +70,8 @@ def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Poli
         period, rows = _check_balances(log, statement, policy.statement.max_amount)
         if period is not None:
             periods.append(period)
-        credits += _credits(rows or [], employer, keywords)
+        credits += _credits(rows or [], employer, keywords, employer_sure=employer_sure,
+                            row_threshold=policy.documents.transaction_confidence_threshold)
     if not periods:
         log.not_run("statement_period", "no readable statement period")
         log.not_run("statement_recent", "no readable statement period")
@@ -112,17 +124,21 @@ def _statement_rows(log: CheckLog, statement: CaseDocument, limit: Decimal) -> l
             log.failed("amount_plausible", "amount_invalid",
                        f"bank statement row {index} holds an amount beyond any plausible one", statement)
             return None
-        rows.append((on, amount, balance, row.description or ""))
-    return oldest_first(rows, lambda row: row[0])
+        rows.append(Row(on, amount, balance, row.description or "", row.confidence))
+    return oldest_first(rows, lambda row: row.on)
 
 
-def _credits(rows: list[Row], employer: str | None, keywords: list[str]) -> list[Credit]:
+def _credits(rows: list[Row], employer: str | None, keywords: list[str], *, employer_sure: bool,
+             row_threshold: float) -> list[Credit]:
+    """The credits, each judged salary or not and from the employer or not; a row or an employer read
+    unsurely is compared with the tolerance of a misreading (``names_employer``)."""
     credits = []
-    for on, amount, _, description in rows:
-        if amount > 0:
-            from_employer = names_employer(description, employer)
-            salary = from_employer or any(keyword in description.lower() for keyword in keywords)
-            credits.append(Credit(on, amount, salary, from_employer))
+    for row in rows:
+        if row.amount > 0:
+            sure = row.confidence >= row_threshold
+            from_employer = names_employer(row.description, employer, read_unsurely=not (sure and employer_sure))
+            salary = from_employer or any(keyword in row.description.lower() for keyword in keywords)
+            credits.append(Credit(row.on, row.amount, salary, from_employer, sure))
     return credits
 
 
@@ -154,7 +170,7 @@ def balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row]) -> list[
     """Where the running balance does not add up: each row against the previous balance, then the total."""
     breaks = []
     running = opening
-    for index, (on, amount, balance, _) in enumerate(rows, 1):
+    for index, (on, amount, balance, *_) in enumerate(rows, 1):
         running += amount
         if balance is not None:
             if balance != running:
@@ -162,7 +178,7 @@ def balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row]) -> list[
             running = balance  # resynchronise: one edited row is one break
     if running != closing:
         breaks.append(f"last balance {running} but closing balance {closing}")
-    total = opening + sum((amount for _, amount, _, _ in rows), Decimal(0))
+    total = opening + sum((row[1] for row in rows), Decimal(0))
     if total != closing:
         breaks.append(f"opening + transactions = {total} but closing balance {closing}")
     return breaks
