@@ -140,9 +140,25 @@ def test_a_figure_printed_wrong_stays_as_printed_and_doubtful_after_the_second_r
     page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=_printed(boxes, {}))
     # When the statement is parsed
     _, parsed = parse_pages(DocType.BANK_STATEMENT, [page])
-    # Then the second reading agrees with the first: the row stays as printed and goes to review
+    # Then the second reading agrees with the first: the row stays as printed, not confirmed by the running
+    # balance, and its figures are trusted as the paper's (the break is the statement's, not the reading's)
     assert str(parsed[0].balance) == "964.00"
-    assert parsed[0].confidence < 0.8
+    assert not parsed[0].balanced
+    assert parsed[0].figures >= 0.8 and parsed[0].confidence >= 0.8
+
+
+def test_a_break_after_a_line_the_reading_lost_is_not_trusted_as_the_statements():
+    # Given a photographed statement whose second row was printed but not read (no text found on its line)
+    rows = [ROWS[0], ("2026-05-04", "消费", "-20.00", "944.50"), ("2026-05-05", "代发工资", "+8,200.00", "9,144.50")]
+    boxes = [box for box in _page(rows) if box.y0 < 400 or box.y0 > 440]
+    assert len(boxes) < len(_page(rows))  # the lost line's boxes are gone
+    page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=_printed(boxes, {}))
+    # When the statement is parsed
+    _, parsed = parse_pages(DocType.BANK_STATEMENT, [page])
+    # Then the row after the gap breaks the running balance, and nothing says the paper does: its figures
+    # stay doubtful (a reader looks), even though both readings of its own cells agree
+    assert [row.date for row in parsed] == ["2026-05-02", "2026-05-05"]
+    assert parsed[1].after_gap and parsed[1].figures < 0.8
 
 
 LONG = [(f"2026-05-{day:02d}", "消费", f"-{day}.00", f"{1000 - day * (day + 1) // 2:,}.00") for day in range(1, 31)]

@@ -228,7 +228,7 @@ def _confident_fields(doc_type: DocType, reads: dict[str, FieldRead], floors: di
 def _transactions(doc_type: DocType, rows: list[StatementRow], warnings: list[str]) -> list[Transaction]:
     transactions = [Transaction(date=row.date, description=row.description, amount=money_str(row.amount),
                                 balance=money_str(row.balance) if row.balance is not None else None,
-                                confidence=row.confidence) for row in rows]
+                                confidence=row.confidence, figures_confidence=row.figures) for row in rows]
     if doc_type is DocType.BANK_STATEMENT and rows and any(row.confidence < 0.8 for row in rows):
         warnings.append("transactions: some rows are doubtful (running balance, date order or description)")
     return transactions

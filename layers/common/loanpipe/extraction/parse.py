@@ -17,6 +17,7 @@ from loanpipe.extraction.parsers import PARSERS
 from loanpipe.extraction.parsers.reads import FieldRead
 from loanpipe.extraction.parsers.statement_columns import Column
 from loanpipe.extraction.parsers.statement_table import StatementRow, read_table
+from loanpipe.extraction.pdf import TEXT_LAYER
 
 
 class Parsed(NamedTuple):
@@ -38,6 +39,8 @@ def parse_pages(doc_type: DocType, pages: Sequence[PageText]) -> Parsed:
         table = read_table(page.boxes, _scaled(carried, page.width))
         if table.columns:
             carried = (table.columns, page.width)
+        for row in table.rows:
+            row.figures_sure = page.source == TEXT_LAYER  # a text layer holds the printed figures themselves
         rows.extend(table.rows)
         images.extend([page.image] * len(table.rows))
         if table.opening is not None and (reads.get("opening_balance") is None

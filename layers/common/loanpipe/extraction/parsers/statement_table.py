@@ -53,6 +53,9 @@ class StatementRow:
     aligned: bool = True  # every cell of the row lies on the date's printed line (no column slid by a row)
     whole: bool = True  # no cell of the row looks cut short or missing
     balanced: bool = False  # the running balance confirms the row (set by the statement check)
+    after_gap: bool = False  # a line between this row and the one before it looked like a row and was not read
+    figures_sure: bool = False  # amount and balance are the printed ones: a text layer, or read twice alike
+    figures: float = 0.0  # confidence in the amount and balance as printed, in sequence (set by the check)
     amount_boxes: tuple[TextBox, ...] = ()  # where the amount (or credit/debit) and balance were read, for a
     balance_boxes: tuple[TextBox, ...] = ()  # second reading of a row the running balance does not confirm
 
@@ -79,6 +82,8 @@ class _RowMarks:
     starts: list[dict[str, float]] = field(default_factory=list)  # per row: where its 摘要 and counterparty start
     widths: list[list[tuple[str, float]]] = field(default_factory=list)  # per row: its word cells' text and width
     last_line: tuple[float, dict[str, float]] = (0.0, {})  # the last row's line and cell starts
+    lost: bool = False  # since the last row, a line that looked like a row was not read as one
+    continued: bool = False  # since the last row, a line continued it (a wrapped cell: the next row is lower)
 
 
 def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) -> StatementTable:
@@ -155,14 +160,27 @@ def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBo
     counterparty = snap_counterparty(cell_text(cells, "counterparty"))
     if when is None:
         if table.rows and not any(role in cells for role in MONEY_ROLES):
-            _continue_row(table.rows[-1], items, cells, summary, counterparty, marks.last_line, marks.pitch)
+            _continue_row(table.rows[-1], items, cells, summary, counterparty, marks)
+        elif table.rows and _figures_in(cells):
+            marks.lost = True  # figures in the money columns and no date read: a row the reading lost
         return
     amount = _signed_amount(cells)
     if amount is None:
+        marks.lost = bool(table.rows)  # a dated line without a readable amount: a row the reading lost
         return
     table.rows.append(_transaction(cells, items, when.isoformat(), amount, summary=summary, counterparty=counterparty,
                                    repaired=repaired, pitch=marks.pitch))
-    _mark(table.rows[-1], marks, items, cells)
+    row = table.rows[-1]
+    line, _ = marks.last_line
+    # A row lost before this one: a line read and dropped, or a printed line no text was found on.
+    row.after_gap = marks.lost or (len(table.rows) > 1 and items[0][1] - line > LOST_LINE_PITCHES * marks.pitch
+                                   and not marks.continued)
+    marks.lost = marks.continued = False
+    _mark(row, marks, items, cells)
+
+
+def _figures_in(cells: dict[str, list[TextBox]]) -> bool:
+    return any(parse_amount(box.text) is not None for role in MONEY_ROLES for box in cells.get(role, []))
 
 
 def _row_date(cells: dict[str, list[TextBox]], table: StatementTable) -> tuple[date | None, bool]:
@@ -249,14 +267,15 @@ def _check_left_edges(table_rows: list[StatementRow], starts: list[dict[str, flo
 
 
 def _continue_row(row: StatementRow, items: list[tuple[TextBox, float]], cells: dict[str, list[TextBox]],
-                  summary: str, counterparty: str, last_line: tuple[float, dict[str, float]], pitch: float) -> None:
+                  summary: str, counterparty: str, marks: _RowMarks) -> None:
     """A line without a date or amounts: a word cell of the row above wrapped onto it, when it is the
     next line and starts where that cell starts. Other words there (a stamp's, a note's) are not the
     row's, but the row is no longer trusted as read."""
-    line, row_starts = last_line
-    next_line = items[0][1] - line <= 1.6 * pitch
+    line, row_starts = marks.last_line
+    next_line = items[0][1] - line <= 1.6 * marks.pitch
     wrapped = next_line and all(role in row_starts and abs(min(b.x0 for b in found) - row_starts[role])
                                 <= 0.5 * row_starts["height"] for role, found in cells.items())
+    marks.continued = True  # a printed line between this row and the next, whatever it holds
     if not wrapped:
         if next_line:
             row.whole = False
@@ -281,6 +300,7 @@ def _balance_line(table: StatementTable, row: list[TextBox], cells: dict[str, li
 
 
 MAX_LINE_OFFSET = 0.3  # share of the line pitch a cell may sit off its date's line and still be on it
+LOST_LINE_PITCHES = 1.6  # a row this many line pitches below the row before it (none wrapped): a line was lost
 
 
 def _line_pitch(grouped: list[list[tuple[TextBox, float]]]) -> float:

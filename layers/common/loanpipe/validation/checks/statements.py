@@ -24,6 +24,7 @@ class Row(NamedTuple):
     balance: Decimal | None  # as printed, None when the row prints none
     description: str
     confidence: float = 1.0
+    figures: float = 1.0  # the extraction's confidence in amount and balance alone (``Transaction.figures``)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Poli
     credits: list[Credit] = []
     periods: list[Period] = []
     for statement in statements:
-        period, rows = _check_balances(log, statement, policy.statement.max_amount)
+        period, rows = _check_balances(log, statement, policy)
         if period is not None:
             periods.append(period)
         credits += _credits(rows or [], employer, keywords, employer_sure=employer_sure,
@@ -79,8 +80,13 @@ def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Poli
     return _check_period(log, periods, policy.statement, as_of, credits)
 
 
-def _check_balances(log: CheckLog, statement: CaseDocument, limit: Decimal) -> tuple[Period | None, list[Row] | None]:
-    """One statement's period and running balance; returns (its period, its rows), None when unreadable."""
+def _check_balances(log: CheckLog, statement: CaseDocument, policy: Policy) -> tuple[Period | None, list[Row] | None]:
+    """One statement's period and running balance; returns (its period, its rows), None when unreadable.
+
+    A break read surely (the rows' figures and the balances it involves at or above the policy's
+    thresholds) is the statement's: statement_balance_inconsistent. A break only where a figure was read
+    unsurely, or after a row the reading lost, is a gap in the reading: low_confidence, for a reader."""
+    limit = policy.statement.max_amount
     start = read_date(log, statement, "period_start")
     end = read_date(log, statement, "period_end")
     opening = read_amount(log, statement, "opening_balance", limit)
@@ -100,10 +106,20 @@ def _check_balances(log: CheckLog, statement: CaseDocument, limit: Decimal) -> t
     if rows is None or opening is None or closing is None:
         log.not_run("statement_balances", "needs the opening and closing balances and every row", statement)
         return period, rows
-    breaks = balance_breaks(opening, closing, rows)
-    if breaks:
+    extraction = extraction_of(statement)
+    field_threshold = policy.documents.confidence_threshold
+    breaks = running_balance_breaks(opening, closing, rows, policy.documents.transaction_confidence_threshold,
+                                    opening_sure=extraction.confidence("opening_balance") >= field_threshold,
+                                    closing_sure=extraction.confidence("closing_balance") >= field_threshold)
+    printed = [found.detail for found in breaks if found.read_surely]
+    if printed:
         log.failed("statement_balances", "statement_balance_inconsistent",
-                   f"{'; '.join(breaks[:3])}{' ...' if len(breaks) > 3 else ''}", statement)
+                   f"{'; '.join(printed[:3])}{' ...' if len(printed) > 3 else ''}", statement)
+    elif breaks:
+        log.failed("statement_balances", "low_confidence",
+                   f"the running balance breaks only where the reading is unsure ({breaks[0].detail}"
+                   f"{' ...' if len(breaks) > 1 else ''}): a reader compares those rows with the statement",
+                   statement)
     else:
         log.passed("statement_balances", f"opening + {len(rows)} rows = closing, every running balance adds up",
                    statement)
@@ -124,7 +140,7 @@ def _statement_rows(log: CheckLog, statement: CaseDocument, limit: Decimal) -> l
             log.failed("amount_plausible", "amount_invalid",
                        f"bank statement row {index} holds an amount beyond any plausible one", statement)
             return None
-        rows.append(Row(on, amount, balance, row.description or "", row.confidence))
+        rows.append(Row(on, amount, balance, row.description or "", row.confidence, row.figures))
     return oldest_first(rows, lambda row: row.on)
 
 
@@ -166,19 +182,38 @@ def _check_period(log: CheckLog, periods: list[Period], rules: StatementRules, a
     return StatementFacts(credits=credits, days=days, latest_closing_balance=latest.closing_balance, end_age_days=age)
 
 
+@dataclass(frozen=True)
+class BalanceBreak:
+    detail: str
+    read_surely: bool  # every figure it involves was read at or above the threshold: the statement breaks
+
+
 def balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row]) -> list[str]:
     """Where the running balance does not add up: each row against the previous balance, then the total."""
-    breaks = []
-    running = opening
-    for index, (on, amount, balance, *_) in enumerate(rows, 1):
-        running += amount
-        if balance is not None:
-            if balance != running:
-                breaks.append(f"row {index} ({on.isoformat()}): balance {balance} but previous + amount = {running}")
-            running = balance  # resynchronise: one edited row is one break
+    return [found.detail for found in running_balance_breaks(opening, closing, rows, 0.0)]
+
+
+def running_balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row], threshold: float, *,
+                           opening_sure: bool = True, closing_sure: bool = True) -> list[BalanceBreak]:
+    """Each break of the running balance, and whether the figures behind it were read surely: the row's
+    own (``Row.figures``) and every figure since the last printed balance it starts from."""
+    found = []
+    rows = [Row(*row) for row in rows]
+    running, running_sure = opening, opening_sure
+    for index, row in enumerate(rows, 1):
+        running += row.amount
+        running_sure = running_sure and row.figures >= threshold
+        if row.balance is not None:
+            if row.balance != running:
+                found.append(BalanceBreak(f"row {index} ({row.on.isoformat()}): balance {row.balance} but previous "
+                                          f"+ amount = {running}", running_sure))
+            running, running_sure = row.balance, row.figures >= threshold  # one edited row is one break
     if running != closing:
-        breaks.append(f"last balance {running} but closing balance {closing}")
-    total = opening + sum((row[1] for row in rows), Decimal(0))
+        found.append(BalanceBreak(f"last balance {running} but closing balance {closing}",
+                                  running_sure and closing_sure))
+    total = opening + sum((row.amount for row in rows), Decimal(0))
     if total != closing:
-        breaks.append(f"opening + transactions = {total} but closing balance {closing}")
-    return breaks
+        every_row_sure = all(row.figures >= threshold for row in rows)
+        found.append(BalanceBreak(f"opening + transactions = {total} but closing balance {closing}",
+                                  opening_sure and closing_sure and every_row_sure))
+    return found
