@@ -378,11 +378,25 @@ def test_a_name_or_id_number_read_unsurely_as_declared_is_trusted():
 def test_an_unsure_reading_that_differs_from_the_declaration_or_an_unsure_income_goes_to_review():
     scenario = build_scenario("clean", 17)
     declared = scenario.case.declared.applicant.name
-    # Given the certificate name read unsurely as another name
+    # Given the certificate name read unsurely one character away from the declared one (a misreading as
+    # likely as another name): a reader looks, without calling it another name
     misread = declared[:-1] + ("甲" if declared[-1] != "甲" else "乙")
     other = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name", misread)
     _, decision = judge(other, scenario.ports)
     assert decision.decision is Outcome.REVIEW
+    assert "low_confidence" in decision.reason_codes and "name_mismatch" not in decision.reason_codes
+    # But read surely, that one character is another name
+    sure = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name", misread)
+    document = next(d for d in sure.documents if d.doc_type == DocType.INCOME_CERTIFICATE)
+    fields = {**document.extraction.fields,
+              "name": document.extraction.fields["name"].model_copy(update={"confidence": 0.95})}
+    sure = with_document(sure, DocType.INCOME_CERTIFICATE,
+                         extraction=document.extraction.model_copy(update={"fields": fields}))
+    _, decision = judge(sure, scenario.ports)
+    assert decision.decision is Outcome.REVIEW and "name_mismatch" in decision.reason_codes
+    # And read unsurely as a name two characters away, it is another name too
+    farther = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name", declared[0] + "甲乙")
+    _, decision = judge(farther, scenario.ports)
     assert {"low_confidence", "name_mismatch"} <= set(decision.reason_codes)
     # And given the monthly income read unsurely (nothing declared vouches for it)
     income = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "monthly_income")

@@ -46,7 +46,8 @@ def validate(case: ApplicationCase, policy: Policy, ports: FraudPorts) -> Valida
     check_confidence(log, documents, policy, case.declared.applicant, employer)
     card = check_id_card(log, front, back, as_of, policy)
     ages = check_age(log, card.birth_date, as_of, case.declared.loan.term_months, policy)
-    check_same_person(log, case.declared.applicant, front, certificate, statements, card.number)
+    check_same_person(log, case.declared.applicant, front, certificate, statements, card.number,
+                      threshold=policy.documents.confidence_threshold)
     statement = check_statements(log, statements, policy, as_of, employer, employer_sure=employer_sure)
     income = check_income(log, certificate, statements, statement.credits, policy.income)
     employment_months = check_certificate_dates(log, certificate, as_of, policy.certificate)

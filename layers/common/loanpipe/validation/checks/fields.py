@@ -7,6 +7,7 @@ check owns the field). Only usable documents (extracted, quality ok, of their sl
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -117,8 +118,9 @@ def parse_amount(text: str | None) -> Decimal | None:
 
 
 def name_key(name: str) -> str:
-    """A name as compared across documents: no spaces, one middle dot (·) for its look-alikes."""
-    return "".join(name.split()).translate(_DOT_VARIANTS)
+    """A name as compared across documents: NFKC (full-width letters, compatibility ideographs), no spaces,
+    one middle dot (·) for its look-alikes."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).translate(_DOT_VARIANTS)
 
 
 def oldest_first(items: list[_T], date_of: Callable[[_T], date | None]) -> list[_T]:
