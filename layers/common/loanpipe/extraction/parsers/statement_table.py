@@ -65,6 +65,18 @@ class StatementRow:
         return join_description(self.summary, self.counterparty)
 
 
+@dataclass(frozen=True)
+class Undated:
+    """Where a line with figures in the money columns has no date read: the page region of its date cell
+    (between the date column's left edge and the line's first word), for a second look."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+    cell: tuple[float, float]  # the date column's extent on that line, where a date read there belongs
+
+
 @dataclass
 class StatementTable:
     rows: list[StatementRow]
@@ -72,6 +84,7 @@ class StatementTable:
     closing: tuple[Decimal, float] | None = None  # balance on a 期末余额 line
     has_counterparty: bool = False  # the table prints a 对方户名 column
     columns: list[Column] = field(default_factory=list)  # the columns the rows were read by (for the next page)
+    undated: list[Undated] = field(default_factory=list)  # lines with figures whose date was not read
 
 
 @dataclass
@@ -163,6 +176,7 @@ def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBo
             _continue_row(table.rows[-1], items, cells, summary, counterparty, marks)
         elif table.rows and _figures_in(cells):
             marks.lost = True  # figures in the money columns and no date read: a row the reading lost
+            _note_undated(table, row, columns)
         return
     amount = _signed_amount(cells)
     if amount is None:
@@ -177,6 +191,19 @@ def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBo
                                    and not marks.continued)
     marks.lost = marks.continued = False
     _mark(row, marks, items, cells)
+
+
+def _note_undated(table: StatementTable, row: list[TextBox], columns: list[Column]) -> None:
+    """The region where the date of a line without one is printed: from the date column's left edge (a
+    line height before it) to the line's first word, on that word's line (the nearest to the date cell)."""
+    date_column = next((column for column in columns if column.role == "date"), None)
+    first = min(row, key=lambda box: box.x0)
+    if date_column is None or first.x0 <= date_column.x0:
+        return
+    height = first.height
+    table.undated.append(Undated(first.y0 - 0.15 * height, first.y1 + 0.15 * height,
+                                 max(0.0, date_column.x0 - height), first.x0 - 0.2 * height,
+                                 (date_column.x0, min(date_column.x1, first.x0 - 0.2 * height))))
 
 
 def _figures_in(cells: dict[str, list[TextBox]]) -> bool:
