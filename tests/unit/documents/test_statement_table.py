@@ -8,9 +8,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from loanpipe.domain.documents import DocType
+from loanpipe.extraction.engines import get_engine
 from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.parse import parse_pages
-from loanpipe.extraction.engines import get_engine
 from loanpipe.extraction.parsers.statement_table import read_table
 from loanpipe.extraction.second_look import read_undated
 from testkit.samples.fonts import pil_font

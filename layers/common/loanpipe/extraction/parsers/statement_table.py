@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import TextBox, row_coordinates, rows_with_coordinates
 from loanpipe.extraction.normalize import halfwidth, parse_amount, parse_date
+from loanpipe.extraction.parsers.statement_cells import repair_date, signed_amount
 from loanpipe.extraction.parsers.statement_columns import (
     DATE_CELL,
     MONEY_ROLES,
@@ -178,7 +179,7 @@ def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBo
             marks.lost = True  # figures in the money columns and no date read: a row the reading lost
             _note_undated(table, row, columns)
         return
-    amount = _signed_amount(cells)
+    amount = signed_amount(cells)
     if amount is None:
         marks.lost = bool(table.rows)  # a dated line without a readable amount: a row the reading lost
         return
@@ -346,74 +347,3 @@ def _on_one_line(items: list[tuple[TextBox, float]], pitch: float) -> bool:
         return True
     anchor = items[0][1]
     return all(abs(v - anchor) <= MAX_LINE_OFFSET * pitch for _, v in items)
-
-
-# Digits blur and JPEG confuse with each other in small print.
-_DIGIT_SWAPS = {"0": "986", "9": "08", "8": "036", "6": "085", "5": "63", "3": "85", "1": "7", "7": "1"}
-
-
-def repair_date(text: str, previous: str | None) -> date | None:
-    """A statement date OCR made impossible (2025/00/02): the one-digit repair that lands on or after
-    the previous row's date and closest to it. None when nothing fits or there is no previous row."""
-    if previous is None:
-        return None
-    digits = re.sub(r"\D", "", halfwidth(text))
-    if len(digits) != 8:
-        return None
-    after = date.fromisoformat(previous)
-    best: date | None = None
-    for position in range(4, 8):  # month and day digits
-        for swap in _DIGIT_SWAPS.get(digits[position], ""):
-            candidate = digits[:position] + swap + digits[position + 1:]
-            try:
-                value = date(int(candidate[:4]), int(candidate[4:6]), int(candidate[6:]))
-            except ValueError:
-                continue
-            if after <= value <= after + timedelta(days=31) and (best is None or value < best):
-                best = value
-    return best
-
-
-_DEBIT_MARKS = ("DR", "D", "借", "支", "出", "-")
-_CREDIT_MARKS = ("CR", "C", "贷", "收", "入", "+")
-
-
-def flag_sign(text: str) -> int:
-    """The sign a 借贷 / 收支 mark gives: 借, 支, D, DR (money out) -1; 贷, 收, C, CR (money in) +1; 0 unread."""
-    text = halfwidth(compact(text)).upper().strip(".:：")
-    if not text:
-        return 0
-    for marks, sign in ((_DEBIT_MARKS, -1), (_CREDIT_MARKS, 1)):
-        if text in marks or text[0] in "借贷收支" and text[0] in "".join(marks):
-            return sign
-    return 0
-
-
-_TRAILING_MARK = re.compile(r"(CR|DR|借|贷)$")
-
-
-def _signed_amount(cells: dict[str, list[TextBox]]) -> Decimal | None:
-    """The row's amount, credit +: from its column (收入 +, 支出 -), else from the 借贷 flag column or a CR/DR
-    mark printed after the figure, else from its own sign. ¥ marks and thousands separators are read by
-    ``parse_amount``."""
-    def amount_of(role: str) -> tuple[Decimal | None, int]:
-        text = halfwidth("".join(compact(b.text) for b in cells.get(role, []))).upper().rstrip(".,·。")
-        mark = _TRAILING_MARK.search(text.replace("CNY", "").replace("RMB", ""))
-        sign = flag_sign(mark.group(1)) if mark else 0
-        if not text or text.strip("-—") == "":
-            return None, 0
-        return parse_amount(text.replace("CNY", "").replace("RMB", "")), sign
-
-    if "amount" in cells:
-        value, sign = amount_of("amount")
-        sign = flag_sign(cell_text(cells, "flag")) or sign
-        if value is None or not sign:
-            return value
-        return abs(value) if sign > 0 else -abs(value)
-    credit, _ = amount_of("credit")
-    debit, _ = amount_of("debit")
-    if credit and (debit is None or debit == 0):
-        return abs(credit)
-    if debit and (credit is None or credit == 0):
-        return -abs(debit)
-    return None
