@@ -51,6 +51,16 @@ def with_extraction(case: ApplicationCase, doc_type: DocType, extraction) -> App
     return case.model_copy(update={"documents": documents})
 
 
+def payer_read_as(employer: str, read: str, confidence: float):
+    """A row change: a row naming ``employer`` read as naming ``read`` instead, at ``confidence``."""
+    def change(row: Transaction) -> Transaction:
+        if employer not in row.description:
+            return row
+        return row.model_copy(update={"description": row.description.replace(employer, read),
+                                      "confidence": confidence})
+    return change
+
+
 def misread(name: str, at: int = 3) -> str:
     """The name with one character read as another (the fourth: the brand, after a city of 2-3 characters)."""
     return name[:at] + ("甲" if name[at] != "甲" else "乙") + name[at + 1:]
@@ -93,14 +103,8 @@ def test_a_salary_credit_read_unsurely_with_one_misread_character_in_the_employe
     scenario = build_scenario("clean", 13)
     employer = scenario.draft.persona.employer
 
-    def unsure_payer(row: Transaction) -> Transaction:
-        if employer not in row.description:
-            return row
-        return row.model_copy(update={"description": row.description.replace(employer, misread(employer)),
-                                      "confidence": 0.6})
-
     # Given every salary credit read unsurely, the employer's name in it with one character read as another
-    case = with_rows(scenario.case, unsure_payer)
+    case = with_rows(scenario.case, payer_read_as(employer, misread(employer), 0.6))
     # When it is judged
     report, decision = judge(scenario, case)
     # Then the rows print the certificate's employer in full (two documents agree): approved
@@ -112,14 +116,8 @@ def test_salary_credits_read_too_unsurely_to_name_a_payer_are_a_reading_gap_not_
     scenario = build_scenario("clean", 13)
     employer = scenario.draft.persona.employer
 
-    def garbled(row: Transaction) -> Transaction:
-        if employer not in row.description:
-            return row
-        return row.model_copy(update={"description": row.description.replace(employer, "华设市商和安制遗公司"),
-                                      "confidence": 0.5})
-
     # Given salary credits whose payer was read as garble, unsurely
-    case = with_rows(scenario.case, garbled)
+    case = with_rows(scenario.case, payer_read_as(employer, "华设市商和安制遗公司", 0.5))
     # When it is judged
     report, decision = judge(scenario, case)
     # Then a reviewer reads them (low confidence), and no one is accused of paying another salary
