@@ -188,17 +188,12 @@ class BalanceBreak:
     read_surely: bool  # every figure it involves was read at or above the threshold: the statement breaks
 
 
-def balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row]) -> list[str]:
-    """Where the running balance does not add up: each row against the previous balance, then the total."""
-    return [found.detail for found in running_balance_breaks(opening, closing, rows, 0.0)]
-
-
 def running_balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row], threshold: float, *,
                            opening_sure: bool = True, closing_sure: bool = True) -> list[BalanceBreak]:
-    """Each break of the running balance, and whether the figures behind it were read surely: the row's
-    own (``Row.figures``) and every figure since the last printed balance it starts from."""
+    """Where the running balance does not add up (each row against the previous balance, then the total),
+    and whether the figures behind each break were read surely: the row's own (``Row.figures``) and every
+    figure since the last printed balance it starts from."""
     found = []
-    rows = [Row(*row) for row in rows]
     running, running_sure = opening, opening_sure
     for index, row in enumerate(rows, 1):
         running += row.amount
