@@ -153,7 +153,7 @@ def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
     line (where the seal sits), a statement line with amounts and no date in its date cell, and the pages
     are parsed once more with what was found there."""
     texts = [page.text for page in pages]
-    if doc_type is DocType.BANK_STATEMENT:
+    if doc_type is DocType.BANK_STATEMENT and any(page.image is not None for page in texts):  # not a text layer
         texts = [_with_undated_dates(page, table.undated) for page, table in zip(texts, statement_tables(texts),
                                                                                 strict=True)]
     parsed = parse_pages(doc_type, texts)
