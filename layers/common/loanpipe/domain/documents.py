@@ -75,6 +75,15 @@ class Transaction(BaseModel):
     balance: str | None = None
     box: Box | None = None
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    # How surely amount and balance are the printed ones, in sequence after the row before (no printed row
+    # between them unread), whatever the words: a break in the running balance there is the statement's,
+    # not the reading's. None: as ``confidence``.
+    figures_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @property
+    def figures(self) -> float:
+        """The confidence in amount and balance: ``figures_confidence``, else the row's own."""
+        return self.confidence if self.figures_confidence is None else self.figures_confidence
 
 
 class Quality(BaseModel):
