@@ -159,6 +159,25 @@ class DemoRunner:
             self._sign(api, outcome, declared, label)
         return outcome
 
+    def settle(self, outcomes: list[Outcome]) -> None:
+        """Read every application once more when all are done: a later application can still change an earlier
+        one (a reused picture found afterwards pulls an approval back to a reviewer and flags it), and the
+        outcome reported is the application's final word, not what it was when its own run ended."""
+        self.cloud.wait_idle(timeout=120)
+        admin = ApiClient(self.cloud.state.api_url, self.cloud.token("admin", "demo-settle"))
+        for outcome in outcomes:
+            if outcome.application_id is None:
+                continue
+            view = admin.get(f"/applications/{outcome.application_id}")
+            decision = view.get("decision") or {}
+            reasons = [r["code"] for r in decision.get("reasons", [])]
+            changed = (view["state"], reasons) != (outcome.state, outcome.reasons)
+            if changed:
+                self.progress.say(outcome.folder, f"since decided: {outcome.state} -> {view['state']} "
+                                                  f"{' '.join(reasons)}".rstrip())
+                outcome.state, outcome.reasons = view["state"], reasons
+                outcome.decision = decision.get("decision") or DECISION_OF_STATE.get(view["state"])
+
     def _sign(self, api: ApiClient, outcome: Outcome, declared: dict, label: str) -> None:
         """The customer's part: code from the phone, a drawn signature; then the lender's seal is verified."""
         from loanpipe_infra.customer import sign_at_the_door
@@ -269,6 +288,7 @@ def run_demo(args: argparse.Namespace) -> int:
         runner = DemoRunner(cloud, progress, replay=replay, timeout=args.timeout, sign=not args.no_sign)
         with ThreadPoolExecutor(max_workers=4) as pool:
             outcomes = list(pool.map(runner.run, folders))
+        runner.settle(outcomes)
         _print_table(outcomes)
         if args.json_out:
             Path(args.json_out).write_text(json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2))
