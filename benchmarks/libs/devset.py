@@ -45,6 +45,7 @@ class DevDocument:
     capture: str  # the scorer's capture kind: text_pdf, scan_pdf, photo_jpg, photo, scan
     path: Path
     truth: dict  # the document's truth (fields, transactions)
+    render: dict  # how the generator rendered it (capture kind, rotation_deg, ...)
 
 
 def documents(devset: Path, doc_types: tuple[str, ...], limit: int | None = None) -> list[DevDocument]:
@@ -58,7 +59,7 @@ def documents(devset: Path, doc_types: tuple[str, ...], limit: int | None = None
             if kind == "photo" and doc_type in ("income_certificate", "bank_statement"):
                 kind = "photo_jpg"
             found.append(DevDocument(truth["app_id"], truth["tier"], doc_type, kind,
-                                     folder / truth["files"][doc_type], truth["documents"][doc_type]))
+                                     folder / truth["files"][doc_type], truth["documents"][doc_type], render))
     return found
 
 
