@@ -72,10 +72,9 @@ def plumber_tables(strategy: str) -> Callable[[bytes], tuple[list[dict], int]]:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for page in pdf.pages:
                 for table in page.find_tables(settings):
-                    grid = []
-                    for row, texts in zip(table.rows, table.extract(), strict=True):
-                        grid.append([GridCell(text or "", cell[0], cell[2]) if cell is not None else GridCell(text or "")
-                                     for cell, text in zip(row.cells, texts, strict=True)])
+                    grid = [[GridCell(text or "", *((cell[0], cell[2]) if cell is not None else (None, None)))
+                             for cell, text in zip(row.cells, texts, strict=True)]
+                            for row, texts in zip(table.rows, table.extract(), strict=True)]
                     reader.read(grid, float(page.width))
             return reader.transactions, len(pdf.pages)
 
