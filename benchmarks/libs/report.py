@@ -146,9 +146,11 @@ def write_report(results: dict, path: Path) -> None:
         lines += [f"## 2. Scanned and photographed statements ({part['documents']} documents)", "",
                   "Ours is the whole pipeline (`extract_document`). The libraries get the page as our pipeline "
                   "prepares it and the words our RapidOCR engine reads on the whole page; their CPU counts that "
-                  "reading plus their own table work. img2table: with Tesseract instead of our OCR it was not run "
-                  "(Tesseract chi_sim reads a page several times slower and worse than RapidOCR here, see "
-                  "extract-report.md). rapid-table gets the page below the header line our lexicon finds.", "",
+                  "reading plus their own table work. img2table is given our OCR rather than its Tesseract one, so "
+                  "that only the table structure differs. rapid-table gets the page below the header line our "
+                  "lexicon finds; it is measured at 0.3.0, the last release with its model (SLANet-plus) in the "
+                  "wheel: from 1.0 on it downloads the "
+                  "model at run time, which neither this machine nor a Lambda cold start should do.", "",
                   *_rows_table(part["readers"], ("scan_pdf", "photo_jpg")), ""]
         errors = [e for reader in part["readers"].values() for e in reader["errors"]]
         if errors:
