@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devset", type=Path, default=default_devset())
     parser.add_argument("--limit", type=int, help="only the first N applications")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
-    parser.add_argument("--generator-cards", type=int, default=30, help="applications drawn by our generator")
+    parser.add_argument("--generator-cards", type=int, default=20, help="applications drawn by our generator")
     parser.add_argument("--report", type=Path, default=HERE / "libraries-report.md")
     args = parser.parse_args(argv)
     parts = [part.strip() for part in args.parts.split(",") if part.strip()]

