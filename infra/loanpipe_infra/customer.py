@@ -8,7 +8,6 @@ import base64
 import hashlib
 import io
 import random
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +18,9 @@ import requests
 from PIL import Image, ImageDraw, ImageFont
 
 from loanpipe_infra.client import ApiClient, ApiError
+from testkit.fakes import sms_code
 
 KAI_FONTS = ("/usr/share/fonts/truetype/arphic/ukai.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-CODE = re.compile(r"验证码为(\d{6})")
 
 
 def draw_signature(name: str, seed: int = 0) -> bytes:
@@ -89,8 +88,8 @@ def _wait_for_code(read_sms, phone: str, seen: int, timeout: float = 30) -> str:
     while time.monotonic() < deadline:
         texts = [text for number, text in read_sms() if number.endswith(phone)]
         if len(texts) > seen:
-            match = CODE.search(texts[-1])
-            if match:
-                return match.group(1)
+            code = sms_code(texts[-1])
+            if code:
+                return code
         time.sleep(0.2)
     raise TimeoutError("no code reached the customer's phone")

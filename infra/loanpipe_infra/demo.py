@@ -44,6 +44,16 @@ class Outcome:
     def as_json(self) -> dict:
         return {key: value for key, value in self.__dict__.items() if key not in ("expected", "contract")}
 
+    def seen(self, view: dict) -> Outcome:
+        """Take the state and the decision an application view shows (the API's ``GET /applications/{id}``)."""
+        decision = view.get("decision") or {}
+        self.state = view["state"]
+        self.decision = decision.get("decision") or DECISION_OF_STATE.get(view["state"])
+        self.reasons = [r["code"] for r in decision.get("reasons", [])]
+        self.score = decision.get("score")
+        self.policy_version = decision.get("policy_version")
+        return self
+
 
 class Progress:
     def __init__(self) -> None:
@@ -143,17 +153,8 @@ class DemoRunner:
             self.progress.say(label, "no retake possible here: submitting what there is (final)")
         api.post(f"/applications/{app_id}/submit", {"final": final})
         view = self._wait(api, app_id, lambda v: v["state"] in DONE_STATES, label)
-        decision = view.get("decision") or {}
-        outcome = Outcome(
-            folder=folder.name,
-            application_id=app_id,
-            state=view["state"],
-            decision=decision.get("decision") or DECISION_OF_STATE.get(view["state"]),
-            reasons=[r["code"] for r in decision.get("reasons", [])],
-            score=decision.get("score"),
-            policy_version=decision.get("policy_version"),
-            expected=expected,
-        )
+        outcome = Outcome(folder=folder.name, application_id=app_id, state=view["state"], decision=None,
+                          expected=expected).seen(view)
         self.progress.say(label, f"-> {outcome.state} ({outcome.decision}) {' '.join(outcome.reasons)}")
         if self.sign and outcome.state == "AWAITING_SIGNATURE":
             self._sign(api, outcome, declared, label)
@@ -168,15 +169,11 @@ class DemoRunner:
         for outcome in outcomes:
             if outcome.application_id is None:
                 continue
-            view = admin.get(f"/applications/{outcome.application_id}")
-            decision = view.get("decision") or {}
-            reasons = [r["code"] for r in decision.get("reasons", [])]
-            changed = (view["state"], reasons) != (outcome.state, outcome.reasons)
-            if changed:
-                self.progress.say(outcome.folder, f"since decided: {outcome.state} -> {view['state']} "
-                                                  f"{' '.join(reasons)}".rstrip())
-                outcome.state, outcome.reasons = view["state"], reasons
-                outcome.decision = decision.get("decision") or DECISION_OF_STATE.get(view["state"])
+            before = (outcome.state, outcome.reasons)
+            outcome.seen(admin.get(f"/applications/{outcome.application_id}"))
+            if (outcome.state, outcome.reasons) != before:
+                self.progress.say(outcome.folder, f"since decided: {before[0]} -> {outcome.state} "
+                                                  f"{' '.join(outcome.reasons)}".rstrip())
 
     def _sign(self, api: ApiClient, outcome: Outcome, declared: dict, label: str) -> None:
         """The customer's part: code from the phone, a drawn signature; then the lender's seal is verified."""

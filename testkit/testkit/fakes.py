@@ -141,6 +141,13 @@ class InMemoryEventPublisher:
         self.published.append((event.detail_type, json.loads(event.detail_json())))
 
 
+def sms_code(text: str) -> str | None:
+    """The one-time code in a signing SMS (the text of ``loanpipe.service.signing.request_code``), as the
+    customer reads it; None when the text carries none."""
+    match = re.search(r"验证码为(\d{6})", text)
+    return match.group(1) if match else None
+
+
 class InMemorySmsSender:
     """The SMS outbox: (phone, text) in the order sent."""
 
@@ -152,8 +159,9 @@ class InMemorySmsSender:
 
     def last_code(self, phone: str) -> str:
         """The six-digit code of the newest message to ``phone`` (what the customer reads)."""
-        text = next(text for to, text in reversed(self.sent) if to == phone)
-        return re.search(r"验证码为(\d{6})", text).group(1)  # type: ignore[union-attr]
+        code = sms_code(next(text for to, text in reversed(self.sent) if to == phone))
+        assert code is not None, "the newest message to this phone carries no code"
+        return code
 
 
 # ---------------------------------------------------------------- the fraud ports

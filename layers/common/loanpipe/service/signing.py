@@ -19,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -195,17 +196,6 @@ def signature_key(record: ApplicationRecord, ceremony_id: str, image_sha256: str
     return f"signatures/{record.application_id}/round-{record.round}/{ceremony_id}-{image_sha256[:16]}.png"
 
 
-def _would_accept(record: ApplicationRecord, upload: SignatureUpload, at: datetime) -> bool:
-    """A read-only look: would this upload's code, contract and signer pass (the write checks again)?"""
-    ceremony = _ceremony_of(record)
-    if record.state != AppState.AWAITING_SIGNATURE or ceremony is None or ceremony.code is None:
-        return False
-    return (ceremony.ceremony_id == upload.ceremony_id and not ceremony.locked
-            and upload.contract_sha256 == ceremony.contract_sha256
-            and upload.signer_id_number.strip().upper() == record.declared.applicant.id_number
-            and ceremony.code.used_at is None and at <= ceremony.code.expires_at and ceremony.code.matches(upload.code))
-
-
 def capture_signature(repo: ApplicationRepository, blobs: BlobStore, config: SigningConfig, caller: Caller,
                       application_id: str, upload: SignatureUpload, now: datetime | None = None
                       ) -> tuple[dict, Change | None]:
@@ -214,11 +204,8 @@ def capture_signature(repo: ApplicationRepository, blobs: BlobStore, config: Sig
     at = now or utcnow()
     image = upload.image()
     image_sha256 = hashlib.sha256(image).hexdigest()
-    record = repo.get(application_id)
-    require_owner(caller, record)
-    key = signature_key(record, upload.ceremony_id, image_sha256)
-    if _would_accept(record, upload, at):  # stored before the write that refers to it; refused tries store nothing
-        blobs.put(config.contracts_bucket, key, image, "image/png")
+    read = repo.get(application_id)
+    key = signature_key(read, upload.ceremony_id, image_sha256)
 
     def change_fn(record: ApplicationRecord) -> Change:
         require_owner(caller, record)
@@ -251,7 +238,19 @@ def capture_signature(repo: ApplicationRepository, blobs: BlobStore, config: Sig
                                                "contract_sha256": upload.contract_sha256}))
         return change
 
+    # The image is stored before the write that names it, and only when this upload would be captured: a dry
+    # run of the same judgement on a copy of the record as read (a refused or a retried upload stores nothing).
+    if _captures(change_fn, read):
+        blobs.put(config.contracts_bucket, key, image, "image/png")
     return _answer(apply_change(repo, application_id, change_fn).change)
+
+
+def _captures(change_fn: Callable[[ApplicationRecord], Change], record: ApplicationRecord) -> bool:
+    try:
+        change = change_fn(record.model_copy(deep=True))
+    except UserInputError:
+        return False
+    return any(entry.action == "signing.signature_captured" for entry in change.audit)
 
 
 def _accepted(record: ApplicationRecord, config: SigningConfig, *, resend: bool) -> Change:
