@@ -19,8 +19,9 @@ from loanpipe.domain.money import money_str
 from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import TextBox
 from loanpipe.extraction.normalize import halfwidth, parse_amount, parse_date
-from loanpipe.extraction.parsers.statement_columns import DATE_CELL, Column, _header_columns
-from loanpipe.extraction.parsers.statement_table import CLOSING_WORDS, OPENING_WORDS, _signed_amount
+from loanpipe.extraction.parsers.statement_cells import signed_amount
+from loanpipe.extraction.parsers.statement_columns import DATE_CELL, Column, _column_for, _header_columns
+from loanpipe.extraction.parsers.statement_table import CLOSING_WORDS, OPENING_WORDS
 
 # A figure at the start of a cell: OCR runs a balance into the 摘要 printed right after it (49461.65话费充值).
 _FIGURE_FIRST = re.compile(r"^[+\-−]?[¥￥]?(?:CNY|RMB)?\d[\d,]*\.\d{2}(?:CR|DR|借|贷)?")
@@ -57,15 +58,6 @@ def header_columns(row: list[GridCell]) -> list[Column] | None:
     return None
 
 
-def _column_of(box: TextBox, columns: list[Column]) -> Column:
-    best, overlap = None, 0.0
-    for column in columns:
-        shared = min(box.x1, column.x1) - max(box.x0, column.x0)
-        if shared > overlap:
-            best, overlap = column, shared
-    return best if best is not None else min(columns, key=lambda c: abs(c.cx - box.cx))
-
-
 def _money_cell(box: TextBox) -> TextBox:
     text = halfwidth(compact(box.text))
     found = _FIGURE_FIRST.match(text)
@@ -81,12 +73,12 @@ def row_transaction(row: list[GridCell], columns: list[Column]) -> dict | None:
         return None
     cells: dict[str, list[TextBox]] = {}
     for box in boxes:
-        role = _column_of(box, columns).role
+        role = _column_for(box, columns).role
         cells.setdefault(role, []).append(_money_cell(box) if role in MONEY_ROLES else box)
     date_text = halfwidth(compact("".join(box.text for box in cells.get("date", []))))
     found = DATE_CELL.match(date_text)
     when = parse_date(found.group(0)) if found else None
-    amount = _signed_amount(cells) if when is not None else None
+    amount = signed_amount(cells) if when is not None else None
     if when is None or amount is None:
         return None
     balance_text = "".join(compact(box.text) for box in cells.get("balance", []))
