@@ -102,22 +102,34 @@ def _link_tree(source: Path, target: Path) -> None:
             shutil.copy2(path, destination)
 
 
-def _placeholder(value: Any, opt: Path, parameters: dict) -> str:
-    """A template value as the function would see it: a string with /opt moved, a parameter's default, another
-    reference as a made-up name."""
+def _placeholder(value: Any, opt: Path, template: dict, parameters: dict[str, str]) -> Any:
+    """A template value as the function would see it: a string with /opt moved, a parameter's value (``parameters``
+    or its default), a condition's branch, another resource's reference as a made-up name."""
     if isinstance(value, str):
         return value.replace("/opt/", f"{opt}/")
-    if isinstance(value, dict) and value.get("Ref") in parameters:
-        return str(parameters[value["Ref"]].get("Default", ""))
-    if isinstance(value, dict) and "Ref" in value:
-        return f"smoke-{value['Ref']}"
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return f"smoke-{'-'.join(value['Fn::GetAtt'])}"
+    if not isinstance(value, dict) or len(value) != 1:
+        return "smoke"
+    (function, argument), = value.items()
+    declared = template.get("Parameters", {})
+    if function == "Ref" and argument in declared:
+        return parameters.get(argument, str(declared[argument].get("Default", "")))
+    if function == "Ref":
+        return f"smoke-{argument}"
+    if function == "Fn::GetAtt":
+        return f"smoke-{'-'.join(argument)}"
+    if function == "Fn::Equals":
+        return _placeholder(argument[0], opt, template, parameters) == _placeholder(argument[1], opt, template,
+                                                                                    parameters)
+    if function == "Fn::If":
+        condition = _placeholder(template["Conditions"][argument[0]], opt, template, parameters)
+        return _placeholder(argument[1] if condition else argument[2], opt, template, parameters)
     return "smoke"
 
 
-def prepare(function: str, template: dict, build_dir: Path, python: Path, root: Path) -> LambdaLike:
-    """Lay out ``function`` of the build under ``root`` (.aws-sam/lambda) and return it ready to probe."""
+def prepare(function: str, template: dict, build_dir: Path, python: Path, root: Path,
+            parameters: dict[str, str] | None = None) -> LambdaLike:
+    """Lay out ``function`` of the build under ``root`` (.aws-sam/lambda) and return it ready to probe, with the
+    template's ``parameters`` (e.g. {"Tracing": "Active"}; default: the template's defaults)."""
     layers = function_layers(template)[function]
     python = Path(python).absolute()  # not resolve(): the venv's python is a link to the interpreter it wraps
     home = Path(root).absolute() / function
@@ -132,7 +144,7 @@ def prepare(function: str, template: dict, build_dir: Path, python: Path, root: 
     variables = {**template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
                  **properties.get("Environment", {}).get("Variables", {})}
     memory = properties.get("MemorySize", template.get("Globals", {}).get("Function", {}).get("MemorySize", 128))
-    env = {name: _placeholder(value, opt, template.get("Parameters", {})) for name, value in variables.items()}
+    env = {name: str(_placeholder(value, opt, template, parameters or {})) for name, value in variables.items()}
     env.update(LAMBDA_ENV)
     env.update({
         "AWS_LAMBDA_FUNCTION_NAME": f"loanpipe-smoke-{function}",

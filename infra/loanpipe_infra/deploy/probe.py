@@ -109,18 +109,20 @@ def main():
         answer["libraries"] = mapped_libraries()
         print(json.dumps(answer))
         return
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     import app  # noqa: F401  the handler module, as Lambda's bootstrap imports it
 
     answer["import_seconds"] = round(time.perf_counter() - started, 4)
+    answer["import_cpu_seconds"] = round(time.process_time() - started_cpu, 4)
     answer["modules"] = sorted({name.split(".")[0] for name in sys.modules})
     if request.get("engines"):
         from loanpipe.extraction.engines import get_engine
 
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for name in request["engines"]:
             get_engine(name)
         answer["engine_seconds"] = round(time.perf_counter() - started, 4)
+        answer["engine_cpu_seconds"] = round(time.process_time() - started_cpu, 4)
     if request.get("extract"):
         answer["extract"] = extract(request["extract"])
     if request.get("contract"):
