@@ -8,7 +8,9 @@
 # Built the way the wheel is (same sources, SSE3 baseline with SSE4/AVX/AVX2/AVX-512 code chosen at run time),
 # except: no Intel IPP (its binary is downloaded at configure time; this machine has no internet), no codecs or
 # video (images are decoded by Pillow), libstdc++ linked statically (Debian 12's GCC 12 is newer than the
-# python3.13 runtime's, Amazon Linux 2023 GCC 11), so the module needs only glibc <= 2.34.
+# python3.13 runtime's, Amazon Linux 2023 GCC 11) and hypotf bound to its old glibc version (glibc 2.35 added a
+# new one), so the module needs only glibc <= 2.34. (libgcc stays the runtime's: linked statically, its unwinder
+# would call glibc 2.35's _dl_find_object.) `make build` checks it anyway (loanpipe_infra.deploy.elf).
 #
 # Slow the first time (about 15-20 minutes on 2 idle cores), then cached: the Makefile keeps the result in a
 # folder named by BUILD_ID (outside the work tree, so fresh clones on the machine share it): bump BUILD_ID when a
@@ -16,7 +18,7 @@
 #
 # usage: build-opencv.sh PYTHON3.13 OUT_DIR      (OUT_DIR/cv2.cpython-313-x86_64-linux-gnu.so when done)
 set -euo pipefail
-BUILD_ID=5.0.0.93-1
+BUILD_ID=5.0.0.93-2
 
 PY313=${1:?usage: build-opencv.sh PYTHON3.13 OUT_DIR}
 OUT=${2:?usage: build-opencv.sh PYTHON3.13 OUT_DIR}
@@ -52,14 +54,21 @@ OFF="IPP LAPACK EIGEN OPENCL FFMPEG GSTREAMER V4L GTK QT ITT PROTOBUF OPENJPEG J
      IMGCODEC_HDR KLEIDICV FASTCV OBSENSOR VA 1394 CAROTENE FREETYPE"
 mkdir -p build
 cd build
+# hypotf@GLIBC_2.35 -> hypotf@GLIBC_2.2.5: calls to hypotf go through this wrapper (ld --wrap).
+cat >glibc-compat.c <<'EOF_C'
+__asm__(".symver hypotf_glibc_2_2_5, hypotf@GLIBC_2.2.5");
+float hypotf_glibc_2_2_5(float x, float y);
+float __wrap_hypotf(float x, float y) { return hypotf_glibc_2_2_5(x, y); }
+EOF_C
+cc -O2 -fPIC -c glibc-compat.c -o glibc-compat.o
+LINK="-static-libstdc++ -Wl,--wrap=hypotf $PWD/glibc-compat.o"
 cmake -G "$GENERATOR" "../opencv_python_headless-$VERSION/opencv" \
   -DCMAKE_BUILD_TYPE=Release -DBUILD_LIST=core,imgproc,python3,python_bindings_generator -DBUILD_SHARED_LIBS=OFF \
   $(for feature in $OFF; do printf -- '-DWITH_%s=OFF ' "$feature"; done) \
   -DBUILD_TESTS=OFF -DBUILD_PERF_TESTS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_opencv_apps=OFF -DBUILD_DOCS=OFF -DBUILD_JAVA=OFF \
   -DPYTHON3_EXECUTABLE="$WORK/py313/bin/python" -DPYTHON3_INCLUDE_PATH="$PYINC" -DPYTHON3_INCLUDE_DIR="$PYINC" \
   -DPYTHON3_LIBRARIES="$PYLIB" -DPYTHON3_LIBRARY="$PYLIB" -DPYTHON3_NUMPY_INCLUDE_DIRS="$NPINC" \
-  -DCPU_BASELINE=SSE3 -DCMAKE_SHARED_LINKER_FLAGS="-static-libstdc++ -static-libgcc" \
-  -DCMAKE_MODULE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" \
+  -DCPU_BASELINE=SSE3 -DCMAKE_SHARED_LINKER_FLAGS="$LINK" -DCMAKE_MODULE_LINKER_FLAGS="$LINK" \
   -DOPENCV_SKIP_PYTHON_LOADER=ON -DOPENCV_DOWNLOAD_TRIES_LIST= >cmake.log 2>&1 \
   || { tail -30 cmake.log >&2; exit 1; }
 cmake --build . --target opencv_python3 -- -j"$(nproc)" >build.log 2>&1 || { tail -30 build.log >&2; exit 1; }
