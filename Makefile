@@ -27,7 +27,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
-	@echo "make test   lint (code, template) + sam build + unit + integration + end-to-end tests"
+	@echo "make test   lint (code, template) + sam build + Lambda-like smoke test + unit + integration + end-to-end tests"
 	@echo "make build  sam build (python3.13 functions and layers, no Docker); fails if Lambda would refuse one"
 	@echo "make bench  benchmarks, reports under benchmarks/"
 

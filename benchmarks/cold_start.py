@@ -31,17 +31,23 @@ HEAVY = ("boto3", "botocore", "aws_xray_sdk", "pydantic_settings", "numpy", "cv2
          "reportlab", "pypdfium2", "pyhanko", "yaml")
 TARGETS = {"ApiFunction": 0.3, "ValidateFunction": 0.3, "ScoreFunction": 0.3, "ExtractFunction": 1.5}
 ENGINES = ["rapidocr", "tesseract"]
+# The clients each function makes when its first message or request comes (loanpipe.entry.bootstrap).
+_PORTS = ["dynamodb", "s3", "sqs", "events"]
+CLIENTS = {"ApiFunction": [*_PORTS, "sns"], "ExtractFunction": _PORTS, "ValidateFunction": [*_PORTS, "cognito-idp"],
+           "ScoreFunction": _PORTS, "ContractFunction": _PORTS}
 
 
 def measure(template: dict, function: str, python: Path, runs: int, parameters: dict[str, str]) -> dict:
     lambda_like = prepare(function, template, BUILD, python, LAYOUT, parameters)
-    request = {"engines": ENGINES} if function == "ExtractFunction" else {}
+    request = {"first_use": CLIENTS[function], **({"engines": ENGINES} if function == "ExtractFunction" else {})}
     answers = [lambda_like.probe(request) for _ in range(runs)]
     row = {
         "import_wall": statistics.median(a["import_seconds"] for a in answers),
         "import_cpu": statistics.median(a["import_cpu_seconds"] for a in answers),
         "heavy_modules": sorted(set(answers[0]["modules"]) & set(HEAVY)),
     }
+    row["first_use_wall"] = statistics.median(a["first_use_seconds"] for a in answers)
+    row["first_use_cpu"] = statistics.median(a["first_use_cpu_seconds"] for a in answers)
     if function == "ExtractFunction":
         row["engines_wall"] = statistics.median(a["engine_seconds"] for a in answers)
         row["engines_cpu"] = statistics.median(a["engine_cpu_seconds"] for a in answers)
@@ -51,14 +57,16 @@ def measure(template: dict, function: str, python: Path, runs: int, parameters: 
 
 
 def _table(results: dict[str, dict[str, dict]]) -> list[str]:
-    lines = ["| function | tracing | import wall s | import CPU s | + engines wall / CPU s | start CPU s | target s |"
-             " heavy packages loaded |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| function | tracing | import wall s | import CPU s | + engines wall / CPU s | import+engines CPU s "
+             "| target s | + first use wall / CPU s | heavy packages the import loaded |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for tracing, rows in results.items():
         for function, row in rows.items():
             engines = (f"{row['engines_wall']:.2f} / {row['engines_cpu']:.2f}" if "engines_cpu" in row else "")
             target = TARGETS.get(function)
             lines.append(f"| {function} | {tracing} | {row['import_wall']:.2f} | {row['import_cpu']:.2f} | {engines} "
                          f"| {row['start_cpu']:.2f} | {target if target else ''} | "
+                         f"{row['first_use_wall']:.2f} / {row['first_use_cpu']:.2f} | "
                          f"{', '.join(row['heavy_modules']) or '-'} |")
     return lines
 
@@ -83,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         f"`make bench-imports` (benchmarks/cold_start.py): median of {args.runs} fresh python3.13 processes per "
         "function, laid out as on Lambda (loanpipe_infra.deploy.lambdalike). Import: `import app` of the handler; "
         "engines: creating RapidOCR and Tesseract, as the extract function's first document does. Tracing: the "
-        "template's `Tracing` parameter (PassThrough is its default).",
+        "template's `Tracing` parameter (PassThrough is its default). First use: what a function defers to its "
+        "first message or request (boto3 and its clients, made without calling AWS; powertools' batch and "
+        "idempotency), paid then instead of at import.",
         "",
         f"Load average while measuring: {load_before[0]:.1f} -> {load_after[0]:.1f} on {os.cpu_count()} cores "
         "(on a busy machine wall time stretches; CPU seconds are the steadier figure).",

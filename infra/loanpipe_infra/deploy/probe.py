@@ -4,6 +4,7 @@ what the request asks, and prints one JSON line. Standard library only, besides 
 
 Request (a JSON file named by argv[1]):
   {"baseline": true}                      only the interpreter and its standard library (no handler)
+  {"first_use": ["dynamodb", ...]}        then import boto3 and make those clients, as the first message would
   {"engines": ["rapidocr", ...]}          create the OCR engines once, as the first document would
   {"extract": [{"path", "type", "engine"}]} read documents with extract_document (the extract stage's reader)
   {"contract": {"out", "key_pem", "chain_pem", "crl_der", "signature_png"}}
@@ -115,6 +116,18 @@ def main():
     answer["import_seconds"] = round(time.perf_counter() - started, 4)
     answer["import_cpu_seconds"] = round(time.process_time() - started_cpu, 4)
     answer["modules"] = sorted({name.split(".")[0] for name in sys.modules})
+    if request.get("first_use"):
+        # What a function defers to its first message or request: boto3 and its clients (no call is made), the
+        # stage runner's batch and idempotency machinery.
+        started, started_cpu = time.perf_counter(), time.process_time()
+        import boto3
+
+        for service in request["first_use"]:
+            boto3.client(service)
+        __import__("aws_lambda_powertools.utilities.idempotency")
+        __import__("aws_lambda_powertools.utilities.batch")
+        answer["first_use_seconds"] = round(time.perf_counter() - started, 4)
+        answer["first_use_cpu_seconds"] = round(time.process_time() - started_cpu, 4)
     if request.get("engines"):
         from loanpipe.extraction.engines import get_engine
 
