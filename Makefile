@@ -87,6 +87,7 @@ test-integration: setup
 # The built functions run as on Lambda (tests/smoke): python3.13 with boto3 only, the layers under an /opt of their
 # own, each function's code as /var/task. Needs make build first (make test runs both).
 test-smoke: setup $(LAMBDA_PYTHON)
+	@test -f .aws-sam/build/template.yaml || { echo "ERROR: no build to run: make build first" >&2; exit 1; }
 	LOANPIPE_LAMBDA_PYTHON=$(LAMBDA_PYTHON) $(BIN)/pytest -q tests/smoke $(PYTEST_ARGS)
 
 lint: lint-code lint-architecture lint-template lint-policies
