@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from loanpipe_infra.deploy.lambdalike import LambdaLike, prepare
+from loanpipe_infra.deploy.lambdalike import LambdaLike, ProbeFailed, prepare
 from loanpipe_infra.deploy.sizes import function_layers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +118,29 @@ def test_only_the_contract_function_carries_the_seal(template):
     # Then pyHanko's layer is the contract function's alone
     assert [name for name, listed in layers.items() if "SealLayer" in listed] == ["ContractFunction"]
     assert not (BUILD / "CommonLayer" / "python" / "pyhanko").exists()
+
+
+def _fake_function(tmp_path: Path, code: str) -> tuple[dict, Path]:
+    """A build with one function ``F`` whose handler module is ``code``, and no layer."""
+    (tmp_path / "build" / "F").mkdir(parents=True)
+    (tmp_path / "build" / "F" / "app.py").write_text(code, encoding="utf-8")
+    return {"Resources": {"F": {"Type": "AWS::Serverless::Function", "Properties": {}}}}, tmp_path / "build"
+
+
+def test_a_package_no_layer_ships_fails_even_when_this_machine_has_it(tmp_path):
+    # Given a handler that imports pydantic, which this machine's virtual environment has and no layer ships
+    template, build = _fake_function(tmp_path, "import pydantic\n")
+    # When it is probed as on Lambda, Then it does not start
+    with pytest.raises(ProbeFailed, match="No module named 'pydantic'"):
+        prepare("F", template, build, PYTHON, tmp_path / "layout").probe({})
+
+
+def test_a_shared_library_from_this_machine_is_named(tmp_path, baseline):
+    # Given a handler that loads a library of this machine which Lambda's runtime does not have
+    candidates = ("/usr/lib/x86_64-linux-gnu/libzstd.so.1", "/usr/lib/x86_64-linux-gnu/libgmp.so.10")
+    library = next((path for path in candidates if Path(path).exists()), None) or pytest.skip("no libzstd, libgmp")
+    template, build = _fake_function(tmp_path, f"import ctypes\nctypes.CDLL({library!r})\n")
+    lambda_like = prepare("F", template, build, PYTHON, tmp_path / "layout")
+    # When it is probed, Then the library is reported as foreign
+    foreign = lambda_like.foreign_libraries(lambda_like.probe({}), baseline)
+    assert [Path(path).name.split(".so")[0] for path in foreign] == [Path(library).name.split(".so")[0]]
