@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The vision layer's OpenCV: the official opencv-python-headless source (its PyPI sdist, pinned by SHA-256) built
 # with only the modules the extract function calls (core and imgproc, and geometry and flann that imgproc needs in
-# OpenCV 5) into one Python extension for python3.13. About 10 MB where the wheel is 144 MB: the wheel links every
+# OpenCV 5) into one Python extension for python3.13. 18 MB where the wheel is 144 MB: the wheel links every
 # module (dnn, video, calib, features...), FFmpeg and its codecs (~33 MB) and OpenBLAS (38 MB), which a document
 # reader never calls; 144 MB alone would take the extract function past Lambda's 250 MB with any margin.
 #
@@ -12,7 +12,7 @@
 # new one), so the module needs only glibc <= 2.34. (libgcc stays the runtime's: linked statically, its unwinder
 # would call glibc 2.35's _dl_find_object.) `make build` checks it anyway (loanpipe_infra.deploy.elf).
 #
-# Slow the first time (about 15-20 minutes on 2 idle cores), then cached: the Makefile keeps the result in a
+# Slow the first time (about 22 CPU-minutes: 11 on 2 idle cores), then cached: the Makefile keeps the result in a
 # folder named by BUILD_ID (outside the work tree, so fresh clones on the machine share it): bump BUILD_ID when a
 # change here changes what is built.
 #
@@ -35,7 +35,7 @@ if [ -f "$OUT/$MODULE" ]; then exit 0; fi
 command -v cmake >/dev/null || { echo "build-opencv.sh: needs cmake (apt-get install cmake)" >&2; exit 1; }
 GENERATOR="Unix Makefiles"; command -v ninja >/dev/null && GENERATOR=Ninja
 
-echo "building OpenCV $VERSION (core, imgproc) for python3.13 into $OUT: the first time takes about 15-20 minutes"
+echo "building OpenCV $VERSION (core, imgproc) for python3.13 into $OUT: about 22 CPU-minutes, once per machine"
 mkdir -p "$WORK"
 cd "$WORK"
 if [ ! -f "$SDIST" ]; then
