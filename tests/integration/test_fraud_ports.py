@@ -12,7 +12,7 @@ DONE = ("IN_REVIEW", "DECLINED", "AWAITING_SIGNATURE")
 
 
 def _submit_without_documents(api: ApiClient, body: dict) -> str:
-    app = api.create_application(body, replay=True)
+    app = api.create_application(body)
     api.post(f"/applications/{app['application_id']}/submit", {"final": True})
     return app["application_id"]
 

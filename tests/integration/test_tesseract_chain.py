@@ -27,7 +27,7 @@ def test_an_upload_is_read_by_tesseract_when_the_stack_says_so(project_root, tmp
                     stack_name="loanpipe-tess",
                     warm=False) as cloud:
         assert cloud.pools["ExtractFunction"]._env["LOANPIPE_OCR_ENGINE"] == "tesseract"
-        officer = ApiClient(cloud.state.api_url, cloud.token("field_officer", sample.declared["capture"]["officer_id"]))
+        officer = ApiClient(cloud.state.api_url, cloud.back_test_token(sample.declared["capture"]["officer_id"]))
         app = officer.create_application(sample.declared, replay=True)
         card_back = next(sample.folder.glob("id_card_back.*"))
         grant = officer.upload(app["application_id"], card_back)

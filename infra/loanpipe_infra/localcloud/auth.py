@@ -90,12 +90,12 @@ def claims_for_event(claims: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def issue_token(cognito: Any, user_pool_id: str, client_id: str, user: str, role: str,
-                phone: str | None = None) -> str:
-    """Create (once) a staff user in the role's group and sign them in; returns the access token."""
+def create_staff_user(cognito: Any, user_pool_id: str, user: str, role: str, password: str | None = None,
+                      phone: str | None = None) -> str:
+    """Create (once) a staff user in the role's group with a permanent password (given, or made up); returns it."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    password = "Local-" + secrets.token_urlsafe(12) + "9aA"
+    password = password or "Local-" + secrets.token_urlsafe(12) + "9aA"
     attributes = [{"Name": "phone_number", "Value": "+86" + phone}] if phone else []
     try:
         cognito.admin_create_user(UserPoolId=user_pool_id, Username=user, MessageAction="SUPPRESS",
@@ -104,6 +104,13 @@ def issue_token(cognito: Any, user_pool_id: str, client_id: str, user: str, role
         pass
     cognito.admin_set_user_password(UserPoolId=user_pool_id, Username=user, Password=password, Permanent=True)
     cognito.admin_add_user_to_group(UserPoolId=user_pool_id, Username=user, GroupName=role)
+    return password
+
+
+def issue_token(cognito: Any, user_pool_id: str, client_id: str, user: str, role: str,
+                phone: str | None = None) -> str:
+    """Create (once) a staff user in the role's group and sign them in; returns the access token."""
+    password = create_staff_user(cognito, user_pool_id, user, role, phone=phone)
     result = cognito.admin_initiate_auth(
         UserPoolId=user_pool_id,
         ClientId=client_id,

@@ -11,7 +11,8 @@ from typing import Any
 
 import boto3
 
-from loanpipe_infra.localcloud.auth import JwksCache, issue_token
+from loanpipe_infra.localcloud.auth import JwksCache, create_staff_user, issue_token
+from loanpipe_infra.localcloud.console import ConsoleFiles, ConsoleSite, content_security_policy, local_console_config
 from loanpipe_infra.localcloud.devca import DevCertificateAuthority, install_dev_ca
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
@@ -50,6 +51,8 @@ class LocalCloudState:
     region: str
     resources: dict[str, Any]
     pid: int
+    console_url: str | None = None  # the back-office console (console/), when the cloud serves it
+    console_client_id: str | None = None
     signing_root_pem: str | None = None  # the development CA's root: the trust root of contracts sealed here
     tsa_url: str | None = None           # the local RFC 3161 TSA the contract seal timestamps with
 
@@ -77,6 +80,10 @@ class LocalCloudState:
     def token(self, role: str, user: str, phone: str | None = None) -> str:
         return issue_token(self.client("cognito-idp"), self.user_pool_id, self.user_pool_client_id, user, role, phone)
 
+    def staff_user(self, role: str, user: str, password: str | None = None) -> str:
+        """A staff user who signs in to the console with a password; returns the password."""
+        return create_staff_user(self.client("cognito-idp"), self.user_pool_id, user, role, password)
+
 
 class LocalCloud:
     def __init__(
@@ -91,6 +98,7 @@ class LocalCloud:
         state_dir: Path | None = None,
         warm: bool = True,
         stack_name: str = STACK_NAME,
+        console_port: int | None = 0,
     ):
         self.root = root or project_root()
         self.state_dir = state_dir or self.root / ".loanpipe"
@@ -101,6 +109,8 @@ class LocalCloud:
         self._overrides = parameter_overrides or {}
         self._warm = warm
         self._stack_name = stack_name
+        self._console_port = console_port  # None: the console is not served
+        self.console: ConsoleSite | None = None
         self._moto = None
         self.stack: ProvisionedStack | None = None
         self.pools: dict[str, FunctionPool] = {}
@@ -126,6 +136,8 @@ class LocalCloud:
         for gateway in self.gateways.values():
             gateway.start()
         self.state = self._describe(endpoint)
+        if self._console_port is not None:
+            self._serve_console()
         self.state.write(self.state_dir / "local.json")
         return self.state
 
@@ -194,16 +206,29 @@ class LocalCloud:
             ]
             self.gateways[api_id] = HttpApiGateway(api, routes, jwks, port=self._api_port)
 
+    def _serve_console(self) -> None:
+        """console/ on localhost with a config.json pointing at this cloud (CloudFront's stand-in)."""
+        assert self.state is not None
+        state = self.state
+        config = local_console_config(state.api_url, state.endpoint_url, state.region, state.user_pool_id,
+                                      state.console_client_id or state.user_pool_client_id)
+        csp = content_security_policy(state.api_url, state.endpoint_url)
+        self.console = ConsoleSite(ConsoleFiles(self.root / "console", config, csp), port=self._console_port or 0)
+        self.console.start()
+        state.console_url = self.console.url
+
     def _describe(self, endpoint: str) -> LocalCloudState:
         assert self.stack is not None
-        resources = self.stack.resources.values()
+        resources = self.stack.resources
+        console_client = resources.get("ConsoleUserPoolClient")
         return LocalCloudState(
             endpoint_url=endpoint,
             api_url=next(iter(self.gateways.values())).base_url,
-            user_pool_id=next(r["Ref"] for r in resources if r["Type"] == "AWS::Cognito::UserPool"),
-            user_pool_client_id=next(r["Ref"] for r in resources if r["Type"] == "AWS::Cognito::UserPoolClient"),
+            user_pool_id=next(r["Ref"] for r in resources.values() if r["Type"] == "AWS::Cognito::UserPool"),
+            user_pool_client_id=resources["UserPoolClient"]["Ref"],  # the field app's; tokens of `loanpipe token`
+            console_client_id=console_client["Ref"] if console_client else None,
             region=REGION,
-            resources={k: {"Type": v["Type"], "Ref": v.get("Ref")} for k, v in self.stack.resources.items()},
+            resources={k: {"Type": v["Type"], "Ref": v.get("Ref")} for k, v in resources.items()},
             pid=os.getpid(),
             signing_root_pem=self.signing_ca.root_pem.decode("ascii") if self.signing_ca else None,
             tsa_url=self.tsa.url if self.tsa else None,
@@ -214,6 +239,8 @@ class LocalCloud:
             poller.stop()
         for gateway in self.gateways.values():
             gateway.stop()
+        if self.console is not None:
+            self.console.stop()
         for pool in self.pools.values():
             pool.close()
         if self.tsa is not None:
@@ -243,6 +270,16 @@ class LocalCloud:
     def token(self, role: str, user: str) -> str:
         assert self.state is not None
         return self.state.token(role, user)
+
+    def staff_user(self, role: str, user: str, password: str | None = None) -> str:
+        assert self.state is not None
+        return self.state.staff_user(role, user, password)
+
+    def back_test_token(self, officer: str) -> str:
+        """A token of an officer who is also an admin: only such a user replays applications as of their
+        recorded capture time (``loanpipe demo --input``, the benchmarks)."""
+        self.token("admin", officer)
+        return self.token("field_officer", officer)  # the user is now in both groups
 
     def verify_contract(self, pdf: bytes):
         """``loanpipe.contracts.verify.verify_contract`` with this local cloud's development root as trust root."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from loanpipe_infra.localcloud.resources.data import DataResources
+from loanpipe_infra.localcloud.resources.hosting import HostingResources
 from loanpipe_infra.localcloud.resources.identity import IdentityResources
 from loanpipe_infra.localcloud.resources.messaging import MessagingResources
 from loanpipe_infra.localcloud.resources.serverless import ServerlessResources
@@ -23,7 +24,7 @@ from loanpipe_infra.localcloud.template import Resolver, TemplateError, dependen
 log = logging.getLogger(__name__)
 
 
-class Provisioner(DataResources, MessagingResources, IdentityResources, ServerlessResources):
+class Provisioner(DataResources, MessagingResources, IdentityResources, HostingResources, ServerlessResources):
     def __init__(self, session: Any, endpoint_url: str, template_path: Path,
                  parameter_overrides: dict[str, str] | None = None, stack_name: str = STACK_NAME):
         self._session = session
@@ -71,6 +72,10 @@ class Provisioner(DataResources, MessagingResources, IdentityResources, Serverle
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._user_pool_group,
+            "AWS::Cognito::UserPoolDomain": self._user_pool_domain,
+            "AWS::CloudFront::OriginAccessControl": self._cloudfront_stand_in,
+            "AWS::CloudFront::ResponseHeadersPolicy": self._cloudfront_stand_in,
+            "AWS::CloudFront::Distribution": self._cloudfront_stand_in,
             "AWS::Serverless::LayerVersion": self._layer,
             "AWS::Serverless::HttpApi": self._http_api,
             "AWS::Serverless::Function": self._function,

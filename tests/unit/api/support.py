@@ -30,3 +30,28 @@ def for_application(event: dict, application_id: str) -> dict:
     request = event["requestContext"]["http"]
     request["path"] = request["path"].replace(SAMPLE_ID, application_id)
     return event
+
+
+def request(method: str, path: str, body: dict | None = None, user: str | None = None, groups: tuple[str, ...] = (),
+            query: dict[str, str] | None = None) -> dict:
+    """The event API Gateway sends for ``method path`` (a concrete path, e.g. ``/review/LA01.../claim``) from
+    ``user`` in Cognito ``groups``; no user: a token without one (the authorizer's claims are absent)."""
+    event = sample("api_review_queue.json")
+    names = {"applications": "application_id", "review": "application_id", "documents": "document_id"}
+    parts = path.strip("/").split("/")
+    parameters = {names[parts[i - 1]]: part for i, part in enumerate(parts)
+                  if i > 0 and parts[i - 1] in names and part not in ("signing",)}
+    template = "/" + "/".join("{" + names[parts[i - 1]] + "}" if i > 0 and parts[i - 1] in names
+                              and part not in ("signing",) else part for i, part in enumerate(parts))
+    event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {template}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/dev" + path
+    event["requestContext"]["http"]["method"] = method
+    event["pathParameters"] = parameters or None
+    event["queryStringParameters"] = query
+    event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    event["body"] = json.dumps(body, ensure_ascii=False) if body is not None else None
+    if user is None:
+        event["requestContext"]["authorizer"] = None
+    else:
+        signed_in_as(event, user, *groups)
+    return event

@@ -35,16 +35,35 @@ def test_an_officer_creates_an_application_and_sees_it_in_draft_with_the_id_numb
 
 
 def test_amounts_sent_as_json_numbers_are_read_as_decimals_never_through_float(call, fakes):
-    # Given a create request whose amount is a JSON number with more digits than a float holds
+    # Given a create request whose amount is a JSON number (0.1 + 0.2 is not 0.3 in binary floating point)
     event = sample("api_create_application.json")
     assert '"amount": "120000.00"' in event["body"]
-    event["body"] = event["body"].replace('"amount": "120000.00"', '"amount": 1234567890123456.78')
+    event["body"] = event["body"].replace('"amount": "120000.00"', '"amount": 120000.30')
     # When the API function handles it
     status, body = call(event)
-    # Then the amount is kept to the cent (a float would have made it ...456.8)
+    # Then the amount is the decimal written, to the fen
     assert status == 201
     amount = fakes.repo.get(body["application_id"]).declared.loan.amount
-    assert isinstance(amount, Decimal) and amount == Decimal("1234567890123456.78")
+    assert isinstance(amount, Decimal) and amount == Decimal("120000.30") and str(amount) == "120000.30"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("amount", "1234567890123456.78"), ("amount", "1E+9999"), ("amount", "120000.001"), ("amount", "true"),
+    ("term_months", "true"), ("term_months", '"36"'), ("phone", '"1٣٩12345678"'), ("id_number", '"110105198803120018"'),
+    ("name", '"张\\u0000伟"'), ("name", '"张\\u202e伟"'), ("name", '"张\\u200d伟"'), ("name", '"张\\n伟"'),
+])
+def test_a_declared_application_with_a_field_no_officer_could_mean_is_refused_and_names_it(call, fakes, field, value):
+    # Given a create request with one field an attacker or a broken app would send
+    event = sample("api_create_application.json")
+    body = json.loads(event["body"])
+    section = "loan" if field in ("amount", "term_months") else "applicant"
+    body[section][field] = json.loads(value)
+    event["body"] = json.dumps(body, ensure_ascii=False)
+    # When the API function handles it, Then it is refused with the field named and nothing is created
+    status, answer = call(event)
+    assert status == 422, answer
+    assert f"{section}.{field}" in {detail["field"] for detail in answer["details"]}
+    assert not fakes.repo.list_by_officer("FO-0012").items
 
 
 def test_a_base64_body_is_read_like_a_plain_one(call):
@@ -87,7 +106,8 @@ def test_a_reviewer_may_not_create_an_application(call, fakes):
 
 def test_a_reviewer_reads_the_review_queue(call):
     status, body = call(sample("api_review_queue.json"))
-    assert status == 200 and body == {"items": [], "cursor": None}
+    assert status == 200 and body == {"items": [], "cursor": None, "stats": {
+        "depth": 0, "oldest_seconds": 0, "sla_breaches": 0, "sla_seconds": 120 * 60}}
 
 
 @pytest.mark.parametrize("sample_name", ["api_create_application.json", "api_request_upload.json"])
@@ -205,3 +225,26 @@ def test_a_reviewer_sees_a_document_with_a_short_lived_image_url_and_what_was_re
     # And the officer who owns it sees the document without either
     status, own_view = call(signed_in_as(document_event, "FO-0012", "field_officer"))
     assert status == 200 and "image_url" not in own_view and "text" not in own_view
+
+
+def test_a_field_officer_cannot_backdate_an_application_by_replaying_it(call, fakes):
+    # Given an officer's create request asking to be judged as of its declared capture time
+    event = sample("api_create_application.json")
+    event["queryStringParameters"] = {"replay": "1"}
+    event["rawQueryString"] = "replay=1"
+    # When a live officer sends it, Then it is refused and nothing is created
+    status, body = call(event)
+    assert (status, body["error"]) == (403, "forbidden") and "back-testing" in body["message"]
+    assert not fakes.repo.list_by_officer("FO-0012").items
+    # ... while the same officer acting as an admin (back-testing) may
+    status, body = call(signed_in_as(event, "FO-0012", "field_officer", "admin"))
+    assert status == 201 and fakes.repo.get(body["application_id"]).replay
+
+
+@pytest.mark.parametrize(("lat", "status"), [("31.2304", 201), (31.2304, 201), (True, 422), ("north", 422)])
+def test_coordinates_are_numbers_or_decimal_strings_never_booleans(call, lat, status):
+    event = sample("api_create_application.json")
+    body = json.loads(event["body"])
+    body["capture"]["lat"] = lat
+    event["body"] = json.dumps(body, ensure_ascii=False)
+    assert call(event)[0] == status

@@ -88,6 +88,7 @@ class FakeExtraction:
     text: str = "text"
     engine: str = "fake"
     pages: int = 1
+    picture: object = None  # extraction.picture.Picture: the first page as read
 
 
 class FakeReader:

@@ -25,7 +25,7 @@ from loanpipe.domain.application import read_declared
 from loanpipe.domain.documents import DocType
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import AppState, DocState
-from loanpipe.domain.records import ReviewState, utcnow
+from loanpipe.domain.records import RecordedDecision, ReviewState, utcnow
 from loanpipe.entry.bootstrap import contract_deps, extract_deps
 from loanpipe.service.access import Caller, Role
 from loanpipe.service.contracting import handle_contract
@@ -42,6 +42,7 @@ from loanpipe.service.outcomes import FlagOutcome
 from loanpipe.service.review import FieldCorrections, ReviewConfig, ReviewDecision, claim, correct_fields, decide
 from loanpipe.service.transitions import Change, apply_change
 from loanpipe.service.validation import flag_other_application
+from loanpipe.service.views import application_view
 from testkit.fakes import InMemoryApplicationRepository, InMemoryStageQueue
 
 OFFICER = Caller("FO-0012", frozenset({Role.FIELD_OFFICER}))
@@ -150,6 +151,25 @@ def test_uploads_outside_an_application_or_for_unknown_ones_are_ignored_without_
         "bucket": {"name": UPLOADS},
         "object": {"key": "uploads/LA404/D404/id_card_front.jpg", "size": 3, "eTag": "x"}}})
     assert handle_upload(unknown, deps).reasons == ["unknown_application"]
+
+
+def test_the_first_page_image_is_kept_beside_the_reading_for_the_console(world):
+    # Given a reader that gives the first page as it was read (the image its boxes are normalised to)
+    from dataclasses import replace
+
+    from loanpipe.extraction.picture import Picture
+
+    repo, blobs, queue, events, deps = world
+    picture = Picture(b"\xff\xd8page", (1000, 631))
+    deps = replace(deps, read_document=lambda *a, **k: replace(FakeReader()(*a, **k), picture=picture))
+    record = _new_application(repo)
+    doc_id, upload = uploaded(OFFICER, repo, blobs, record.application_id, DocType.ID_CARD_FRONT)
+    # When the upload is read
+    assert handle_upload(upload, deps).outcome == "extracted"
+    # Then the page image is in the results bucket, named with its size in the stored reading
+    stored = json.loads(blobs.get(RESULTS, repo.get(record.application_id).documents[doc_id].result_key))
+    assert stored["page_size"] == [1000, 631]
+    assert blobs.get(RESULTS, stored["page_image"]) == picture.jpeg
 
 
 def test_the_same_upload_event_twice_gives_one_result(world):
@@ -269,6 +289,38 @@ def test_an_approved_application_carrying_anothers_image_goes_back_to_a_reviewer
     assert record.state == AppState.IN_REVIEW and record.review.reasons == ["duplicate_image"]
     assert flag_other_application(repo, approved, "LA-LATER") == FlagOutcome.UNCHANGED
     assert [e.action for e in repo.audit_trail(approved)].count("fraud.pulled_back") == 1
+
+
+def _decided(repo, state: AppState, decision: str, reasons: list[str]) -> str:
+    """An application the score stage left in ``state`` with a machine decision."""
+    app_id = _new_application(repo).application_id
+
+    def move(record):
+        record.state = state
+        record.decision = RecordedDecision(decision=decision, reasons=reasons, score=640, decided_at=utcnow())
+        if state == AppState.IN_REVIEW:
+            record.review = ReviewState(queued_at=utcnow(), reasons=list(reasons))
+        return Change()
+
+    apply_change(repo, app_id, move)
+    return app_id
+
+
+def test_the_decision_of_an_application_flagged_after_it_was_decided_names_the_shared_picture():
+    repo = InMemoryApplicationRepository()
+    # Given one application already in review for other reasons and one already approved by the machine
+    in_review = _decided(repo, AppState.IN_REVIEW, "review", ["name_mismatch"])
+    approved = _decided(repo, AppState.AWAITING_SIGNATURE, "approve", [])
+    # When a later application is found carrying a picture of each
+    flag_other_application(repo, in_review, "LA-LATER")
+    flag_other_application(repo, approved, "LA-LATER")
+    # Then the decision each shows names the shared picture, and the approval now reads as a review
+    view = application_view(repo.get(in_review), OFFICER)
+    assert view["decision"]["decision"] == "review"
+    assert [r["code"] for r in view["decision"]["reasons"]] == ["name_mismatch", "duplicate_image"]
+    view = application_view(repo.get(approved), OFFICER)
+    assert view["decision"]["decision"] == "review"
+    assert [r["code"] for r in view["decision"]["reasons"]] == ["duplicate_image"]
 
 
 def test_a_flag_is_recorded_on_an_open_application_and_a_closed_one_is_left_alone():

@@ -8,9 +8,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from loanpipe.domain.documents import DocType
+from loanpipe.extraction.engines import get_engine
 from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.parse import parse_pages
 from loanpipe.extraction.parsers.statement_table import read_table
+from loanpipe.extraction.second_look import read_undated
 from testkit.samples.fonts import pil_font
 
 HEADER = [("交易日期", 100), ("摘要", 300), ("交易金额", 720), ("账户余额", 970), ("对方户名", 1110)]
@@ -140,9 +142,25 @@ def test_a_figure_printed_wrong_stays_as_printed_and_doubtful_after_the_second_r
     page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=_printed(boxes, {}))
     # When the statement is parsed
     _, parsed = parse_pages(DocType.BANK_STATEMENT, [page])
-    # Then the second reading agrees with the first: the row stays as printed and goes to review
+    # Then the second reading agrees with the first: the row stays as printed, not confirmed by the running
+    # balance, and its figures are trusted as the paper's (the break is the statement's, not the reading's)
     assert str(parsed[0].balance) == "964.00"
-    assert parsed[0].confidence < 0.8
+    assert not parsed[0].balanced
+    assert parsed[0].figures >= 0.8 and parsed[0].confidence >= 0.8
+
+
+def test_a_break_after_a_line_the_reading_lost_is_not_trusted_as_the_statements():
+    # Given a photographed statement whose second row was printed but not read (no text found on its line)
+    rows = [ROWS[0], ("2026-05-04", "消费", "-20.00", "944.50"), ("2026-05-05", "代发工资", "+8,200.00", "9,144.50")]
+    boxes = [box for box in _page(rows) if box.y0 < 400 or box.y0 > 440]
+    assert len(boxes) < len(_page(rows))  # the lost line's boxes are gone
+    page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=_printed(boxes, {}))
+    # When the statement is parsed
+    _, parsed = parse_pages(DocType.BANK_STATEMENT, [page])
+    # Then the row after the gap breaks the running balance, and nothing says the paper does: its figures
+    # stay doubtful (a reader looks), even though both readings of its own cells agree
+    assert [row.date for row in parsed] == ["2026-05-02", "2026-05-05"]
+    assert parsed[1].after_gap and parsed[1].figures < 0.8
 
 
 LONG = [(f"2026-05-{day:02d}", "消费", f"-{day}.00", f"{1000 - day * (day + 1) // 2:,}.00") for day in range(1, 31)]
@@ -201,3 +219,24 @@ def test_payment_platform_merchants_keep_their_hyphen():
     assert snap_counterparty("财付通:微信支付") == "财付通-微信支付"
     assert snap_counterparty("支付宝(中国)网络技术有限公司") == "支付宝(中国)网络技术有限公司"
     assert snap_counterparty("财付通支付科技有限公司") == "财付通支付科技有限公司"
+
+
+def test_a_line_whose_date_the_detector_missed_is_read_again_in_its_date_cell():
+    # Given a photographed statement whose second row's date is printed but was not found by the detector
+    rows = [ROWS[0], ("2026-05-04", "消费", "-20.00", "944.50"), ("2026-05-05", "代发工资", "+8,200.00", "9,144.50")]
+    printed = _page(rows)
+    missed = next(box for box in printed if box.text == "2026-05-04")
+    boxes = [box for box in printed if box is not missed]
+    image = Image.fromarray(_printed(printed, {}))
+    ImageDraw.Draw(image).text((missed.x0, missed.y0 + 2), missed.text, fill=0, font=pil_font("digits", 28))
+    page = PageText(tuple(boxes), 1654, 2339, "rapidocr", image=np.asarray(image))
+    # When the table is read, then the date cell of the line with amounts and no date is read again
+    table = read_table(page.boxes)
+    assert [row.date for row in table.rows] == ["2026-05-02", "2026-05-05"] and len(table.undated) == 1
+    found = read_undated(get_engine("rapidocr"), page.image, table.undated)
+    _, parsed = parse_pages(DocType.BANK_STATEMENT, [PageText(page.boxes + tuple(found), 1654, 2339, "rapidocr",
+                                                              image=page.image)])
+    # Then the row is there with its printed date, and the running balance confirms every row
+    assert [(row.date, str(row.amount)) for row in parsed] == [
+        ("2026-05-02", "-35.50"), ("2026-05-04", "-20.00"), ("2026-05-05", "8200.00")]
+    assert all(row.balanced and not row.after_gap for row in parsed)

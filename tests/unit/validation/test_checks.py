@@ -9,7 +9,7 @@ from decimal import Decimal
 from loanpipe.domain.documents import DocType
 from loanpipe.policy.model import default_policy
 from loanpipe.validation.checks.employer import names_employer
-from loanpipe.validation.checks.statements import balance_breaks
+from loanpipe.validation.checks.statements import Row, running_balance_breaks
 from loanpipe.validation.validate import validate
 from testkit.fakes import in_memory_fraud_ports
 from testkit.scenarios import build_scenario
@@ -69,12 +69,12 @@ def test_a_bank_names_the_employer_cut_short_or_without_its_city():
 def test_one_edited_amount_is_one_break_in_the_running_balance():
     # Given a statement whose second row's amount was edited (its printed balance left as it was)
     rows = [
-        (date(2026, 1, 1), Decimal("50.00"), Decimal("150.00"), "转账"),
-        (date(2026, 1, 2), Decimal("2000.00"), Decimal("170.00"), "工资"),
-        (date(2026, 1, 3), Decimal("-30.00"), Decimal("140.00"), "消费"),
+        Row(date(2026, 1, 1), Decimal("50.00"), Decimal("150.00"), "转账"),
+        Row(date(2026, 1, 2), Decimal("2000.00"), Decimal("170.00"), "工资"),
+        Row(date(2026, 1, 3), Decimal("-30.00"), Decimal("140.00"), "消费"),
     ]
     # When the running balance is followed
-    breaks = balance_breaks(Decimal("100.00"), Decimal("140.00"), rows)
+    breaks = [found.detail for found in running_balance_breaks(Decimal("100.00"), Decimal("140.00"), rows, 0.8)]
     # Then that row breaks it (the next rows resynchronise on the printed balance), and so does the total
     assert breaks == [
         "row 2 (2026-01-02): balance 170.00 but previous + amount = 2150.00",

@@ -333,16 +333,26 @@ def test_an_unsure_credit_or_an_unsure_debit_that_does_not_add_up_goes_to_a_revi
     _, decision = judge(unsure, scenario.ports)
     # Then it goes to review for low confidence
     assert decision.decision is Outcome.REVIEW and "low_confidence" in decision.reason_codes
-    # And so does one with an unsure debit whose balance does not follow from the previous one
+    # And so does one with an unsure debit whose balance does not follow from the previous one: a break
+    # where a figure may be misread is a gap in the reading, not a statement that does not add up
     debit = next(i for i, row in enumerate(rows) if i > 0 and Decimal(row.amount) < 0)
     statement = next(d for d in scenario.case.documents if d.doc_type == DocType.BANK_STATEMENT)
-    broken = [r.model_copy(update={"confidence": 0.55, "balance": f"{Decimal(r.balance) + Decimal('0.05'):.2f}"})
-              if i == debit else r for i, r in enumerate(rows)]
-    case = with_document(scenario.case, DocType.BANK_STATEMENT,
-                         extraction=statement.extraction.model_copy(update={"transactions": broken}))
-    report, decision = judge(case, scenario.ports)
+
+    def broken_at(confidence: float):
+        broken = [r.model_copy(update={"confidence": confidence,
+                                       "balance": f"{Decimal(r.balance) + Decimal('0.05'):.2f}"})
+                  if i == debit else r for i, r in enumerate(rows)]
+        return with_document(scenario.case, DocType.BANK_STATEMENT,
+                             extraction=statement.extraction.model_copy(update={"transactions": broken}))
+
+    report, decision = judge(broken_at(0.55), scenario.ports)
     assert decision.decision is Outcome.REVIEW
-    assert {"low_confidence", "statement_balance_inconsistent"} <= set(decision.reason_codes)
+    assert "low_confidence" in decision.reason_codes
+    assert "statement_balance_inconsistent" not in decision.reason_codes
+    # But the same break read surely is the statement's own
+    report, decision = judge(broken_at(0.95), scenario.ports)
+    assert decision.decision is Outcome.REVIEW
+    assert "statement_balance_inconsistent" in decision.reason_codes
 
 
 def _unsure(case: ApplicationCase, doc_type: DocType, name: str, value: str | None = None) -> ApplicationCase:
@@ -368,11 +378,25 @@ def test_a_name_or_id_number_read_unsurely_as_declared_is_trusted():
 def test_an_unsure_reading_that_differs_from_the_declaration_or_an_unsure_income_goes_to_review():
     scenario = build_scenario("clean", 17)
     declared = scenario.case.declared.applicant.name
-    # Given the certificate name read unsurely as another name
+    # Given the certificate name read unsurely one character away from the declared one (a misreading as
+    # likely as another name): a reader looks, without calling it another name
     misread = declared[:-1] + ("甲" if declared[-1] != "甲" else "乙")
     other = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name", misread)
     _, decision = judge(other, scenario.ports)
     assert decision.decision is Outcome.REVIEW
+    assert "low_confidence" in decision.reason_codes and "name_mismatch" not in decision.reason_codes
+    # But read surely, that one character is another name
+    sure = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name", misread)
+    document = next(d for d in sure.documents if d.doc_type == DocType.INCOME_CERTIFICATE)
+    fields = {**document.extraction.fields,
+              "name": document.extraction.fields["name"].model_copy(update={"confidence": 0.95})}
+    sure = with_document(sure, DocType.INCOME_CERTIFICATE,
+                         extraction=document.extraction.model_copy(update={"fields": fields}))
+    _, decision = judge(sure, scenario.ports)
+    assert decision.decision is Outcome.REVIEW and "name_mismatch" in decision.reason_codes
+    # And read unsurely as a name two characters away, it is another name too
+    farther = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "name", declared[0] + "甲乙")
+    _, decision = judge(farther, scenario.ports)
     assert {"low_confidence", "name_mismatch"} <= set(decision.reason_codes)
     # And given the monthly income read unsurely (nothing declared vouches for it)
     income = _unsure(scenario.case, DocType.INCOME_CERTIFICATE, "monthly_income")

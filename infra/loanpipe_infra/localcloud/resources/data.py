@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loanpipe_infra.localcloud.resources import ResourceMaker
+from loanpipe_infra.localcloud.specs import REGION
 
 # moto evaluates these condition operators; statements with any other are kept on AWS only (see the policy).
 MOTO_CONDITION_OPERATORS = {"StringEquals"}
@@ -62,7 +63,8 @@ class DataResources(ResourceMaker):
         for key, apply in _BUCKET_SETTINGS.items():
             if key in props:
                 apply(s3, name, props[key])
-        self._set(logical_id, name, Arn=f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com")
+        self._set(logical_id, name, Arn=f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com",
+                  RegionalDomainName=f"{name}.s3.{REGION}.amazonaws.com")
 
     def _s3_bucket_policy(self, logical_id: str, resource: dict, properties: dict) -> None:
         props = self._props(properties)

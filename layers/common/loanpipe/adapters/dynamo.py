@@ -4,7 +4,8 @@ Items
 - ``pk=APP#<id>, sk=APP``: the application. ``body`` holds the record as JSON; ``state``, ``version``,
   ``officer_id``, ``created_at``, ``updated_at`` and ``id_number_hash`` are top-level for conditions and
   the GSIs (by-state = review queue and operations, by-officer, by-id-number).
-- ``pk=APP#<id>, sk=AUDIT#<timestamp>#<version>#<n>``: the audit trail, written in the same transaction.
+- ``pk=APP#<id>, sk=AUDIT#<seq>``: the audit trail, hash-chained (``domain.audit``), written in the same
+  transaction as the application item that keeps its head; ``seq`` is zero-padded, so the trail reads in order.
 - ``pk=APP#<id>, sk=REPORT#<round>#<kind>``: validation reports and decisions of each round.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from loanpipe.domain.audit import AuditEntry
+from loanpipe.domain.audit import AuditEntry, chain
 from loanpipe.domain.errors import NotFound, StaleWrite
 from loanpipe.domain.records import ApplicationRecord, id_number_hash
 from loanpipe.service.ports import ApplicationSummary, Page
@@ -63,19 +64,27 @@ class DynamoApplicationRepository:
             "body": {"S": record.model_dump_json()},
         }
 
-    def _audit_put(self, application_id: str, version: int, n: int, entry: AuditEntry) -> dict:
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": {
-                    "pk": _pk(application_id),
-                    "sk": {"S": f"AUDIT#{entry.at.isoformat()}#{version:08d}#{n:03d}"},
-                    "body": {"S": entry.model_dump_json()},
-                },
+    def _audit_puts(self, record: ApplicationRecord, audit: list[AuditEntry]) -> list[dict]:
+        """The entries chained after the record's head (which moves to the last of them), as puts that refuse to
+        overwrite an entry: a trail is append-only."""
+        chained, record.audit_head = chain(record.application_id, record.audit_head, audit)
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        "pk": _pk(record.application_id),
+                        "sk": {"S": f"AUDIT#{entry.seq:010d}"},
+                        "body": {"S": entry.model_dump_json()},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
             }
-        }
+            for entry in chained
+        ]
 
     def create(self, record: ApplicationRecord, audit: AuditEntry) -> None:
+        audit_puts = self._audit_puts(record, [audit])
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -86,7 +95,7 @@ class DynamoApplicationRepository:
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
-                    self._audit_put(record.application_id, record.version, 0, audit),
+                    *audit_puts,
                 ]
             )
         except ClientError as exc:
@@ -104,6 +113,7 @@ class DynamoApplicationRepository:
         return ApplicationRecord.model_validate_json(item["body"]["S"])
 
     def save(self, record: ApplicationRecord, expected_version: int, audit: list[AuditEntry]) -> None:
+        audit_puts = self._audit_puts(record, audit)
         items = [
             {
                 "Put": {
@@ -115,7 +125,7 @@ class DynamoApplicationRepository:
                 }
             }
         ]
-        items += [self._audit_put(record.application_id, record.version, n, e) for n, e in enumerate(audit)]
+        items += audit_puts
         try:
             self._db.transact_write_items(TransactItems=items)
         except ClientError as exc:
@@ -184,6 +194,23 @@ class DynamoApplicationRepository:
             for item in response.get("Items", [])
         ]
         return Page(items=items, cursor=_encode_cursor(response.get("LastEvaluatedKey")))
+
+    def records_in_state(self, state: str, limit: int = 1000) -> list[ApplicationRecord]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "by-state",
+            "KeyConditionExpression": "#s = :s",
+            "ExpressionAttributeNames": {"#s": "state"},
+            "ExpressionAttributeValues": {":s": {"S": state}},
+        }
+        records: list[ApplicationRecord] = []
+        while len(records) < limit:
+            response = self._db.query(**kwargs)
+            records += [ApplicationRecord.model_validate_json(item["body"]["S"]) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return records[:limit]
 
     def list_by_state(self, state: str, limit: int = 50, cursor: str | None = None) -> Page:
         # The review queue is oldest first: the applicant who waited longest is served first.

@@ -5,6 +5,10 @@
 
 Values are strings in their normal form: dates ``YYYY-MM-DD`` (or ``长期``), amounts ``"12500.00"``,
 sex ``男``/``女``, an 18-character ID number. ``quality.ok`` false means: ask the officer for a retake.
+
+A field or statement row may carry a ``box``: ``(x0, y0, x1, y1)`` normalised 0..1 (origin top-left) to the
+image of the document's first page as it was read, where the value was read from a run of text on that page.
+It is optional: none where the value was worked out (a derived balance) or read on a later page.
 """
 
 from __future__ import annotations
@@ -49,11 +53,15 @@ DECISIVE_FIELDS = frozenset({"name", "id_number", "account_holder", "monthly_inc
                              "closing_balance", "birth_date", "valid_until"})
 
 
+Box = tuple[float, float, float, float]
+
+
 class FieldValue(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     value: str | None = None
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    box: Box | None = None
 
 
 class Transaction(BaseModel):
@@ -65,7 +73,17 @@ class Transaction(BaseModel):
     description: str
     amount: str  # "-35.50" / "8200.00"
     balance: str | None = None
+    box: Box | None = None
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    # How surely amount and balance are the printed ones, in sequence after the row before (no printed row
+    # between them unread), whatever the words: a break in the running balance there is the statement's,
+    # not the reading's. None: as ``confidence``.
+    figures_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @property
+    def figures(self) -> float:
+        """The confidence in amount and balance: ``figures_confidence``, else the row's own."""
+        return self.confidence if self.figures_confidence is None else self.figures_confidence
 
 
 class Quality(BaseModel):
@@ -89,5 +107,9 @@ class ExtractionResult(BaseModel):
         return field.confidence if field else 0.0
 
     def contract_dict(self) -> dict:
-        """Exactly the keys of the published contract, JSON-ready."""
-        return self.model_dump(mode="json", include={"doc_type", "fields", "transactions", "quality", "warnings"})
+        """Exactly the keys of the published contract, JSON-ready (a ``box`` only where one is known)."""
+        data = self.model_dump(mode="json", include={"doc_type", "fields", "transactions", "quality", "warnings"})
+        for item in [*data["fields"].values(), *data["transactions"]]:
+            if item.get("box") is None:
+                item.pop("box", None)
+        return data

@@ -10,7 +10,9 @@ Events carry identifiers, states and reason codes only: never a name, an ID numb
 (the bus has other readers than the pipeline; personal data stays in the encrypted table). The one exception
 is ``DisbursementInstructed``: disbursement cannot pay without the payee's account and the amount, so that
 event carries them, and template.yaml routes it by a rule of its own to the disbursement queue only
-(encrypted with the data key); the pipeline's logs never print it.
+(encrypted with the data key); the pipeline's logs never print it. A reviewer's ``message`` with a retake
+request is free text for the officer: the review desk masks ID- and account-number shaped digits in it before
+it is sent.
 """
 
 from __future__ import annotations
@@ -67,11 +69,13 @@ class DocumentRetakeRequested(_DocumentEvent):
     DETAIL_TYPE: ClassVar[str] = "DocumentRetakeRequested"
 
     by: Sender
+    message: str | None = Field(default=None, max_length=500)  # a reviewer's words to the officer
 
     @classmethod
-    def of(cls, record: ApplicationRecord, doc: DocumentRecord, by: Sender) -> DocumentRetakeRequested:
+    def of(cls, record: ApplicationRecord, doc: DocumentRecord, by: Sender,
+           message: str | None = None) -> DocumentRetakeRequested:
         return cls(application_id=record.application_id, officer_id=record.officer_id, document_id=doc.document_id,
-                   slot=doc.slot, reasons=list(doc.reasons), by=by)
+                   slot=doc.slot, reasons=list(doc.reasons), by=by, message=message or None)
 
 
 class DocumentRejected(_DocumentEvent):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
 from loanpipe.domain.application import DeclaredApplication
+from loanpipe.domain.audit import AuditHead
 from loanpipe.domain.documents import DocType, FieldValue
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.signing import SigningCeremony
@@ -72,6 +73,7 @@ class DocumentRecord(BaseModel):
     result_key: str | None = None  # full extraction JSON in the results bucket
     engine: str | None = None
     evidence: dict | None = None  # image forensics (perceptual hash, EXIF software/GPS/time)
+    retake_message: str | None = None  # a reviewer's words to the officer with a retake request
 
     @property
     def active(self) -> bool:
@@ -92,10 +94,30 @@ class RecordedDecision(BaseModel):
 
 
 class ReviewState(BaseModel):
+    """An application in the review queue. A claim is a lease: ``claimed_by`` holds it until ``lease_until``
+    (``LEASE`` after ``claimed_at``), after which anyone may claim it. Above the policy's four-eyes amount the
+    first approval is recorded here (``first_approved_by``) and a second, different reviewer decides."""
+
     queued_at: datetime
     reasons: list[str] = Field(default_factory=list)
     claimed_by: str | None = None
     claimed_at: datetime | None = None
+    first_approved_by: str | None = None
+    first_approved_at: datetime | None = None
+
+    @property
+    def lease_until(self) -> datetime | None:
+        if not self.claimed_by or self.claimed_at is None:
+            return None
+        return self.claimed_at + LEASE
+
+    def lease_held(self, now: datetime) -> bool:
+        """Someone holds a lease that has not lapsed."""
+        until = self.lease_until
+        return until is not None and now < until
+
+
+LEASE = timedelta(minutes=30)  # how long a claim holds an application for its reviewer
 
 
 class ContractRef(BaseModel):
@@ -125,6 +147,7 @@ class ApplicationRecord(BaseModel):
     signing: SigningCeremony | None = None  # the customer's signature of ``contract``
     flags: list[str] = Field(default_factory=list)  # reason codes raised by other applications' checks
     flagged_by: list[str] = Field(default_factory=list)
+    audit_head: AuditHead = Field(default_factory=AuditHead)  # the end of the hash-chained audit trail
 
     # -------------------------------------------------------------- derived views
     def active_documents(self, slot: DocType | None = None) -> list[DocumentRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from loanpipe.contracts.seal import SigningIdentity
     from loanpipe.entry.runner import StageRunner
+    from loanpipe.policy.model import Policy
     from loanpipe.service.contracting import ContractDeps
     from loanpipe.service.extraction import ExtractDeps
     from loanpipe.service.intake import IntakeConfig
@@ -312,6 +313,7 @@ class ApiSettings(StageSettings):
     upload_url_ttl_seconds: int = 900
     signing_code_ttl_seconds: int = 300
     sms_sender_id: str | None = None
+    credit_policy: str = "default"  # its review rules: the queue's SLA and the four-eyes amount
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,13 @@ class ApiDeps:
     contracts_bucket: str
     sms: SmsSender
     signing: SigningConfig
+    policy: Policy = field(default_factory=lambda: _default_policy())
+
+
+def _default_policy() -> Policy:
+    from loanpipe.policy.model import default_policy
+
+    return default_policy()
 
 
 @functools.cache
@@ -337,16 +346,19 @@ def api_deps() -> ApiDeps:
     from loanpipe.adapters.aws import SnsSmsSender
     from loanpipe.adapters.clients import client
     from loanpipe.service.intake import IntakeConfig
+    from loanpipe.service.policy_source import policy_in_force
     from loanpipe.service.review import ReviewConfig
     from loanpipe.service.signing import SigningConfig
 
     settings = ApiSettings()
     p = _ports(settings)
+    policy = policy_in_force(settings.credit_policy)
     return ApiDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
                    intake=IntakeConfig(settings.uploads_bucket, settings.validate_queue_url,
                                        settings.upload_url_ttl_seconds),
-                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url),
+                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review),
                    results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
                    sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
-                                         settings.signing_code_ttl_seconds))
+                                         settings.signing_code_ttl_seconds),
+                   policy=policy)

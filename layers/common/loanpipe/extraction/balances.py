@@ -49,6 +49,8 @@ def read_figures_again(reads: dict[str, FieldRead], rows: list[StatementRow],
                 if balance in (previous + amount, previous - amount):
                     row.amount, row.balance = amount, balance
                     row.ocr = min(row.ocr, 0.97)
+                elif (amount, balance) == (row.amount, row.balance):
+                    row.figures_sure = True  # two engines read the same figures: printed so, and they break
         previous = row.balance
 
 
@@ -96,10 +98,15 @@ def check_statement(reads: dict[str, FieldRead], rows: list[StatementRow]) -> No
     for index, row in enumerate(rows):
         # The first row without an opening balance is confirmed by the next row's fit.
         ok = fits[index] or (index == 0 and opening is None and len(fits) > 1 and fits[1])
-        if ok and _in_date_order(rows, index):
+        in_order = _in_date_order(rows, index)
+        row.figures = _figures_confidence(row, ok)
+        if ok and in_order:
             row.confidence = max(row.confidence, 0.98) if row.confidence >= 0.8 else row.confidence
+        elif in_order and row.figures >= SURE_FIGURES:
+            row.confidence = min(row.confidence, row.figures)  # read as printed: the statement breaks here
         else:
             row.confidence = min(row.confidence, 0.5)
+        row.balanced = ok and in_order and row.confidence >= 0.8
     for row in rows:
         _cap_by_reading(row)
     if opening_read and opening_read.value and rows and rows[0].balance is not None:
@@ -107,6 +114,21 @@ def check_statement(reads: dict[str, FieldRead], rows: list[StatementRow]) -> No
     closing_read = reads.get("closing_balance")
     if closing_read and closing_read.value and rows and rows[-1].balance is not None:
         closing_read.check = Check.CONFIRMED if Decimal(closing_read.value) == rows[-1].balance else Check.FAILED
+
+
+SURE_FIGURES = 0.95  # figures two engines read alike (or a text layer's) that the running balance does not confirm
+
+
+def _figures_confidence(row: StatementRow, fits: bool) -> float:
+    """How surely the row's amount and balance are the printed ones, in sequence after the row before it.
+    The running balance confirms them; otherwise a text layer or two engines reading the same figures do
+    (the statement itself then breaks there), unless a line before the row was lost in reading (the break
+    may be that row's amount). What nothing confirms is doubtful: a break there may be a misreading."""
+    if fits:
+        return 0.98
+    if row.figures_sure and not row.after_gap:
+        return 0.98 if row.ocr >= 0.999 else SURE_FIGURES
+    return round(min(calibrate(row.ocr), 0.5), 3)
 
 
 def _fit_running_balance(rows: list[StatementRow], opening: Decimal | None) -> list[bool]:
@@ -142,7 +164,6 @@ def _cap_by_reading(row: StatementRow) -> None:
     """The running balance vouches for the amount and balance, not for the words: a 摘要 missing,
     unknown to the banks' vocabulary, or of the wrong sign (taken from a neighbouring row on a tilted
     photo) keeps the row below the review threshold; so does a counterparty read unsurely."""
-    row.balanced = row.confidence >= 0.8
     if not row.aligned:
         # The amount and balance sit between two printed lines: they may be the next row's, which the
         # running balance cannot see (both slide together).

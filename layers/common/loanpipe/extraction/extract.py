@@ -31,18 +31,20 @@ from loanpipe.domain.documents import (
     Transaction,
 )
 from loanpipe.domain.money import money_str
+from loanpipe.extraction.boxes import place_fields, place_rows
 from loanpipe.extraction.classify import Classification, classify_text
 from loanpipe.extraction.confidence import AGREE_FLOOR, combine, field_confidence
 from loanpipe.extraction.engines import choose_engines, get_engine
 from loanpipe.extraction.layout import PageText, TextBox
-from loanpipe.extraction.parse import Parsed, parse_pages
+from loanpipe.extraction.parse import Parsed, parse_pages, statement_tables
 from loanpipe.extraction.parsers.reads import Check, FieldRead
-from loanpipe.extraction.parsers.statement_table import StatementRow
+from loanpipe.extraction.parsers.statement_table import StatementRow, Undated
 from loanpipe.extraction.pdf import TEXT_LAYER
+from loanpipe.extraction.picture import Picture, first_page_picture
 from loanpipe.extraction.plausible import UNSURE, doubts
 from loanpipe.extraction.quality import field_retake_reasons, legibility, poor_picture, unread_fields
 from loanpipe.extraction.reading import Deadline, EarlyRetake, Page, is_card, read_document
-from loanpipe.extraction.second_look import read_below_signature
+from loanpipe.extraction.second_look import read_below_signature, read_undated
 from loanpipe.extraction.settings import extraction_settings
 from loanpipe.extraction.sniff import (  # the limits are re-exported for the API's presigned POST
     MAX_FILE_BYTES,
@@ -65,6 +67,7 @@ class Extraction:
     text: str  # the raw text read (for the reviewer's console)
     engine: str  # "rapidocr" | "tesseract" | "consensus" | "pdf-text"
     pages: int
+    picture: Picture | None = None  # the first page as read: the image the boxes are normalised to
 
 
 def extract_document(data: bytes, *, expected_type: DocType | None = None, filename: str | None = None,
@@ -97,14 +100,16 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
         reads, floors = _consensus(reads, parse_pages(doc_type, [page.text for page in read.second]).reads)
 
     caps = _caps(doc_type, reads, full_text, pages, warnings, text_layer=text_layer)
-    fields_out = _confident_fields(doc_type, reads, floors, caps, warnings, text_layer=text_layer)
-    transactions = _transactions(doc_type, rows, warnings)
+    fields_out = place_fields(_confident_fields(doc_type, reads, floors, caps, warnings, text_layer=text_layer),
+                              pages[0].text)
+    transactions = place_rows(_transactions(doc_type, rows, warnings), rows, pages[0].text)
     if not reasons:
         reasons = _retake_reasons(doc_type, reads, rows, pages, warnings, text_layer=text_layer)
     result = ExtractionResult(doc_type=doc_type, fields=fields_out, transactions=transactions,
                               quality=Quality(ok=not reasons, reasons=reasons), warnings=warnings)
     _log(result, used_engine, len(pages), started_cpu)
-    return Extraction(result=result, text=full_text, engine=used_engine, pages=len(pages))
+    return Extraction(result=result, text=full_text, engine=used_engine, pages=len(pages),
+                      picture=first_page_picture(pages[0].colour, pages[0].text.source == TEXT_LAYER, data))
 
 
 def _early_retake(early: EarlyRetake, pages: int, expected: DocType | None, mode: str,
@@ -150,8 +155,12 @@ def _decide_type(expected: DocType | None, classification: Classification,
 
 def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
     """The fields of the pages; a certificate without its issue date is read again below its signing
-    line (where the seal sits) and parsed once more with what was found there."""
+    line (where the seal sits), a statement line with amounts and no date in its date cell, and the pages
+    are parsed once more with what was found there."""
     texts = [page.text for page in pages]
+    if doc_type is DocType.BANK_STATEMENT and any(page.image is not None for page in texts):  # not a text layer
+        texts = [_with_undated_dates(page, table.undated) for page, table in zip(texts, statement_tables(texts),
+                                                                                strict=True)]
     parsed = parse_pages(doc_type, texts)
     issue_date = parsed.reads.get("issue_date")
     if doc_type is DocType.INCOME_CERTIFICATE and not (issue_date and issue_date.value):
@@ -160,6 +169,13 @@ def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
             texts[0] = replace(texts[0], boxes=texts[0].boxes + tuple(below))
             parsed = parse_pages(doc_type, texts)
     return parsed
+
+
+def _with_undated_dates(page: PageText, undated: list[Undated]) -> PageText:
+    if not undated or page.image is None:
+        return page
+    found = read_undated(get_engine(page.source), page.image, undated)
+    return replace(page, boxes=page.boxes + tuple(found)) if found else page
 
 
 def _read_below_signature(page: PageText) -> list[TextBox]:
@@ -228,7 +244,7 @@ def _confident_fields(doc_type: DocType, reads: dict[str, FieldRead], floors: di
 def _transactions(doc_type: DocType, rows: list[StatementRow], warnings: list[str]) -> list[Transaction]:
     transactions = [Transaction(date=row.date, description=row.description, amount=money_str(row.amount),
                                 balance=money_str(row.balance) if row.balance is not None else None,
-                                confidence=row.confidence) for row in rows]
+                                confidence=row.confidence, figures_confidence=row.figures) for row in rows]
     if doc_type is DocType.BANK_STATEMENT and rows and any(row.confidence < 0.8 for row in rows):
         warnings.append("transactions: some rows are doubtful (running balance, date order or description)")
     return transactions

@@ -16,7 +16,8 @@ from loanpipe.extraction.layout import PageText
 from loanpipe.extraction.parsers import PARSERS
 from loanpipe.extraction.parsers.reads import FieldRead
 from loanpipe.extraction.parsers.statement_columns import Column
-from loanpipe.extraction.parsers.statement_table import StatementRow, read_table
+from loanpipe.extraction.parsers.statement_table import StatementRow, StatementTable, read_table
+from loanpipe.extraction.pdf import TEXT_LAYER
 
 
 class Parsed(NamedTuple):
@@ -32,12 +33,10 @@ def parse_pages(doc_type: DocType, pages: Sequence[PageText]) -> Parsed:
     reads: dict[str, FieldRead] = {}
     rows: list[StatementRow] = []
     images: list[np.ndarray | None] = []  # the page image each row was read on
-    carried: tuple[list[Column], float] | None = None  # the last header's columns and its page's width
-    for page in pages:
+    for page, table in zip(pages, statement_tables(pages), strict=True):
         _merge_header(reads, PARSERS[DocType.BANK_STATEMENT](page.boxes))
-        table = read_table(page.boxes, _scaled(carried, page.width))
-        if table.columns:
-            carried = (table.columns, page.width)
+        for row in table.rows:
+            row.figures_sure = page.source == TEXT_LAYER  # a text layer holds the printed figures themselves
         rows.extend(table.rows)
         images.extend([page.image] * len(table.rows))
         if table.opening is not None and (reads.get("opening_balance") is None
@@ -49,6 +48,18 @@ def parse_pages(doc_type: DocType, pages: Sequence[PageText]) -> Parsed:
     check_statement(reads, rows)
     derive_balances(reads, rows)
     return Parsed(reads, rows)
+
+
+def statement_tables(pages: Sequence[PageText]) -> list[StatementTable]:
+    """Each page's table, read by its own header or, on a page that prints none, by the last one's."""
+    tables = []
+    carried: tuple[list[Column], float] | None = None  # the last header's columns and its page's width
+    for page in pages:
+        table = read_table(page.boxes, _scaled(carried, page.width))
+        if table.columns:
+            carried = (table.columns, page.width)
+        tables.append(table)
+    return tables
 
 
 def _scaled(carried: tuple[list[Column], float] | None, width: float) -> list[Column] | None:

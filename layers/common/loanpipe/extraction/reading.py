@@ -7,16 +7,25 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from PIL import Image
 
-from loanpipe.domain.errors import RejectedInput
+from loanpipe.domain.errors import PlatformError
 from loanpipe.extraction.engines import EngineChoice, get_engine
 from loanpipe.extraction.layout import PageText
 from loanpipe.extraction.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
+from loanpipe.extraction.picture import upright_colour
 from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT, WORK_SIDE, ImageMeasures, PreparedPage, prepare
 from loanpipe.extraction.quality import diagnose, image_retake_reasons
 from loanpipe.extraction.second_look import complete_cut_dates, lines_below_table, read_lone_sex
 from loanpipe.extraction.sniff import FileKind, open_image
+
+
+class ReadOutOfTime(PlatformError):
+    """The read did not finish within the function's time budget. The page limits (``MAX_PDF_PAGES``,
+    ``MAX_OCR_PAGES``) already refuse what no budget could read, so running out of time here is the platform's
+    doing (a busy host, a slow cold start): the message is retried with a fresh budget, then dead-lettered,
+    never blamed on the officer as a bad document."""
 
 
 class Deadline:
@@ -29,16 +38,25 @@ class Deadline:
 
     def check(self, what: str) -> None:
         if self.remaining() <= 0:
-            raise RejectedInput("too_many_pages", f"the document takes too long to read ({what}); send fewer pages")
+            raise ReadOutOfTime(f"the read ran out of its {self.seconds:.0f} s budget ({what})")
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page as read: its text runs, and for photos/scans the prepared image's measures."""
+    """One page as read: its text runs, and for photos/scans the prepared image's measures and the colour page
+    the runs are measured on (for the reviewer's page image)."""
 
     text: PageText
     measures: ImageMeasures | None = None
     aspect: float = 1.414
+    colour: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+def _ocr_read(prepared: PreparedPage, engine_name: str, *, first: bool = True) -> Page:
+    """A prepared page read by OCR; the first page keeps its colour image turned as the engine turned it."""
+    text = ocr_page(prepared, engine_name)
+    colour = upright_colour(prepared.colour, prepared.gray, text.image) if first else None
+    return Page(text, prepared.measures, prepared.aspect, colour)
 
 
 @dataclass(frozen=True)
@@ -90,7 +108,7 @@ def read_photo(image: Image.Image, engines: EngineChoice, deadline: Deadline) ->
     if early:
         return PagesRead([], [], EarlyRetake(early, prepared.aspect))
     deadline.check("before OCR")
-    page = Page(ocr_page(prepared, engines.primary), prepared.measures, prepared.aspect)
+    page = _ocr_read(prepared, engines.primary)
     if not page.text.boxes:
         reasons = diagnose(prepared.measures) or (["blank_page"] if prepared.measures.ink_fraction < 0.01
                                                   else ["unreadable_field"])
@@ -133,7 +151,7 @@ def read_pdf(data: bytes, engines: EngineChoice, deadline: Deadline) -> PagesRea
                 if index == 0 or "blank_page" not in early:
                     return PagesRead(pages, second, EarlyRetake(early, prepared.aspect))
                 continue  # a blank last page of a statement is normal
-            pages.append(Page(ocr_page(prepared, engines.primary), prepared.measures, prepared.aspect))
+            pages.append(_ocr_read(prepared, engines.primary, first=not pages))
             if engines.second is not None:
                 deadline.check(f"page {index + 1}, second engine")
                 second.append(Page(ocr_page(prepared, engines.second), prepared.measures, prepared.aspect))

@@ -13,9 +13,10 @@ import numpy as np
 from loanpipe.extraction.engines.base import OcrEngine, PageScan, Stretch
 from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import PageText, TextBox
-from loanpipe.extraction.normalize import clean_text, find_sex
+from loanpipe.extraction.normalize import clean_text, find_sex, parse_date
 from loanpipe.extraction.parsers.certificate import ORG_ENDINGS
-from loanpipe.extraction.parsers.statement_columns import Column, find_header
+from loanpipe.extraction.parsers.statement_columns import DATE_CELL, Column, find_header
+from loanpipe.extraction.parsers.statement_table import Undated
 
 
 def read_lone_sex(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
@@ -117,3 +118,23 @@ def read_below_signature(engine: OcrEngine, page: PageText) -> list[TextBox]:
         return []
     return [TextBox(b.text, b.x0 + left, b.y0 + top, b.x1 + left, b.y1 + top, b.confidence, b.angle, b.word_confidence)
             for b in engine.read_crop(image[top:bottom, left:])]
+
+
+def read_undated(engine: OcrEngine, image: np.ndarray, undated: Sequence[Undated]) -> list[TextBox]:
+    """A statement line whose amounts were read but whose date was not (the detector found no text in
+    the date cell) is a row the table would lose: its date cell is read as one line, and kept when it is
+    a whole date. The running balance then judges the row like any other."""
+    found = []
+    for region in undated:
+        top, bottom = max(0, int(region.top)), min(image.shape[0], int(region.bottom))
+        left, right = max(0, int(region.left)), min(image.shape[1], int(region.right))
+        if bottom - top < 8 or right - left < 8:
+            continue
+        line = engine.read_line(image[top:bottom, left:right])
+        text = compact(clean_text(line.text)) if line is not None else ""
+        match = DATE_CELL.match(text)
+        if match is None or parse_date(match.group(0)) is None:
+            continue
+        x0, x1 = region.cell
+        found.append(TextBox(match.group(0), x0, top, max(x1, x0 + 1), bottom, line.confidence if line else 0.0))
+    return found

@@ -115,6 +115,14 @@ class FraudRules(_Strict):
     editing_software: list[str] = Field(min_length=1)
 
 
+class ReviewRules(_Strict):
+    """The review desk: how long an application may wait for a reviewer (its SLA, which orders the queue) and
+    the loan amount above which an approval needs a second reviewer (four eyes)."""
+
+    sla_minutes: int = Field(ge=1, le=7 * 24 * 60)
+    four_eyes_above: Amount
+
+
 class Characteristic(StrEnum):
     """What the scorecard can score; each is computed by loanpipe.decision.scorecard."""
 
@@ -199,6 +207,7 @@ class Policy(_Strict):
     certificate: CertificateRules
     capture: CaptureRules
     fraud: FraudRules
+    review: ReviewRules
     knockouts: list[str]
     scorecard: Scorecard
     cutoffs: Cutoffs

@@ -173,6 +173,11 @@ def _read(upload: _Upload, doc: DocumentRecord, deps: ExtractDeps, budget_second
         reading.result_key = f"extractions/{upload.application_id}/{upload.document_id}.json"
         body = {**extraction.result.contract_dict(), "text": extraction.text, "engine": extraction.engine,
                 "pages": extraction.pages, "etag": upload.event.etag}
+        picture = getattr(extraction, "picture", None)
+        if picture is not None:  # the first page as read, the image the boxes are drawn on in the console
+            body["page_image"] = f"extractions/{upload.application_id}/{upload.document_id}.page-1.jpg"
+            body["page_size"] = list(picture.size)
+            deps.blobs.put(config.results_bucket, body["page_image"], picture.jpeg, "image/jpeg")
         deps.blobs.put(config.results_bucket, reading.result_key, json.dumps(body, ensure_ascii=False).encode(),
                        "application/json")
     return reading

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from loanpipe.domain.application import DeclaredApplication
 from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.documents import DocType
-from loanpipe.domain.errors import Conflict, UserInputError
+from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import UPLOAD_OPEN_STATES, AppState, DocState
 from loanpipe.domain.records import MULTI_SLOTS, ApplicationRecord, DocumentRecord, new_id, utcnow
 from loanpipe.extraction.sniff import MAX_FILE_BYTES
@@ -68,6 +68,10 @@ def create_application(repo: ApplicationRepository, caller: Caller, declared: De
     require(caller, Role.FIELD_OFFICER)
     if declared.capture.officer_id != caller.user:
         raise UserInputError("officer_mismatch", "capture.officer_id must be the signed-in officer")
+    if replay and not caller.has(Role.ADMIN):
+        # A replay is judged as of its declared capture time and skips the capture-clock check: in an
+        # officer's hands that is backdating. Only back-testing (an admin's tool) replays.
+        raise Forbidden("only an admin replays an application as of its capture time (back-testing)")
     now = utcnow()
     record = ApplicationRecord(
         application_id=new_id("LA"),

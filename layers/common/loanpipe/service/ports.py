@@ -28,7 +28,9 @@ class Page:
 
 
 class ApplicationRepository(Protocol):
-    def create(self, record: ApplicationRecord, audit: AuditEntry) -> None: ...
+    def create(self, record: ApplicationRecord, audit: AuditEntry) -> None:
+        """Write a new application with its first audit entry (chained as ``save`` does)."""
+        ...
 
     def get(self, application_id: str) -> ApplicationRecord:
         """Raises ``loanpipe.domain.errors.NotFound``."""
@@ -36,11 +38,20 @@ class ApplicationRepository(Protocol):
 
     def save(self, record: ApplicationRecord, expected_version: int, audit: list[AuditEntry]) -> None:
         """Write ``record`` (whose ``version`` is already ``expected_version + 1``) only if the stored
-        version is still ``expected_version``; append the audit entries in the same transaction.
-        Raises ``loanpipe.domain.errors.StaleWrite`` when another writer got there first."""
+        version is still ``expected_version``; append the audit entries in the same transaction, chained
+        after the record's ``audit_head`` (``domain.audit.chain``), which moves to the last of them and is
+        written with the record. Raises ``loanpipe.domain.errors.StaleWrite`` when another writer got there
+        first."""
         ...
 
-    def audit_trail(self, application_id: str) -> list[AuditEntry]: ...
+    def audit_trail(self, application_id: str) -> list[AuditEntry]:
+        """The application's audit entries as stored, in ``seq`` order."""
+        ...
+
+    def records_in_state(self, state: str, limit: int = 1000) -> list[ApplicationRecord]:
+        """Every application in ``state`` (at most ``limit``), whole: the review queue is read in full to be
+        ordered by priority."""
+        ...
 
     def list_by_state(self, state: str, limit: int = 50, cursor: str | None = None) -> Page: ...
 

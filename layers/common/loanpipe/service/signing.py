@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
@@ -76,16 +76,9 @@ class SignatureUpload(BaseModel):
     contract_sha256: str = Field(pattern=SHA256_HEX)
     signer_id_number: str = Field(min_length=15, max_length=18, description="who signs: the applicant")
     signature_png: str = Field(min_length=8, description="the handwritten signature, PNG, base64")
-    signed_at: datetime
+    signed_at: AwareDatetime  # with its time zone offset
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-
-    @field_validator("signed_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("signed_at needs a time zone offset")
-        return value
 
     def image(self) -> bytes:
         """The PNG bytes; a clear refusal for anything that is not a small PNG of a plausible size."""

@@ -116,14 +116,28 @@ def _flag(record: ApplicationRecord, flagged_by: str) -> Change[FlagOutcome]:
         record.review = ReviewState(queued_at=utcnow(), reasons=["duplicate_image"])
         move_application(record, AppState.IN_REVIEW, change, actor=ACTOR, action="fraud.pulled_back",
                          reason="duplicate_image", flagged_by=flagged_by)
+        _decision_flagged(record, pulled_back=True)
         change.result = FlagOutcome.PULLED_BACK
     else:
         if record.state == AppState.IN_REVIEW and record.review and "duplicate_image" not in record.review.reasons:
             record.review.reasons.append("duplicate_image")
+            _decision_flagged(record, pulled_back=False)
         change.audit.append(AuditEntry(at=utcnow(), actor=ACTOR, action="fraud.flagged",
                                        detail={"reason": "duplicate_image", "flagged_by": flagged_by}))
         change.result = FlagOutcome.FLAGGED
     return change
+
+
+def _decision_flagged(record: ApplicationRecord, *, pulled_back: bool) -> None:
+    """The decision the officer and the reviewer see names the shared picture too (``duplicate_image``),
+    as the decision of the application that found it does: an approval pulled back reads as a review."""
+    decision = record.decision
+    if decision is None:
+        return
+    update: dict = {"reasons": list(dict.fromkeys([*decision.reasons, "duplicate_image"]))}
+    if pulled_back:
+        update |= {"decision": "review", "decided_by": "machine", "decided_at": utcnow(), "note": None}
+    record.decision = decision.model_copy(update=update)
 
 
 def handle_validation(message: ValidateRequested, deps: ValidateDeps) -> ValidateOutcome:

@@ -10,7 +10,7 @@ from loanpipe.domain.documents import DocType
 from loanpipe.domain.lifecycle import DocState
 from loanpipe.domain.masking import mask_account, mask_id_number
 from loanpipe.domain.reasons import describe
-from loanpipe.domain.records import ApplicationRecord, DocumentRecord
+from loanpipe.domain.records import ApplicationRecord, DocumentRecord, ReviewState, utcnow
 from loanpipe.service.access import Caller
 
 _ID_FIELDS = {"id_number"}
@@ -39,6 +39,7 @@ def document_view(doc: DocumentRecord, *, reveal: bool = False, with_fields: boo
         "detected_type": doc.detected_type.value if doc.detected_type else None,
         "engine": doc.engine,
         "warnings": list(doc.warnings),
+        "message": doc.retake_message,
     }
     if with_fields:
         view["fields"] = {
@@ -46,10 +47,26 @@ def document_view(doc: DocumentRecord, *, reveal: bool = False, with_fields: boo
                 "value": _masked_field(name, doc.corrected_fields.get(name, field.value), reveal),
                 "confidence": 1.0 if name in doc.corrected_fields else field.confidence,
                 "corrected": name in doc.corrected_fields,
+                "box": list(field.box) if field.box else None,
             }
             for name, field in doc.fields.items()
         }
     return view
+
+
+def review_view(review: ReviewState) -> dict:
+    """The review state as the console shows it: who holds a live lease and until when, the first approval."""
+    held = review.lease_held(utcnow())
+    lease_until = review.lease_until if held else None
+    return {
+        "queued_at": review.queued_at.isoformat(),
+        "reasons": [describe(code) for code in review.reasons],
+        "claimed_by": review.claimed_by if held else None,
+        "claimed_at": review.claimed_at.isoformat() if held and review.claimed_at else None,
+        "lease_until": lease_until.isoformat() if lease_until else None,
+        "first_approved_by": review.first_approved_by,
+        "first_approved_at": review.first_approved_at.isoformat() if review.first_approved_at else None,
+    }
 
 
 def next_step(record: ApplicationRecord) -> str:
@@ -113,7 +130,7 @@ def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool 
             "note": decision.note,
         }
     if record.review:
-        view["review"] = record.review.model_dump(mode="json")
+        view["review"] = review_view(record.review)
     if record.contract:
         view["contract"] = {"sha256": record.contract.sha256, "pages": record.contract.pages,
                             "rendered_at": record.contract.rendered_at.isoformat()}

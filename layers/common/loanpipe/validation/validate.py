@@ -19,7 +19,7 @@ from loanpipe.policy.model import Policy
 from loanpipe.validation.checks.capture import check_capture
 from loanpipe.validation.checks.dates import check_certificate_dates
 from loanpipe.validation.checks.documents import check_confidence, check_documents_present, read_required_fields
-from loanpipe.validation.checks.fields import first, value_of
+from loanpipe.validation.checks.fields import confidence_of, first, value_of
 from loanpipe.validation.checks.fraud import check_applicant_phone, check_concurrent_applications, check_images
 from loanpipe.validation.checks.identity import check_age, check_id_card, check_same_person
 from loanpipe.validation.checks.income import check_income
@@ -40,13 +40,15 @@ def validate(case: ApplicationCase, policy: Policy, ports: FraudPorts) -> Valida
     certificate = first(chosen.get(DocType.INCOME_CERTIFICATE))
     statements = chosen.get(DocType.BANK_STATEMENT, [])
     employer = value_of(certificate, "employer")
+    employer_sure = confidence_of(certificate, "employer") >= policy.documents.confidence_threshold
 
     read_required_fields(log, documents)
     check_confidence(log, documents, policy, case.declared.applicant, employer)
     card = check_id_card(log, front, back, as_of, policy)
     ages = check_age(log, card.birth_date, as_of, case.declared.loan.term_months, policy)
-    check_same_person(log, case.declared.applicant, front, certificate, statements, card.number)
-    statement = check_statements(log, statements, policy, as_of, employer)
+    check_same_person(log, case.declared.applicant, front, certificate, statements, card.number,
+                      threshold=policy.documents.confidence_threshold)
+    statement = check_statements(log, statements, policy, as_of, employer, employer_sure=employer_sure)
     income = check_income(log, certificate, statements, statement.credits, policy.income)
     employment_months = check_certificate_dates(log, certificate, as_of, policy.certificate)
     cross_flags = check_images(log, case, policy.fraud, ports.image_index)

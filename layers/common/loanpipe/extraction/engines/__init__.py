@@ -7,13 +7,17 @@ and starts no process.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
 from loanpipe.extraction.engines.base import FigureReader, OcrEngine, OcrUnavailable
+from loanpipe.extraction.engines.orientation import DirectionClassifier
 from loanpipe.extraction.engines.rapid import RapidOcrEngine
 from loanpipe.extraction.engines.tesseract import TesseractEngine
 from loanpipe.extraction.settings import extraction_settings
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ENGINE_NAMES", "MODES", "EngineChoice", "OcrEngine", "OcrUnavailable", "choose_engines",
            "figure_reader", "get_engine"]
@@ -24,7 +28,17 @@ MODES = ("rapidocr", "tesseract", "consensus")  # what a caller may ask for: one
 
 @lru_cache(maxsize=1)
 def _rapidocr() -> RapidOcrEngine:
-    return RapidOcrEngine(threads=extraction_settings().ocr_threads)
+    return RapidOcrEngine(threads=extraction_settings().ocr_threads, direction=_direction_classifier())
+
+
+def _direction_classifier() -> DirectionClassifier | None:
+    """The whole-picture direction classifier, or None where it cannot load (the text lines then decide)."""
+    try:
+        return DirectionClassifier()
+    except OcrUnavailable as exc:
+        logger.warning("direction classifier unavailable, pictures are turned by their text lines",
+                       extra={"error": str(exc)})
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,10 @@ def read_statement_header(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
     above_table = lines_text(above)
     reads: dict[str, FieldRead] = {"account_holder": _holder(above), "account_number": _account(above, above_table)}
     bank, bank_conf, bank_cap = find_bank(above_table)
-    reads["bank_name"] = FieldRead(bank, bank_conf, certainty=bank_cap)
+    # A name or short name of the table of China's banks is its own validator: a misreading does not land
+    # on another bank's name.
+    listed = Check.PASSED if bank is not None and bank_cap >= 1.0 else Check.NONE
+    reads["bank_name"] = FieldRead(bank, bank_conf, listed, certainty=bank_cap)
 
     period = row_after(above, PERIOD_LABELS)
     dates = period_dates(period[0]) if period else []

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import TextBox, row_coordinates, rows_with_coordinates
 from loanpipe.extraction.normalize import halfwidth, parse_amount, parse_date
+from loanpipe.extraction.parsers.statement_cells import repair_date, signed_amount
 from loanpipe.extraction.parsers.statement_columns import (
     DATE_CELL,
     MONEY_ROLES,
@@ -53,13 +54,29 @@ class StatementRow:
     aligned: bool = True  # every cell of the row lies on the date's printed line (no column slid by a row)
     whole: bool = True  # no cell of the row looks cut short or missing
     balanced: bool = False  # the running balance confirms the row (set by the statement check)
+    after_gap: bool = False  # a line between this row and the one before it looked like a row and was not read
+    figures_sure: bool = False  # amount and balance are the printed ones: a text layer, or read twice alike
+    figures: float = 0.0  # confidence in the amount and balance as printed, in sequence (set by the check)
     amount_boxes: tuple[TextBox, ...] = ()  # where the amount (or credit/debit) and balance were read, for a
     balance_boxes: tuple[TextBox, ...] = ()  # second reading of a row the running balance does not confirm
+    boxes: tuple[TextBox, ...] = ()  # every run of the row's dated line (where the console draws the row)
 
     @property
     def description(self) -> str:
         """The contract's description: 摘要, then the counterparty after one space when there is one."""
         return join_description(self.summary, self.counterparty)
+
+
+@dataclass(frozen=True)
+class Undated:
+    """Where a line with figures in the money columns has no date read: the page region of its date cell
+    (between the date column's left edge and the line's first word), for a second look."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+    cell: tuple[float, float]  # the date column's extent on that line, where a date read there belongs
 
 
 @dataclass
@@ -69,6 +86,7 @@ class StatementTable:
     closing: tuple[Decimal, float] | None = None  # balance on a 期末余额 line
     has_counterparty: bool = False  # the table prints a 对方户名 column
     columns: list[Column] = field(default_factory=list)  # the columns the rows were read by (for the next page)
+    undated: list[Undated] = field(default_factory=list)  # lines with figures whose date was not read
 
 
 @dataclass
@@ -79,6 +97,8 @@ class _RowMarks:
     starts: list[dict[str, float]] = field(default_factory=list)  # per row: where its 摘要 and counterparty start
     widths: list[list[tuple[str, float]]] = field(default_factory=list)  # per row: its word cells' text and width
     last_line: tuple[float, dict[str, float]] = (0.0, {})  # the last row's line and cell starts
+    lost: bool = False  # since the last row, a line that looked like a row was not read as one
+    continued: bool = False  # since the last row, a line continued it (a wrapped cell: the next row is lower)
 
 
 def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) -> StatementTable:
@@ -155,14 +175,41 @@ def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBo
     counterparty = snap_counterparty(cell_text(cells, "counterparty"))
     if when is None:
         if table.rows and not any(role in cells for role in MONEY_ROLES):
-            _continue_row(table.rows[-1], items, cells, summary, counterparty, marks.last_line, marks.pitch)
+            _continue_row(table.rows[-1], items, cells, summary, counterparty, marks)
+        elif table.rows and _figures_in(cells):
+            marks.lost = True  # figures in the money columns and no date read: a row the reading lost
+            _note_undated(table, row, columns)
         return
-    amount = _signed_amount(cells)
+    amount = signed_amount(cells)
     if amount is None:
+        marks.lost = bool(table.rows)  # a dated line without a readable amount: a row the reading lost
         return
     table.rows.append(_transaction(cells, items, when.isoformat(), amount, summary=summary, counterparty=counterparty,
                                    repaired=repaired, pitch=marks.pitch))
-    _mark(table.rows[-1], marks, items, cells)
+    row = table.rows[-1]
+    line, _ = marks.last_line
+    # A row lost before this one: a line read and dropped, or a printed line no text was found on.
+    row.after_gap = marks.lost or (len(table.rows) > 1 and items[0][1] - line > LOST_LINE_PITCHES * marks.pitch
+                                   and not marks.continued)
+    marks.lost = marks.continued = False
+    _mark(row, marks, items, cells)
+
+
+def _note_undated(table: StatementTable, row: list[TextBox], columns: list[Column]) -> None:
+    """The region where the date of a line without one is printed: from the date column's left edge (a
+    line height before it) to the line's first word, on that word's line (the nearest to the date cell)."""
+    date_column = next((column for column in columns if column.role == "date"), None)
+    first = min(row, key=lambda box: box.x0)
+    if date_column is None or first.x0 <= date_column.x0:
+        return
+    height = first.height
+    table.undated.append(Undated(first.y0 - 0.15 * height, first.y1 + 0.15 * height,
+                                 max(0.0, date_column.x0 - height), first.x0 - 0.2 * height,
+                                 (date_column.x0, min(date_column.x1, first.x0 - 0.2 * height))))
+
+
+def _figures_in(cells: dict[str, list[TextBox]]) -> bool:
+    return any(parse_amount(box.text) is not None for role in MONEY_ROLES for box in cells.get(role, []))
 
 
 def _row_date(cells: dict[str, list[TextBox]], table: StatementTable) -> tuple[date | None, bool]:
@@ -201,7 +248,7 @@ def _transaction(cells: dict[str, list[TextBox]], items: list[tuple[TextBox, flo
                         counterparty=counterparty, counterparty_ocr=counterparty_ocr,
                         aligned=_on_one_line(items, pitch),
                         amount_boxes=tuple(b for role in ("amount", "credit", "debit") for b in cells.get(role, [])),
-                        balance_boxes=tuple(cells.get("balance", [])))
+                        balance_boxes=tuple(cells.get("balance", [])), boxes=tuple(box for box, _ in items))
 
 
 def _mark(row: StatementRow, marks: _RowMarks, items: list[tuple[TextBox, float]],
@@ -249,14 +296,15 @@ def _check_left_edges(table_rows: list[StatementRow], starts: list[dict[str, flo
 
 
 def _continue_row(row: StatementRow, items: list[tuple[TextBox, float]], cells: dict[str, list[TextBox]],
-                  summary: str, counterparty: str, last_line: tuple[float, dict[str, float]], pitch: float) -> None:
+                  summary: str, counterparty: str, marks: _RowMarks) -> None:
     """A line without a date or amounts: a word cell of the row above wrapped onto it, when it is the
     next line and starts where that cell starts. Other words there (a stamp's, a note's) are not the
     row's, but the row is no longer trusted as read."""
-    line, row_starts = last_line
-    next_line = items[0][1] - line <= 1.6 * pitch
+    line, row_starts = marks.last_line
+    next_line = items[0][1] - line <= 1.6 * marks.pitch
     wrapped = next_line and all(role in row_starts and abs(min(b.x0 for b in found) - row_starts[role])
                                 <= 0.5 * row_starts["height"] for role, found in cells.items())
+    marks.continued = True  # a printed line between this row and the next, whatever it holds
     if not wrapped:
         if next_line:
             row.whole = False
@@ -281,6 +329,7 @@ def _balance_line(table: StatementTable, row: list[TextBox], cells: dict[str, li
 
 
 MAX_LINE_OFFSET = 0.3  # share of the line pitch a cell may sit off its date's line and still be on it
+LOST_LINE_PITCHES = 1.6  # a row this many line pitches below the row before it (none wrapped): a line was lost
 
 
 def _line_pitch(grouped: list[list[tuple[TextBox, float]]]) -> float:
@@ -299,74 +348,3 @@ def _on_one_line(items: list[tuple[TextBox, float]], pitch: float) -> bool:
         return True
     anchor = items[0][1]
     return all(abs(v - anchor) <= MAX_LINE_OFFSET * pitch for _, v in items)
-
-
-# Digits blur and JPEG confuse with each other in small print.
-_DIGIT_SWAPS = {"0": "986", "9": "08", "8": "036", "6": "085", "5": "63", "3": "85", "1": "7", "7": "1"}
-
-
-def repair_date(text: str, previous: str | None) -> date | None:
-    """A statement date OCR made impossible (2025/00/02): the one-digit repair that lands on or after
-    the previous row's date and closest to it. None when nothing fits or there is no previous row."""
-    if previous is None:
-        return None
-    digits = re.sub(r"\D", "", halfwidth(text))
-    if len(digits) != 8:
-        return None
-    after = date.fromisoformat(previous)
-    best: date | None = None
-    for position in range(4, 8):  # month and day digits
-        for swap in _DIGIT_SWAPS.get(digits[position], ""):
-            candidate = digits[:position] + swap + digits[position + 1:]
-            try:
-                value = date(int(candidate[:4]), int(candidate[4:6]), int(candidate[6:]))
-            except ValueError:
-                continue
-            if after <= value <= after + timedelta(days=31) and (best is None or value < best):
-                best = value
-    return best
-
-
-_DEBIT_MARKS = ("DR", "D", "借", "支", "出", "-")
-_CREDIT_MARKS = ("CR", "C", "贷", "收", "入", "+")
-
-
-def flag_sign(text: str) -> int:
-    """The sign a 借贷 / 收支 mark gives: 借, 支, D, DR (money out) -1; 贷, 收, C, CR (money in) +1; 0 unread."""
-    text = halfwidth(compact(text)).upper().strip(".:：")
-    if not text:
-        return 0
-    for marks, sign in ((_DEBIT_MARKS, -1), (_CREDIT_MARKS, 1)):
-        if text in marks or text[0] in "借贷收支" and text[0] in "".join(marks):
-            return sign
-    return 0
-
-
-_TRAILING_MARK = re.compile(r"(CR|DR|借|贷)$")
-
-
-def _signed_amount(cells: dict[str, list[TextBox]]) -> Decimal | None:
-    """The row's amount, credit +: from its column (收入 +, 支出 -), else from the 借贷 flag column or a CR/DR
-    mark printed after the figure, else from its own sign. ¥ marks and thousands separators are read by
-    ``parse_amount``."""
-    def amount_of(role: str) -> tuple[Decimal | None, int]:
-        text = halfwidth("".join(compact(b.text) for b in cells.get(role, []))).upper().rstrip(".,·。")
-        mark = _TRAILING_MARK.search(text.replace("CNY", "").replace("RMB", ""))
-        sign = flag_sign(mark.group(1)) if mark else 0
-        if not text or text.strip("-—") == "":
-            return None, 0
-        return parse_amount(text.replace("CNY", "").replace("RMB", "")), sign
-
-    if "amount" in cells:
-        value, sign = amount_of("amount")
-        sign = flag_sign(cell_text(cells, "flag")) or sign
-        if value is None or not sign:
-            return value
-        return abs(value) if sign > 0 else -abs(value)
-    credit, _ = amount_of("credit")
-    debit, _ = amount_of("debit")
-    if credit and (debit is None or debit == 0):
-        return abs(credit)
-    if debit and (credit is None or credit == 0):
-        return -abs(debit)
-    return None

@@ -10,7 +10,7 @@ from loanpipe.domain.case import ApplicationCase, CaseDocument, CaseDocumentStat
 from loanpipe.domain.documents import DECISIVE_FIELDS, FIELDS, DocType, ExtractionResult
 from loanpipe.domain.idnumber import normalize_id_number
 from loanpipe.policy.model import Policy
-from loanpipe.validation.checks.employer import names_employer
+from loanpipe.validation.checks.employer import names_employer, names_whole_employer
 from loanpipe.validation.checks.fields import (
     LABEL,
     REQUIRED_FIELDS,
@@ -111,12 +111,13 @@ def _doubtful_rows(extraction: ExtractionResult, threshold: float, salary_keywor
 
     Every row's amount and balance count: a row whose printed balance is not the previous balance plus its
     amount stays doubtful. Beyond that, only a salary's words are read (is it salary, is it paid by the
-    certified employer): a salary credit read unsurely stays doubtful unless it names the employer exactly
-    as the certificate does (two documents read apart agree). A debit's payee, or a credit that is no
+    certified employer): a salary credit read unsurely stays doubtful unless it prints the certificate's
+    employer in full (two documents read apart agree, within the tolerance of a misread character that the
+    salary check itself gives an unsure reading, ``names_whole_employer``); a name cut short vouches for
+    nothing. A debit's payee, or a credit that is no
     salary (a transfer from a person), no check reads: unsure words there do not hold up the decision
     (the contract still carries the row's own confidence)."""
     keywords = [keyword.lower() for keyword in salary_keywords]
-    employer_key = "".join(employer.split()) if employer else None
     # Newest-first statements: the running balance goes the other way.
     rows = oldest_first(list(enumerate(extraction.transactions, 1)), lambda item: parse_iso_date(item[1].date))
     running = parse_amount(extraction.value("opening_balance"))
@@ -125,19 +126,20 @@ def _doubtful_rows(extraction: ExtractionResult, threshold: float, salary_keywor
         amount, balance = parse_amount(row.amount), parse_amount(row.balance)
         adds_up = running is not None and amount is not None and balance is not None and running + amount == balance
         if row.confidence < threshold and not (adds_up and _words_unread(row.description, amount, keywords,
-                                                                        employer_key)):
+                                                                        employer)):
             doubtful.append(number)
         running = balance if balance is not None else (running + amount if running is not None and amount is not None
                                                        else None)
     return sorted(doubtful)
 
 
-def _words_unread(description: str, amount: Decimal, keywords: list[str], employer_key: str | None) -> bool:
+def _words_unread(description: str, amount: Decimal, keywords: list[str], employer: str | None) -> bool:
     """No check depends on how this row's words were read (see ``_doubtful_rows``)."""
     if amount < 0:
         return True
+    if names_whole_employer(description, employer, read_unsurely=True):
+        # The certificate's employer in full, within the tolerance the salary check gives an unsure reading:
+        # whichever character was misread, that check reads the row the same way.
+        return True
     text = "".join(description.split())
-    if bool(employer_key) and employer_key in text:
-        return True  # the certificate's employer, character for character: the reading is right
-    return not any(keyword in text.lower() for keyword in keywords) and not (
-        employer_key and names_employer(description, employer_key))
+    return not any(keyword in text.lower() for keyword in keywords) and not names_employer(description, employer)

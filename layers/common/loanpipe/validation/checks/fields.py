@@ -7,6 +7,7 @@ check owns the field). Only usable documents (extracted, quality ok, of their sl
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -98,6 +99,14 @@ def value_of(document: CaseDocument | None, name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+def confidence_of(document: CaseDocument | None, name: str) -> float:
+    """The extraction's confidence in a field (0.0 when the document or the field is absent)."""
+    if document is None or document.extraction is None:
+        return 0.0
+    field = document.extraction.fields.get(name)
+    return field.confidence if field is not None and field.value else 0.0
+
+
 def parse_amount(text: str | None) -> Decimal | None:
     """A contract amount; None when unparseable. Absurd sizes are returned for the caller's limit check."""
     if text is None:
@@ -109,8 +118,9 @@ def parse_amount(text: str | None) -> Decimal | None:
 
 
 def name_key(name: str) -> str:
-    """A name as compared across documents: no spaces, one middle dot (·) for its look-alikes."""
-    return "".join(name.split()).translate(_DOT_VARIANTS)
+    """A name as compared across documents: NFKC (full-width letters, compatibility ideographs), no spaces,
+    one middle dot (·) for its look-alikes."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).translate(_DOT_VARIANTS)
 
 
 def oldest_first(items: list[_T], date_of: Callable[[_T], date | None]) -> list[_T]:

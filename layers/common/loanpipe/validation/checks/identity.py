@@ -21,7 +21,7 @@ from loanpipe.domain.idnumber import (
 )
 from loanpipe.domain.masking import mask_id_number
 from loanpipe.policy.model import Policy
-from loanpipe.validation.checks.fields import name_key, read_date, read_text, value_of
+from loanpipe.validation.checks.fields import confidence_of, name_key, read_date, read_text, value_of
 from loanpipe.validation.checks.log import CheckLog
 
 LONG_TERM = "长期"
@@ -78,9 +78,10 @@ def check_age(log: CheckLog, birth_date: date | None, as_of: date, term_months: 
 
 def check_same_person(log: CheckLog, declared: Applicant, front: CaseDocument | None,
                       certificate: CaseDocument | None, statements: list[CaseDocument],
-                      card_number: str | None) -> None:
-    """The same name, then the same ID number, on every document that carries one and the application."""
-    _check_same_name(log, declared, front, certificate, statements)
+                      card_number: str | None, *, threshold: float = 0.0) -> None:
+    """The same name, then the same ID number, on every document that carries one and the application.
+    ``threshold``: the policy's confidence threshold (a name read below it is an unsure reading)."""
+    _check_same_name(log, declared, front, certificate, statements, threshold)
     _check_same_id_number(log, declared, certificate, card_number)
 
 
@@ -206,22 +207,42 @@ def _years_text(years: int | str | None) -> str:
 
 
 def _check_same_name(log: CheckLog, declared: Applicant, front: CaseDocument | None,
-                     certificate: CaseDocument | None, statements: list[CaseDocument]) -> None:
-    names: list[tuple[str, str | None]] = [("ID card", value_of(front, "name"))]
-    names.append(("income certificate", value_of(certificate, "name")))
+                     certificate: CaseDocument | None, statements: list[CaseDocument], threshold: float) -> None:
+    """Every name read against the first one read surely (the application's at the latest).
+
+    A name read below the threshold one character away from it (卞 read as 卡, a character dropped) is a
+    misreading as likely as another name: it is not called a different name (field_confidence already
+    sends it to a reader as low_confidence). Read surely, one character is another name."""
+    names: list[tuple[str, str | None, bool]] = [
+        ("ID card", value_of(front, "name"), confidence_of(front, "name") >= threshold),
+        ("income certificate", value_of(certificate, "name"), confidence_of(certificate, "name") >= threshold)]
     for index, statement in enumerate(statements, 1):
         label = "bank statement" if len(statements) == 1 else f"bank statement {index}"
-        names.append((label, value_of(statement, "account_holder")))
-    names.append(("application", declared.name))
-    known = [(label, name_key(value)) for label, value in names if value]
-    reference_label, reference = known[0]
-    differing = [label for label, value in known[1:] if value != reference]
+        names.append((label, value_of(statement, "account_holder"),
+                      confidence_of(statement, "account_holder") >= threshold))
+    names.append(("application", declared.name, True))
+    known = [(label, name_key(value), sure) for label, value, sure in names if value]
+    reference_label, reference, _ = next(name for name in known if name[2])
+    differing = [label for label, value, sure in known
+                 if value != reference and (sure or not _one_character_apart(value, reference))]
+    unsure = [label for label, value, _ in known if value != reference and label not in differing]
     if differing:
         log.failed("same_name", "name_mismatch", f"name on {', '.join(differing)} differs from the {reference_label}")
     elif len(known) < 2:
         log.not_run("same_name", "fewer than two readable names")
+    elif unsure:
+        log.not_run("same_name", f"name on {', '.join(unsure)} read unsurely, one character from the "
+                    f"{reference_label}'s: a reader compares them")
     else:
         log.passed("same_name", f"same name on {len(known)} sources")
+
+
+def _one_character_apart(first: str, second: str) -> bool:
+    """One character read as another, or one dropped or added."""
+    if len(first) == len(second):
+        return sum(a != b for a, b in zip(first, second, strict=True)) <= 1
+    shorter, longer = sorted((first, second), key=len)
+    return len(longer) - len(shorter) == 1 and any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 def _check_same_id_number(log: CheckLog, declared: Applicant, certificate: CaseDocument | None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from loanpipe.domain.calendar import parse_iso_date
 from loanpipe.domain.case import CaseDocument
@@ -14,18 +15,28 @@ from loanpipe.validation.checks.employer import names_employer
 from loanpipe.validation.checks.fields import extraction_of, oldest_first, parse_amount, read_amount, read_date
 from loanpipe.validation.checks.log import CheckLog
 
-# A statement row as the checks read it: (date, signed amount, printed balance or None, description).
-Row = tuple[date, Decimal, Decimal | None, str]
+
+class Row(NamedTuple):
+    """A statement row as the checks read it (``confidence``: the extraction's, for the whole row)."""
+
+    on: date
+    amount: Decimal  # signed, credit +
+    balance: Decimal | None  # as printed, None when the row prints none
+    description: str
+    confidence: float = 1.0
+    figures: float = 1.0  # the extraction's confidence in amount and balance alone (``Transaction.figures``)
 
 
 @dataclass(frozen=True)
 class Credit:
-    """A credit on a statement: is it salary (a salary keyword, or names the employer), from the employer?"""
+    """A credit on a statement: is it salary (a salary keyword, or names the employer), from the employer,
+    and were its words read at or above the policy's row threshold (``sure``)?"""
 
     on: date
     amount: Decimal
     salary: bool
     from_employer: bool
+    sure: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,8 +57,9 @@ class StatementFacts:
 
 
 def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Policy, as_of: date,
-                     employer: str | None) -> StatementFacts:
-    """Balances row by row, period length and recency; returns the credits for the income checks."""
+                     employer: str | None, *, employer_sure: bool = True) -> StatementFacts:
+    """Balances row by row, period length and recency; returns the credits for the income checks.
+    ``employer_sure``: the certificate's employer was read at or above the policy's threshold."""
     if not statements:
         for check in ("statement_balances", "statement_period", "statement_recent"):
             log.not_run(check, "no readable bank statement")
@@ -56,10 +68,11 @@ def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Poli
     credits: list[Credit] = []
     periods: list[Period] = []
     for statement in statements:
-        period, rows = _check_balances(log, statement, policy.statement.max_amount)
+        period, rows = _check_balances(log, statement, policy)
         if period is not None:
             periods.append(period)
-        credits += _credits(rows or [], employer, keywords)
+        credits += _credits(rows or [], employer, keywords, employer_sure=employer_sure,
+                            row_threshold=policy.documents.transaction_confidence_threshold)
     if not periods:
         log.not_run("statement_period", "no readable statement period")
         log.not_run("statement_recent", "no readable statement period")
@@ -67,8 +80,13 @@ def check_statements(log: CheckLog, statements: list[CaseDocument], policy: Poli
     return _check_period(log, periods, policy.statement, as_of, credits)
 
 
-def _check_balances(log: CheckLog, statement: CaseDocument, limit: Decimal) -> tuple[Period | None, list[Row] | None]:
-    """One statement's period and running balance; returns (its period, its rows), None when unreadable."""
+def _check_balances(log: CheckLog, statement: CaseDocument, policy: Policy) -> tuple[Period | None, list[Row] | None]:
+    """One statement's period and running balance; returns (its period, its rows), None when unreadable.
+
+    A break read surely (the rows' figures and the balances it involves at or above the policy's
+    thresholds) is the statement's: statement_balance_inconsistent. A break only where a figure was read
+    unsurely, or after a row the reading lost, is a gap in the reading: low_confidence, for a reader."""
+    limit = policy.statement.max_amount
     start = read_date(log, statement, "period_start")
     end = read_date(log, statement, "period_end")
     opening = read_amount(log, statement, "opening_balance", limit)
@@ -88,10 +106,20 @@ def _check_balances(log: CheckLog, statement: CaseDocument, limit: Decimal) -> t
     if rows is None or opening is None or closing is None:
         log.not_run("statement_balances", "needs the opening and closing balances and every row", statement)
         return period, rows
-    breaks = balance_breaks(opening, closing, rows)
-    if breaks:
+    extraction = extraction_of(statement)
+    field_threshold = policy.documents.confidence_threshold
+    breaks = running_balance_breaks(opening, closing, rows, policy.documents.transaction_confidence_threshold,
+                                    opening_sure=extraction.confidence("opening_balance") >= field_threshold,
+                                    closing_sure=extraction.confidence("closing_balance") >= field_threshold)
+    printed = [found.detail for found in breaks if found.read_surely]
+    if printed:
         log.failed("statement_balances", "statement_balance_inconsistent",
-                   f"{'; '.join(breaks[:3])}{' ...' if len(breaks) > 3 else ''}", statement)
+                   f"{'; '.join(printed[:3])}{' ...' if len(printed) > 3 else ''}", statement)
+    elif breaks:
+        log.failed("statement_balances", "low_confidence",
+                   f"the running balance breaks only where the reading is unsure ({breaks[0].detail}"
+                   f"{' ...' if len(breaks) > 1 else ''}): a reader compares those rows with the statement",
+                   statement)
     else:
         log.passed("statement_balances", f"opening + {len(rows)} rows = closing, every running balance adds up",
                    statement)
@@ -112,17 +140,21 @@ def _statement_rows(log: CheckLog, statement: CaseDocument, limit: Decimal) -> l
             log.failed("amount_plausible", "amount_invalid",
                        f"bank statement row {index} holds an amount beyond any plausible one", statement)
             return None
-        rows.append((on, amount, balance, row.description or ""))
-    return oldest_first(rows, lambda row: row[0])
+        rows.append(Row(on, amount, balance, row.description or "", row.confidence, row.figures))
+    return oldest_first(rows, lambda row: row.on)
 
 
-def _credits(rows: list[Row], employer: str | None, keywords: list[str]) -> list[Credit]:
+def _credits(rows: list[Row], employer: str | None, keywords: list[str], *, employer_sure: bool,
+             row_threshold: float) -> list[Credit]:
+    """The credits, each judged salary or not and from the employer or not; a row or an employer read
+    unsurely is compared with the tolerance of a misreading (``names_employer``)."""
     credits = []
-    for on, amount, _, description in rows:
-        if amount > 0:
-            from_employer = names_employer(description, employer)
-            salary = from_employer or any(keyword in description.lower() for keyword in keywords)
-            credits.append(Credit(on, amount, salary, from_employer))
+    for row in rows:
+        if row.amount > 0:
+            sure = row.confidence >= row_threshold
+            from_employer = names_employer(row.description, employer, read_unsurely=not (sure and employer_sure))
+            salary = from_employer or any(keyword in row.description.lower() for keyword in keywords)
+            credits.append(Credit(row.on, row.amount, salary, from_employer, sure))
     return credits
 
 
@@ -150,19 +182,33 @@ def _check_period(log: CheckLog, periods: list[Period], rules: StatementRules, a
     return StatementFacts(credits=credits, days=days, latest_closing_balance=latest.closing_balance, end_age_days=age)
 
 
-def balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row]) -> list[str]:
-    """Where the running balance does not add up: each row against the previous balance, then the total."""
-    breaks = []
-    running = opening
-    for index, (on, amount, balance, _) in enumerate(rows, 1):
-        running += amount
-        if balance is not None:
-            if balance != running:
-                breaks.append(f"row {index} ({on.isoformat()}): balance {balance} but previous + amount = {running}")
-            running = balance  # resynchronise: one edited row is one break
+@dataclass(frozen=True)
+class BalanceBreak:
+    detail: str
+    read_surely: bool  # every figure it involves was read at or above the threshold: the statement breaks
+
+
+def running_balance_breaks(opening: Decimal, closing: Decimal, rows: list[Row], threshold: float, *,
+                           opening_sure: bool = True, closing_sure: bool = True) -> list[BalanceBreak]:
+    """Where the running balance does not add up (each row against the previous balance, then the total),
+    and whether the figures behind each break were read surely: the row's own (``Row.figures``) and every
+    figure since the last printed balance it starts from."""
+    found = []
+    running, running_sure = opening, opening_sure
+    for index, row in enumerate(rows, 1):
+        running += row.amount
+        running_sure = running_sure and row.figures >= threshold
+        if row.balance is not None:
+            if row.balance != running:
+                found.append(BalanceBreak(f"row {index} ({row.on.isoformat()}): balance {row.balance} but previous "
+                                          f"+ amount = {running}", running_sure))
+            running, running_sure = row.balance, row.figures >= threshold  # one edited row is one break
     if running != closing:
-        breaks.append(f"last balance {running} but closing balance {closing}")
-    total = opening + sum((amount for _, amount, _, _ in rows), Decimal(0))
+        found.append(BalanceBreak(f"last balance {running} but closing balance {closing}",
+                                  running_sure and closing_sure))
+    total = opening + sum((row.amount for row in rows), Decimal(0))
     if total != closing:
-        breaks.append(f"opening + transactions = {total} but closing balance {closing}")
-    return breaks
+        every_row_sure = all(row.figures >= threshold for row in rows)
+        found.append(BalanceBreak(f"opening + transactions = {total} but closing balance {closing}",
+                                  opening_sure and closing_sure and every_row_sure))
+    return found
