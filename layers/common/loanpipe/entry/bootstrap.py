@@ -13,17 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic_settings import BaseSettings
 
-from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SnsSmsSender, SqsStageQueue
-from loanpipe.adapters.clients import client
-from loanpipe.adapters.dynamo import DynamoApplicationRepository
-from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, DynamoOpenApplications
-from loanpipe.entry.runner import StageRunner
-from loanpipe.policy.model import Policy, default_policy
-from loanpipe.service.extraction import ExtractConfig, ExtractDeps, handle_upload
-from loanpipe.service.intake import IntakeConfig, parse_upload_key
+from loanpipe.domain.environment import EnvironmentSettings
 from loanpipe.service.messages import (
     ContractQueueMessage,
     ContractRequested,
@@ -33,21 +24,28 @@ from loanpipe.service.messages import (
     SealRequested,
     ValidateRequested,
 )
-from loanpipe.service.policy_source import policy_in_force
-from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
-from loanpipe.service.review import ReviewConfig
-from loanpipe.service.scoring import ScoreConfig, ScoreDeps, handle_scoring
-from loanpipe.service.signing import SigningConfig, SmsSender
-from loanpipe.service.validation import ValidateConfig, ValidateDeps, handle_validation
-from loanpipe.validation.ports import FraudPorts
 
+# A function imports what its own stage needs when it is built (its first message or request), nothing of the
+# other stages: the API does not load scoring, validation or the OCR stack; boto3 comes with the first client.
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
     from loanpipe.contracts.seal import SigningIdentity
+    from loanpipe.entry.runner import StageRunner
+    from loanpipe.policy.model import Policy
     from loanpipe.service.contracting import ContractDeps
+    from loanpipe.service.extraction import ExtractDeps
+    from loanpipe.service.intake import IntakeConfig
+    from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
+    from loanpipe.service.review import ReviewConfig
+    from loanpipe.service.scoring import ScoreDeps
     from loanpipe.service.sealing import SealDeps, Sealer
+    from loanpipe.service.signing import SigningConfig, SmsSender
+    from loanpipe.service.validation import ValidateDeps
+    from loanpipe.validation.ports import FraudPorts
 
 
-class StageSettings(BaseSettings):
+class StageSettings(EnvironmentSettings):
     """What every queue-driven function reads from its environment (template.yaml sets it)."""
 
     applications_table: str
@@ -98,6 +96,10 @@ class Ports:
 
 def _ports(settings: StageSettings) -> Ports:
     """The AWS adapters: DynamoDB, S3, SQS, EventBridge."""
+    from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
+    from loanpipe.adapters.clients import client
+    from loanpipe.adapters.dynamo import DynamoApplicationRepository
+
     return Ports(repo=DynamoApplicationRepository(client("dynamodb"), settings.applications_table),
                  blobs=S3BlobStore(client("s3")), queue=SqsStageQueue(client("sqs")),
                  events=EventBridgePublisher(client("events"), settings.event_bus_name))
@@ -107,6 +109,8 @@ def extract_deps(settings: ExtractSettings, ports: Ports, *, read_document: Call
                  image_evidence: Callable[[bytes, str], Any] | None = None) -> ExtractDeps:
     """``read_document``: ``loanpipe.extraction.extract.extract_document`` on AWS; ``image_evidence``:
     ``loanpipe.extraction.forensics.image_evidence`` (None: no forensics)."""
+    from loanpipe.service.extraction import ExtractConfig, ExtractDeps
+
     return ExtractDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                        config=ExtractConfig(settings.uploads_bucket, settings.results_bucket,
                                             settings.validate_queue_url),
@@ -114,12 +118,18 @@ def extract_deps(settings: ExtractSettings, ports: Ports, *, read_document: Call
 
 
 def validate_deps(settings: ValidateSettings, ports: Ports, fraud: FraudPorts) -> ValidateDeps:
+    from loanpipe.service.policy_source import policy_in_force
+    from loanpipe.service.validation import ValidateConfig, ValidateDeps
+
     return ValidateDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                         config=ValidateConfig(settings.results_bucket, settings.score_queue_url),
                         policy=policy_in_force(settings.credit_policy), fraud=fraud)
 
 
 def score_deps(settings: ScoreSettings, ports: Ports) -> ScoreDeps:
+    from loanpipe.service.policy_source import policy_in_force
+    from loanpipe.service.scoring import ScoreConfig, ScoreDeps
+
     return ScoreDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                      config=ScoreConfig(settings.results_bucket, settings.contract_queue_url),
                      policy=policy_in_force(settings.credit_policy))
@@ -128,6 +138,7 @@ def score_deps(settings: ScoreSettings, ports: Ports) -> ScoreDeps:
 def contract_deps(settings: ContractSettings, ports: Ports) -> ContractDeps:
     # The PDF stack (reportlab) is imported here, not at module level: only the contract function pays for it.
     from loanpipe.service.contracting import ContractConfig, ContractDeps
+    from loanpipe.service.policy_source import policy_in_force
 
     return ContractDeps(repo=ports.repo, blobs=ports.blobs, queue=ports.queue, events=ports.events,
                         config=ContractConfig(settings.contracts_bucket, settings.lender_name,
@@ -139,6 +150,7 @@ def contract_signing_identity(settings: ContractSettings) -> SigningIdentity:
     """The lender's seal: the KMS key and the certificate chain from Secrets Manager (read when called; the
     contract function calls it when it first seals). Raises ``SealError`` when the template did not name them
     or the secret holds no chain for that key."""
+    from loanpipe.adapters.clients import client
     from loanpipe.adapters.signing import load_signing_identity
     from loanpipe.contracts.seal import SealError
 
@@ -191,6 +203,11 @@ def _aws_extract_deps(settings: ExtractSettings) -> ExtractDeps:
 
 
 def _aws_validate_deps(settings: ValidateSettings) -> ValidateDeps:
+    from loanpipe.adapters.clients import client
+    from loanpipe.adapters.fraud import CognitoOfficerDirectory, DynamoImageIndex, DynamoOpenApplications
+    from loanpipe.service.policy_source import policy_in_force
+    from loanpipe.validation.ports import FraudPorts
+
     ports = _ports(settings)
     policy = policy_in_force(settings.credit_policy)
     fraud = FraudPorts(
@@ -218,6 +235,8 @@ def _uploads(record: SQSRecord) -> list[S3EventRecord]:
 
 
 def _upload_owner(upload: S3EventRecord) -> str | None:
+    from loanpipe.service.intake import parse_upload_key
+
     owner = parse_upload_key(upload.key)
     return owner[0] if owner else None
 
@@ -233,26 +252,50 @@ class _Stage:
     correlation_id: Callable[[Any], str | None] | None = None
 
 
+def _run_extract(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: float) -> dict:
+    from loanpipe.service.extraction import handle_upload
+
+    return handle_upload(upload, deps, budget_seconds).as_dict()
+
+
+def _run_validate(message: ValidateRequested, deps: ValidateDeps, budget_seconds: float) -> Any:
+    from loanpipe.service.validation import handle_validation
+
+    return handle_validation(message, deps)
+
+
+def _run_score(message: ScoreRequested, deps: ScoreDeps, budget_seconds: float) -> Any:
+    from loanpipe.service.scoring import handle_scoring
+
+    return handle_scoring(message, deps)
+
+
 STAGES: dict[str, _Stage] = {
-    "extract": _Stage(ExtractSettings, _aws_extract_deps, S3EventRecord,
-                      lambda upload, deps, budget_seconds: handle_upload(upload, deps, budget_seconds).as_dict(),
-                      "Upload", messages=_uploads, correlation_id=_upload_owner),
-    "validate": _Stage(ValidateSettings, _aws_validate_deps, ValidateRequested,
-                       lambda message, deps, budget_seconds: handle_validation(message, deps), "Validation"),
+    "extract": _Stage(ExtractSettings, _aws_extract_deps, S3EventRecord, _run_extract, "Upload",
+                      messages=_uploads, correlation_id=_upload_owner),
+    "validate": _Stage(ValidateSettings, _aws_validate_deps, ValidateRequested, _run_validate, "Validation"),
     "score": _Stage(ScoreSettings, lambda settings: score_deps(settings, _ports(settings)), ScoreRequested,
-                    lambda message, deps, budget_seconds: handle_scoring(message, deps), "Decision"),
+                    _run_score, "Decision"),
     "contract": _Stage(ContractSettings, _aws_contract_deps, ContractQueueMessage,
                        lambda message, deps, budget_seconds: _handle_contract(message, deps), "Contract"),
 }
 
 
+def _dynamodb() -> Any:
+    from loanpipe.adapters.clients import client
+
+    return client("dynamodb")
+
+
 def stage_runner(name: str, *, logger: Logger, metrics: Metrics) -> StageRunner:
     """The runner of one queue-driven function; its settings and dependencies are built on first use."""
+    from loanpipe.entry.runner import StageRunner  # the batch and idempotency machinery: not the API's
+
     stage = STAGES[name]
     settings = functools.cache(stage.settings)
     deps = functools.cache(lambda: stage.build(settings()))
     return StageRunner(stage.message, stage.run, deps, lambda: settings().idempotency_table,
-                       lambda: client("dynamodb"), logger=logger, metrics=metrics, metric_prefix=stage.metric_prefix,
+                       _dynamodb, logger=logger, metrics=metrics, metric_prefix=stage.metric_prefix,
                        messages=stage.messages, correlation_id=stage.correlation_id)
 
 
@@ -287,13 +330,26 @@ class ApiDeps:
     contracts_bucket: str
     sms: SmsSender
     signing: SigningConfig
-    policy: Policy = field(default_factory=default_policy)
+    policy: Policy = field(default_factory=lambda: _default_policy())
+
+
+def _default_policy() -> Policy:
+    from loanpipe.policy.model import default_policy
+
+    return default_policy()
 
 
 @functools.cache
 def api_deps() -> ApiDeps:
     """The API function's dependencies, built from its settings on the first request and kept for the
     execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
+    from loanpipe.adapters.aws import SnsSmsSender
+    from loanpipe.adapters.clients import client
+    from loanpipe.service.intake import IntakeConfig
+    from loanpipe.service.policy_source import policy_in_force
+    from loanpipe.service.review import ReviewConfig
+    from loanpipe.service.signing import SigningConfig
+
     settings = ApiSettings()
     p = _ports(settings)
     policy = policy_in_force(settings.credit_policy)

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, TypeAdapter
+
+if TYPE_CHECKING:
+    # Imported on the first message: powertools' idempotency brings boto3 with it.
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 IDEMPOTENCY_HOURS = 24
 SAFETY_MARGIN_SECONDS = 10.0  # left to the stage to write its outcome after its own work
@@ -32,6 +31,8 @@ DEFAULT_BUDGET_SECONDS = 45.0  # outside Lambda (no context): the extract functi
 
 def business_key_idempotency() -> IdempotencyConfig:
     """Idempotency on the ``key`` of the payload (a business key), kept a day."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     return IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=IDEMPOTENCY_HOURS * 3600,
                              raise_on_no_idempotency_key=True)
 
@@ -68,11 +69,16 @@ class StageRunner:
         self._messages = messages or (lambda record: [self._adapter.validate_json(record.body)])
         self._correlation_id = correlation_id or (lambda message: message.application_id)
         self._context: LambdaContext | None = None
-        self.idempotency = business_key_idempotency()
         self.processor = BatchProcessor(event_type=EventType.SQS)
 
     @functools.cached_property
+    def idempotency(self) -> IdempotencyConfig:
+        return business_key_idempotency()
+
+    @functools.cached_property
     def _run_once(self) -> Callable[..., dict]:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
         store = DynamoDBPersistenceLayer(table_name=self._table(), boto3_client=self._dynamodb())
 
         @idempotent_function(data_keyword_argument="request", config=self.idempotency, persistence_store=store)

@@ -8,6 +8,7 @@ the way the engine turned its grey copy; for a PDF with a text layer, the first 
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 
@@ -62,10 +63,13 @@ def encode(image: np.ndarray) -> Picture:
     if scale < 1.0:
         image = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
                            interpolation=cv2.INTER_AREA)
-    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, QUALITY])
-    if not ok:
-        raise ValueError("the page image could not be encoded")
-    return Picture(buffer.tobytes(), (image.shape[1], image.shape[0]))
+    # Pillow encodes: the extract function's OpenCV has no image codecs (layers/vision/build-opencv.sh).
+    from PIL import Image
+
+    pixels = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 2::-1])  # BGR -> RGB
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=QUALITY)
+    return Picture(buffer.getvalue(), (image.shape[1], image.shape[0]))
 
 
 def first_page_picture(colour: np.ndarray | None, text_layer: bool, data: bytes) -> Picture | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 from functools import lru_cache
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from loanpipe.domain.environment import EnvironmentSettings
 
 EngineName = Literal["rapidocr", "tesseract", "consensus"]
 
@@ -18,13 +19,13 @@ DEFAULT_ENGINE: EngineName = "rapidocr"
 _LAMBDA_TESSERACT = "/opt/bin/tesseract"  # the OCR layer (layers/ocr) puts the binary here
 
 
-class ExtractionSettings(BaseSettings):
+class ExtractionSettings(EnvironmentSettings):
     """``LOANPIPE_OCR_ENGINE``: rapidocr | tesseract | consensus. ``LOANPIPE_TESSERACT_CMD``: the tesseract
     binary (default: on PATH, else the Lambda layer's /opt/bin/tesseract). ``LOANPIPE_OCR_THREADS``:
     threads per OCR call (1 is the cheapest in CPU seconds; Lambda at 2048 MB has a bit over one vCPU).
     Tesseract finds its language data through its own ``TESSDATA_PREFIX`` (/opt/tessdata on Lambda)."""
 
-    model_config = SettingsConfigDict(env_prefix="LOANPIPE_", extra="ignore")
+    env_prefix: ClassVar[str] = "LOANPIPE_"
 
     ocr_engine: EngineName = DEFAULT_ENGINE
     tesseract_cmd: str | None = None
