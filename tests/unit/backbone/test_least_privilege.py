@@ -93,14 +93,15 @@ def may_reach(template: dict, function: str) -> set[str]:
     return named
 
 
-def _walk(value, key=None):
+def _walk(value):
+    """Every (key, value) pair of a property tree."""
     if isinstance(value, dict):
-        for k, v in value.items():
-            yield k, v
-            yield from _walk(v, k)
+        for key, item in value.items():
+            yield key, item
+            yield from _walk(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _walk(item, key)
+            yield from _walk(item)
 
 
 def excess_reach(template: dict, function: str, parameters: dict | None = None) -> set[str]:
