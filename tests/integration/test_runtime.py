@@ -83,7 +83,8 @@ def test_an_invocation_over_the_memory_size_is_killed_and_reported_as_lambda_rep
     over = pool.invoke({"allocate_mb": 300})
     # Then it fails as on Lambda: out of memory, the environment killed, the next invocation in a fresh one
     assert not over.ok and over.error_type == "Runtime.OutOfMemory"
-    assert "Runtime exited with error: signal: killed" in over.error_message and "MemorySize 128 MB" in over.error_message
+    assert "Runtime exited with error: signal: killed" in over.error_message
+    assert "MemorySize 128 MB" in over.error_message
     assert over.max_memory_mb > 128
     after = pool.invoke({})
     assert after.ok and after.result["pid"] != first.result["pid"]
