@@ -66,11 +66,12 @@ def _check_opened(document: pdfium.PdfDocument, *, encrypted: bool) -> None:
         scan_pdf(copy.getvalue())
 
 
-def check_ocr_pages(count: int) -> None:
-    """Refuse a scanned PDF with more image-only pages than can be read within the time budget."""
-    if count > MAX_OCR_PAGES:
-        raise RejectedInput("too_many_pages",
-                            f"the PDF has more than {MAX_OCR_PAGES} scanned pages; send at most {MAX_OCR_PAGES}")
+def check_ocr_pages(count: int, engines: int = 1) -> None:
+    """Refuse a scanned PDF with more image-only pages than the CPU budget reads (``MAX_OCR_PAGES`` page
+    reads: consensus mode reads each page twice). Decided on the counts alone, before any OCR or clock."""
+    allowed = MAX_OCR_PAGES // max(1, engines)
+    if count > allowed:
+        raise RejectedInput("too_many_pages", f"the PDF has more than {allowed} scanned pages; send at most {allowed}")
 
 
 def page_size(page: pdfium.PdfPage) -> tuple[float, float]:
