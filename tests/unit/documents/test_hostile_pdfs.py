@@ -18,7 +18,7 @@ from reportlab.pdfgen import canvas
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.reasons import ReasonKind, describe, kind_of
 from loanpipe.extraction.extract import extract_document
-from loanpipe.extraction.pdfguard import MAX_STREAM_INFLATED, scan_pdf
+from loanpipe.extraction.pdfguard import MAX_STREAM_INFLATED, decoded, scan_pdf
 
 corpus = load_bad_inputs()
 
@@ -85,6 +85,7 @@ def test_a_pdf_with_only_an_owner_password_is_still_read_and_its_decrypted_copy_
     (corpus.flate_bomb, "pdf_content_too_large"),
     (corpus.double_flate_bomb, "pdf_content_too_large"),
     (corpus.object_stream_bomb, "pdf_content_too_large"),
+    (corpus.lzw_bomb, "pdf_content_too_large"),
     (corpus.image_bomb, "image_too_large"),
     (corpus.dense_text_page, "pdf_content_too_large"),
 ], ids=lambda value: getattr(value, "__name__", value))
@@ -109,3 +110,19 @@ def test_the_issue_attack_is_refused_after_counting_at_most_one_stream_limit():
     assert len(data) < 2 * 1024 * 1024  # the 1.6 MB file of the report
     with pytest.raises(RejectedInput, match=f"more than {MAX_STREAM_INFLATED // 2**20} MB"):
         scan_pdf(data)
+
+
+def test_the_guard_decodes_lzw_as_pdfium_does():
+    # Given a statement page whose content stream is LZW-coded (an old exporter's choice)
+    content = corpus._TEXT * 300
+    coded = corpus.lzw_encode(content)
+    pdf = corpus.raw_pdf(content=b"<< /Length %d /Filter /LZWDecode >>\nstream\n" % len(coded) + coded
+                         + b"\nendstream")
+    # Then the guard's decoder gives back the content, pdfium reads the same page, and the file is accepted
+    assert b"".join(decoded(coded, [b"LZWDecode"])) == content
+    document = pdfium.PdfDocument(pdf)
+    try:
+        assert document[0].get_textpage().get_text_range().startswith("Account statement 2026-01-01")
+    finally:
+        document.close()
+    scan_pdf(pdf)
