@@ -126,3 +126,10 @@ def test_the_guard_decodes_lzw_as_pdfium_does():
     finally:
         document.close()
     scan_pdf(pdf)
+
+
+def test_names_inside_a_string_are_text_not_active_content():
+    # Given a statement whose title reads "A/AA (copy/JS)": a string, which no reader takes names from
+    pdf = corpus.raw_pdf(catalog=b"/Info << /Title (Statement A/AA \\(copy/JS\\)) >>")
+    # Then it is not refused
+    scan_pdf(pdf)

@@ -51,6 +51,7 @@ _OBJ = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
 _REF = re.compile(rb"\s*(\d+)\s+(\d+)\s+R")
 _INT = re.compile(rb"\s*(\d+)(?![\d.])")
 _STREAM_EOL = re.compile(rb"stream(\r\n|\n|\r)")
+_LITERAL = re.compile(rb"\((?:[^()\\]|\\.)*\)", re.DOTALL)  # a string with no parenthesis inside
 
 
 def pdf_name(raw: bytes) -> bytes:
@@ -363,9 +364,23 @@ def _bounded(pieces: Iterator[bytes], limit: int) -> Iterator[bytes]:
         yield piece
 
 
+def _without_strings(text: bytes) -> bytes:
+    """The text with its literal strings emptied (innermost first, nesting undone in a few passes): a title that
+    reads "(A/AA)" names nothing; a reader never takes a name from inside a string."""
+    for _ in range(4):
+        if b"(" not in text:
+            break
+        emptied = _LITERAL.sub(b"()", text)
+        if emptied == text:
+            break
+        text = emptied
+    return text
+
+
 def check_active(structure: PdfStructure) -> None:
     """Refuse a PDF whose dictionaries name active content (see the module's docstring)."""
-    texts = [obj.header for obj in structure.objects.values()] + structure.loose
+    texts = [_without_strings(obj.header) for obj in structure.objects.values()]
+    texts += [_without_strings(text) for text in structure.loose]
     for text in texts:
         for match in _NAME.finditer(text):
             what = _ACTIVE_NAMES.get(pdf_name(match.group(1)))
