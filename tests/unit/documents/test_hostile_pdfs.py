@@ -18,7 +18,8 @@ from reportlab.pdfgen import canvas
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.reasons import ReasonKind, describe, kind_of
 from loanpipe.extraction.extract import extract_document
-from loanpipe.extraction.pdfguard import MAX_STREAM_INFLATED, decoded, scan_pdf
+from loanpipe.extraction.pdfguard import MAX_STREAM_INFLATED, scan_pdf
+from loanpipe.extraction.pdfstreams import decoded
 
 corpus = load_bad_inputs()
 
