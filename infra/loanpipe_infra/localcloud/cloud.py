@@ -144,6 +144,10 @@ class LocalCloud:
     def _start_moto(self) -> tuple[boto3.Session, str]:
         from moto.server import ThreadedMotoServer
 
+        from loanpipe_infra.localcloud.motofix import serialise_dynamodb
+
+        serialise_dynamodb()  # moto's cancelled transactions roll back other requests' writes (motofix)
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()

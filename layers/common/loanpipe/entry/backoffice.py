@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loanpipe.domain.errors import NotFound
+from loanpipe.domain.lifecycle import DocState
 from loanpipe.domain.records import utcnow
 from loanpipe.entry.bootstrap import ApiDeps
 from loanpipe.entry.observability import make_metrics, mask_text
@@ -93,9 +94,9 @@ def decide_review(application_id: str, caller: SignedIn, deps: Deps) -> Response
 # ------------------------------------------------------------------ the item page
 @router.get("/applications/<application_id>/documents/<document_id>")
 def get_document(application_id: str, document_id: str, caller: SignedIn, deps: Deps) -> Response:
-    """A document. The back office also gets the upload (``image_url``), the first page as it was read
-    (``page_image_url``, ``page_size``: the image the boxes are normalised to), the rows and the text read, with
-    ID and account numbers masked unless revealed."""
+    """A document. The back office also gets the upload (``image_url``; never a file refused as input), the first
+    page as it was read (``page_image_url``, ``page_size``: the image the boxes are normalised to), the rows and the
+    text read, with ID and account numbers masked unless revealed."""
     record = viewable(deps, caller, application_id)
     doc = record.documents.get(document_id)
     if doc is None:
@@ -107,7 +108,7 @@ def get_document(application_id: str, document_id: str, caller: SignedIn, deps: 
     if not caller.back_office:
         return reply(200, view)
     view.update(page_image_url=None, page_size=None)
-    if doc.uploaded_at:
+    if doc.uploaded_at and doc.state != DocState.REJECTED_INPUT:  # a refused file (a script, a bomb) is never served
         view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key)
     if doc.result_key:
         result = json.loads(deps.blobs.get(deps.results_bucket, doc.result_key))

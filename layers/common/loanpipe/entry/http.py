@@ -6,8 +6,10 @@ below). Each route parses its request, calls the service and answers JSON with `
 the caller, the dependencies and the request helpers are in ``web``.
 
 - What a user can get wrong answers ``{"error": code, "message"}`` with the status of its typed error
-  (``loanpipe.domain.errors``); a body that is not JSON is 400 ``bad_json``; invalid fields are 422 with the
-  fields named and their values never echoed (they can hold personal data); an illegal transition is 409.
+  (``loanpipe.domain.errors``); a malformed request (``web.malformed``: a body not sent as JSON is 415, one that
+  is not JSON 400 ``bad_json``, a path id that cannot be one 400 ``bad_id``) is refused on every route alike;
+  invalid fields are 422 with the fields named and their values never echoed (they can hold personal data); an
+  illegal transition is 409.
   Anything else is the platform's fault and propagates (the function fails: 500).
 """
 
@@ -35,6 +37,7 @@ from loanpipe.entry.web import (
     audit_reveal,
     flag,
     limit,
+    malformed,
     page,
     query,
     read_body,
@@ -59,7 +62,16 @@ def _correlate(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) 
     return next_middleware(router)
 
 
-app.use(middlewares=[_correlate])
+def _well_formed(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """A malformed request is refused before its route runs, whether or not the route reads a body."""
+    refused = malformed(router.current_event)
+    if refused is not None:
+        logger.info("request refused", error=refused.code, status=refused.status)
+        return reply(refused.status, {"error": refused.code, "message": refused.message})
+    return next_middleware(router)
+
+
+app.use(middlewares=[_well_formed, _correlate])
 
 
 # ------------------------------------------------------------------ errors
