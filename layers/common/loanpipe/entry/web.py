@@ -6,6 +6,9 @@ review desk's routes, included by the app); both read the request through the he
   without a user gets 401. Roles come from the ``cognito:groups`` claim; the service checks them (403).
 - Dependencies come from the composition root through ``Depends(api_deps)``, built on the first request;
   tests put in-memory fakes in ``app.dependency_overrides[api_deps]``.
+- Importing the route modules imports no pydantic model and no service: each route imports the services it calls
+  when it is first called (a field officer's request does not load the review desk's), so the API function's cold
+  start is powertools' resolver and the routes' table (``tests/unit/backbone/test_cold_imports.py``).
 """
 
 from __future__ import annotations
@@ -13,25 +16,26 @@ from __future__ import annotations
 import base64
 import json
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Depends, Request, Response
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
-from pydantic import BaseModel
 
-from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.errors import UserInputError
-from loanpipe.domain.records import ApplicationRecord, utcnow
 from loanpipe.entry.bootstrap import ApiDeps, api_deps
 from loanpipe.service.access import Caller, parse_groups, require_view
-from loanpipe.service.dispatch import dispatch
-from loanpipe.service.ports import Page
-from loanpipe.service.transitions import Change, apply_change
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from loanpipe.domain.records import ApplicationRecord
+    from loanpipe.service.ports import Page
+    from loanpipe.service.transitions import Change
 
 JSON_UTF8 = "application/json; charset=utf-8"
 DOWNLOAD_URL_SECONDS = 300  # presigned GETs of images and contracts
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
 
 
 class Unauthenticated(UserInputError):
@@ -96,6 +100,8 @@ def page(found: Page) -> dict:
 
 def send(deps: ApiDeps, change: Change | None) -> None:
     if change is not None:
+        from loanpipe.service.dispatch import dispatch
+
         dispatch(change.outbox, deps.queue, deps.events)
 
 
@@ -107,6 +113,9 @@ def viewable(deps: ApiDeps, caller: Caller, application_id: str) -> ApplicationR
 
 def audit_reveal(deps: ApiDeps, application_id: str, user: str, what: str, document_id: str | None = None) -> None:
     """Revealing an unmasked ID number is itself an audited event (a write with the version check)."""
+    from loanpipe.domain.audit import AuditEntry
+    from loanpipe.domain.records import utcnow
+    from loanpipe.service.transitions import Change, apply_change
 
     def change_fn(record: ApplicationRecord) -> Change:
         return Change(audit=[AuditEntry(at=utcnow(), actor=user, action="personal_data.revealed",
