@@ -81,3 +81,22 @@ def test_a_light_function_defers_what_it_does_not_need_to_start(app):
     early = {name: why for name, why in named.items()
              if any(module == name or module.startswith(name + ".") for module in loaded)}
     assert early == {}
+
+
+def test_a_deferred_client_is_made_when_its_adapter_first_uses_it(monkeypatch):
+    from types import SimpleNamespace
+
+    from loanpipe.adapters import clients
+    from loanpipe.adapters.aws import SqsStageQueue
+
+    made, sent = [], []
+    monkeypatch.setattr(clients, "client", lambda service: made.append(service) or SimpleNamespace(
+        send_message=lambda **request: sent.append(request)))
+    # Given an SQS adapter holding a deferred client
+    queue = SqsStageQueue(clients.deferred_client("sqs"))
+    assert made == []
+    # When the adapter sends a message
+    queue.send("https://sqs.example/q", "{}")
+    # Then the client was made then, and the message went through it
+    assert made == ["sqs"]
+    assert sent == [{"QueueUrl": "https://sqs.example/q", "MessageBody": "{}"}]

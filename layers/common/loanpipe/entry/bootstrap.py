@@ -64,14 +64,15 @@ class Ports:
 
 
 def _ports(settings: StageSettings) -> Ports:
-    """The AWS adapters: DynamoDB, S3, SQS, EventBridge."""
+    """The AWS adapters: DynamoDB, S3, SQS, EventBridge; the clients every stage does not need on every message
+    are made when first used."""
     from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
-    from loanpipe.adapters.clients import client
+    from loanpipe.adapters.clients import client, deferred_client
     from loanpipe.adapters.dynamo import DynamoApplicationRepository
 
     return Ports(repo=DynamoApplicationRepository(client("dynamodb"), settings.applications_table),
-                 blobs=S3BlobStore(client("s3")), queue=SqsStageQueue(client("sqs")),
-                 events=EventBridgePublisher(client("events"), settings.event_bus_name))
+                 blobs=S3BlobStore(deferred_client("s3")), queue=SqsStageQueue(deferred_client("sqs")),
+                 events=EventBridgePublisher(deferred_client("events"), settings.event_bus_name))
 
 
 def extract_deps(settings: ExtractSettings, ports: Ports, *, read_document: Callable[..., Any],
@@ -189,6 +190,8 @@ def _aws_validate_deps(settings: ValidateSettings) -> ValidateDeps:
 
 
 def _handle_contract(message: ContractRequested | SealRequested, deps: ContractStageDeps) -> Any:
+    from loanpipe.service.messages import SealRequested
+
     if isinstance(message, SealRequested):
         from loanpipe.service.sealing import handle_seal
 
@@ -313,7 +316,7 @@ def api_deps() -> ApiDeps:
     """The API function's dependencies, built from its settings on the first request and kept for the
     execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
     from loanpipe.adapters.aws import SnsSmsSender
-    from loanpipe.adapters.clients import client
+    from loanpipe.adapters.clients import deferred_client
     from loanpipe.entry.settings import ApiSettings
     from loanpipe.service.intake import IntakeConfig
     from loanpipe.service.policy_source import policy_in_force
@@ -328,7 +331,7 @@ def api_deps() -> ApiDeps:
                                        settings.upload_url_ttl_seconds),
                    review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review),
                    results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
-                   sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
+                   sms=SnsSmsSender(deferred_client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
                                          settings.signing_code_ttl_seconds),
                    policy=policy)
