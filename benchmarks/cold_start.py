@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / ".aws-sam" / "build"
 LAYOUT = ROOT / ".aws-sam" / "lambda"
 REPORT = ROOT / "benchmarks" / "cold-start.md"
-HEAVY = ("boto3", "botocore", "aws_xray_sdk", "pydantic_settings", "numpy", "cv2", "onnxruntime", "PIL",
+HEAVY = ("boto3", "botocore", "aws_xray_sdk", "pydantic", "pydantic_settings", "numpy", "cv2", "onnxruntime", "PIL",
          "reportlab", "pypdfium2", "pyhanko", "yaml")
 TARGETS = {"ApiFunction": 0.3, "ValidateFunction": 0.3, "ScoreFunction": 0.3, "ExtractFunction": 1.5}
 ENGINES = ["rapidocr", "tesseract"]
