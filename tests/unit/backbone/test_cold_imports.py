@@ -100,3 +100,37 @@ def test_a_deferred_client_is_made_when_its_adapter_first_uses_it(monkeypatch):
     # Then the client was made then, and the message went through it
     assert made == ["sqs"]
     assert sent == [{"QueueUrl": "https://sqs.example/q", "MessageBody": "{}"}]
+
+
+@pytest.mark.parametrize("name", ["extract", "validate", "score", "contract"])
+def test_what_a_stage_names_for_later_is_there_when_it_is_built(name):
+    from pydantic import TypeAdapter
+
+    from loanpipe.entry.bootstrap import STAGES
+
+    # Given a stage of the composition root, whose settings and message models are named, not imported
+    stage = STAGES[name]
+    # When they are looked up, as the stage's first message does
+    settings, message = stage.settings, TypeAdapter(stage.message)
+    # Then they are the stage's settings model and a message model that parses
+    assert "idempotency_table" in settings.model_fields
+    assert message.core_schema
+
+
+def test_the_contract_stage_sends_each_kind_of_message_to_its_handler(monkeypatch):
+    from loanpipe.entry.bootstrap import STAGES, ContractStageDeps
+    from loanpipe.service import contracting, sealing
+    from loanpipe.service.messages import ContractRequested, SealRequested
+
+    handled = []
+    monkeypatch.setattr(sealing, "handle_seal", lambda message, deps: handled.append(("seal", deps)) or "sealed")
+    monkeypatch.setattr(contracting, "handle_contract",
+                        lambda message, deps: handled.append(("contract", deps)) or "rendered")
+    deps = ContractStageDeps(contract="render deps", seal="seal deps")  # type: ignore[arg-type]
+    # When the contract queue's two kinds of message come
+    run = STAGES["contract"].run
+    outcomes = [run(SealRequested(application_id="a1", round=1, ceremony_id="c1"), deps, budget_seconds=30.0),
+                run(ContractRequested(application_id="a1", round=1, approved_by="r1"), deps, budget_seconds=30.0)]
+    # Then a signed contract is sealed and an approved one rendered, each with its own dependencies
+    assert outcomes == ["sealed", "rendered"]
+    assert handled == [("seal", "seal deps"), ("contract", "render deps")]
