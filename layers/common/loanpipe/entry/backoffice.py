@@ -8,7 +8,7 @@ console reads it every few seconds while reviewers work. Nobody reading the queu
 alarm on them treats as "not breaching".
 
 Each route imports the services it calls when it is first called (``web`` says why): a field officer's request
-never loads the review desk, its policy rules or the checks view.
+never loads the review queue, the checks view or the audit trail's proof.
 """
 
 from __future__ import annotations
