@@ -136,8 +136,9 @@ build: setup $(SAM) $(LAMBDA_PYTHON) $(OPENCV_MODULE)
 	    $(SAM) build --template-file template.yaml
 	$(BIN)/python -m loanpipe_infra.deploy.check
 
-# Cold start: the import of each built function's handler in a fresh python3.13 process (and the OCR engines'
-# creation for extract), as test-smoke runs them -> benchmarks/cold-start.md. Needs make build first.
+# Cold start: the import of each built function's handler in a fresh python3.13 process, then what it defers to its
+# first message or request (and the OCR engines' creation for extract), as test-smoke runs them
+# -> benchmarks/cold-start.md (median and range of 5 runs). Needs make build first.
 bench-imports: setup $(LAMBDA_PYTHON)
 	$(BIN)/python -m benchmarks.cold_start --python $(LAMBDA_PYTHON) $(ARGS)
 

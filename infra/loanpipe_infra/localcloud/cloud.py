@@ -164,7 +164,7 @@ class LocalCloud:
         """The development CA for the contract seal: the function that seals names the KMS key and the chain
         secret in its environment; the CA certifies that key and writes the chain into that secret. When the
         template names no TSA, a local one (certified by the same CA) serves the function."""
-        from loanpipe.entry.bootstrap import ContractSettings
+        from loanpipe.entry.settings import ContractSettings
 
         assert self.stack is not None
         for spec in self.stack.functions.values():

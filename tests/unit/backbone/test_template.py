@@ -191,7 +191,8 @@ def test_each_stage_may_only_send_to_the_queues_it_feeds(template, function):
 
 def _settings_model(function_dir: Path):
     """The settings model a function reads: the composition root's (the API's, or a queue-driven stage's)."""
-    from loanpipe.entry.bootstrap import STAGES, ApiSettings
+    from loanpipe.entry.bootstrap import STAGES
+    from loanpipe.entry.settings import ApiSettings
 
     if function_dir.name == "api":
         return ApiSettings

@@ -10,6 +10,9 @@ review desk's routes, included by the app); both read the request through the he
   not declared as JSON is 415 ``unsupported_media_type``; a body that is not JSON, nests deeper than
   ``MAX_JSON_DEPTH``, carries a number of thousands of digits or text that is not Unicode is 400
   ``bad_json``; a path id that cannot be an id is 400 ``bad_id``.
+- Importing the route modules imports no pydantic model and no service: each route imports the services it calls
+  when it is first called (a field officer's request does not load the review desk's), so the API function's cold
+  start is powertools' resolver and the routes' table (``tests/unit/backbone/test_cold_imports.py``).
 """
 
 from __future__ import annotations
@@ -18,20 +21,21 @@ import base64
 import json
 import re
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Depends, Request, Response
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
-from pydantic import BaseModel
 
-from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.errors import UserInputError
-from loanpipe.domain.records import ApplicationRecord, utcnow
 from loanpipe.entry.bootstrap import ApiDeps, api_deps
 from loanpipe.service.access import Caller, parse_groups, require_view
-from loanpipe.service.dispatch import dispatch
-from loanpipe.service.ports import Page
-from loanpipe.service.transitions import Change, apply_change
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from loanpipe.domain.records import ApplicationRecord
+    from loanpipe.service.ports import Page
+    from loanpipe.service.transitions import Change
 
 JSON_UTF8 = "application/json; charset=utf-8"
 MAX_JSON_DEPTH = 32  # the deepest request the API takes nests 4 levels
@@ -39,7 +43,7 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # application and document ids (new_id
 _JSON_TYPE = re.compile(r"application/([a-z0-9.+-]+\+)?json", re.IGNORECASE)
 DOWNLOAD_URL_SECONDS = 300  # presigned GETs of images and contracts
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
 
 
 class Unauthenticated(UserInputError):
@@ -161,6 +165,8 @@ def page(found: Page) -> dict:
 
 def send(deps: ApiDeps, change: Change | None) -> None:
     if change is not None:
+        from loanpipe.service.dispatch import dispatch
+
         dispatch(change.outbox, deps.queue, deps.events)
 
 
@@ -172,6 +178,9 @@ def viewable(deps: ApiDeps, caller: Caller, application_id: str) -> ApplicationR
 
 def audit_reveal(deps: ApiDeps, application_id: str, user: str, what: str, document_id: str | None = None) -> None:
     """Revealing an unmasked ID number is itself an audited event (a write with the version check)."""
+    from loanpipe.domain.audit import AuditEntry
+    from loanpipe.domain.records import utcnow
+    from loanpipe.service.transitions import Change, apply_change
 
     def change_fn(record: ApplicationRecord) -> Change:
         return Change(audit=[AuditEntry(at=utcnow(), actor=user, action="personal_data.revealed",
