@@ -67,7 +67,8 @@ _KEY_PROPERTIES = ("KMSMasterKeyID", "KMSMasterKeyId", "KmsMasterKeyId", "KmsKey
 
 
 def _settings_fields(template: dict, function: str) -> set[str]:
-    from loanpipe.entry.bootstrap import STAGES, ApiSettings
+    from loanpipe.entry.bootstrap import STAGES
+    from loanpipe.entry.settings import ApiSettings
 
     code_dir = template["Resources"][function]["Properties"]["CodeUri"].strip("/").split("/")[-1]
     model = ApiSettings if code_dir == "api" else STAGES[code_dir].settings
