@@ -33,6 +33,38 @@ class InvocationResult:
     error_type: str | None = None
     error_message: str | None = None
     duration_ms: float = 0.0
+    usage: dict | None = None  # the worker's figures for this invocation (worker.measured): CPU and peak RSS
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One invocation's figures, as Lambda reports them (duration, max memory used) plus the CPU it spent."""
+
+    duration_ms: float
+    cpu_s: float  # the environment's own CPU plus its child processes' (Tesseract)
+    max_rss_mb: float  # the environment's peak RSS so far, with its largest child's added (both count on Lambda)
+    ok: bool
+
+
+class InvocationLog:
+    """The figures of a function's invocations (the benchmarks read them); kept up to ``limit`` entries."""
+
+    def __init__(self, limit: int = 200_000):
+        self._limit = limit
+        self._lock = threading.Lock()
+        self.entries: list[Invocation] = []
+
+    def record(self, result: InvocationResult) -> None:
+        usage = result.usage or {}
+        entry = Invocation(result.duration_ms, usage.get("cpu_s", 0.0) + usage.get("child_cpu_s", 0.0),
+                           (usage.get("max_rss_kb", 0) + usage.get("child_max_rss_kb", 0)) / 1024, result.ok)
+        with self._lock:
+            if len(self.entries) < self._limit:
+                self.entries.append(entry)
+
+    def since(self, start: int) -> list[Invocation]:
+        with self._lock:
+            return list(self.entries[start:])
 
 
 class _Worker:
@@ -99,9 +131,10 @@ class _Worker:
                                     error_message=f"the worker exited with {self.process.poll()}",
                                     duration_ms=duration_ms)
         if answer.get("ok"):
-            return InvocationResult(True, result=answer.get("result"), duration_ms=duration_ms)
+            return InvocationResult(True, result=answer.get("result"), duration_ms=duration_ms,
+                                    usage=answer.get("usage"))
         return InvocationResult(False, error_type=answer.get("errorType"), error_message=answer.get("errorMessage"),
-                                duration_ms=duration_ms)
+                                duration_ms=duration_ms, usage=answer.get("usage"))
 
     @property
     def alive(self) -> bool:
@@ -131,6 +164,7 @@ class FunctionPool:
         self._closed = False
         self.invocations = 0
         self.errors = 0
+        self.log = InvocationLog()
 
     @staticmethod
     def _environment(spec: FunctionSpec, base_env: dict[str, str]) -> dict[str, str]:
@@ -143,6 +177,8 @@ class FunctionPool:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "LOANPIPE_FUNCTION_ARN": f"arn:aws:lambda:local:function:{spec.name}",
+                # botocore puts it in its User-Agent: the local cloud counts each function's AWS calls by it
+                "AWS_SDK_UA_APP_ID": spec.logical_id,
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -168,6 +204,7 @@ class FunctionPool:
         finally:
             self._release(worker)
         self.invocations += 1
+        self.log.record(result)
         if not result.ok:
             self.errors += 1
             log.warning("%s invocation failed: %s %s", self.spec.logical_id, result.error_type, result.error_message)
