@@ -7,7 +7,8 @@ import json
 
 from loanpipe_infra.localcloud.meter import TrafficMeter
 
-SIGNED = "AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=x"
+SIGNED = ("AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/{service}/aws4_request, SignedHeaders=host, "
+          "Signature=x")
 FUNCTION_UA = "Boto3/1.40.0 md/Botocore#1.40.0 ua/2.1 os/linux app/ExtractFunction"
 
 
