@@ -203,6 +203,7 @@ def saturation_phase(harness: Harness, folders: list[Path], officers: int) -> di
     marks = {name: len(pool.log.entries) for name, pool in cloud.pools.items()}
     batches = {poller.source.name: poller.batches for poller in cloud.pollers}
     traffic = cloud.meter.snapshot()
+    logs = log_bytes(cloud)
     start = MachineClock.read()
     with ThreadPoolExecutor(max_workers=officers) as pool:
         runs = list(pool.map(harness.run_application, folders))
@@ -223,8 +224,14 @@ def saturation_phase(harness: Harness, folders: list[Path], officers: int) -> di
         "batches": {p.source.name: p.batches - batches[p.source.name] for p in cloud.pollers},
         "batch_sizes": {p.source.name: p.source.batch_size for p in cloud.pollers},
         "calls": calls,
+        "log_bytes": log_bytes(cloud) - logs,
         "dynamodb_items": table_item_sizes(),
     }
+
+
+def log_bytes(cloud) -> int:
+    """What the functions logged so far (their structured JSON logs: CloudWatch Logs ingestion on AWS)."""
+    return sum(path.stat().st_size for path in (cloud.state_dir / "logs").glob("*.log"))
 
 
 def table_item_sizes() -> dict:

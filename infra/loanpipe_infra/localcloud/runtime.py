@@ -42,7 +42,8 @@ class Invocation:
 
     duration_ms: float
     cpu_s: float  # the environment's own CPU plus its child processes' (Tesseract)
-    max_rss_mb: float  # the environment's peak RSS so far, with its largest child's added (both count on Lambda)
+    max_rss_mb: float  # the environment's peak RSS so far (Lambda's "Max Memory Used")
+    child_max_rss_mb: float  # the largest child process's maxrss (Tesseract), an upper bound (see worker._usage)
     ok: bool
     ended_at: float  # epoch seconds when the answer came back (it started duration_ms earlier)
 
@@ -58,7 +59,7 @@ class InvocationLog:
     def record(self, result: InvocationResult) -> None:
         usage = result.usage or {}
         entry = Invocation(result.duration_ms, usage.get("cpu_s", 0.0) + usage.get("child_cpu_s", 0.0),
-                           (usage.get("max_rss_kb", 0) + usage.get("child_max_rss_kb", 0)) / 1024, result.ok,
+                           usage.get("max_rss_kb", 0) / 1024, usage.get("child_max_rss_kb", 0) / 1024, result.ok,
                            time.time())
         with self._lock:
             if len(self.entries) < self._limit:

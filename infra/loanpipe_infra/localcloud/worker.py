@@ -34,16 +34,30 @@ class LambdaContext:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
+def _peak_rss_kb() -> int:
+    """This environment's peak resident memory (VmHWM). Not ``ru_maxrss``: Linux carries a process's maxrss
+    across fork and exec, so a worker started by the big local-cloud process would report the parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _usage() -> tuple[float, float, int, int]:
-    """CPU seconds so far of this environment and of the programs it ran (Tesseract), and both peak RSS in kB."""
+    """CPU seconds so far of this environment and of the programs it ran (Tesseract); its peak RSS and the largest
+    child's ``ru_maxrss`` in kB (an upper bound: a child forked from this process starts at this process's size)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime, own.ru_maxrss, children.ru_maxrss)
+    return (own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime, _peak_rss_kb(), children.ru_maxrss)
 
 
 def measured(before: tuple[float, float, int, int]) -> dict:
     """What one invocation cost, as Lambda's REPORT line would tell: the CPU it spent (its own and its child
-    processes'), and the environment's peak memory so far (the largest child's beside it: Tesseract runs as one)."""
+    processes'), the environment's peak memory so far, and the largest child's beside it."""
     after = _usage()
     return {"cpu_s": round(after[0] - before[0], 6), "child_cpu_s": round(after[1] - before[1], 6),
             "max_rss_kb": after[2], "child_max_rss_kb": after[3]}
