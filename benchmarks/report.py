@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import statistics
 import subprocess
 from datetime import datetime
 from pathlib import Path
 
 from benchmarks import cost
+from benchmarks.capacity import inputs_from_run
+from loanpipe_infra.localcloud.template import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
@@ -88,7 +89,8 @@ def saturation_figures(load: dict) -> dict:
         "load_average": [window["load_start"], window["load_end"]],
         "functions": functions,
         "latency": latency_figures(sat["applications"]),
-        "decisions": {d: sum(1 for a in decided if a["decision"] == d) for d in sorted({a["decision"] for a in decided})},
+        "decisions": {d: sum(1 for a in decided if a["decision"] == d)
+                      for d in sorted({a["decision"] for a in decided})},
     }
 
 
@@ -101,7 +103,8 @@ def idle_figures(load: dict) -> dict:
                 for u, inv in zip(idle["uploads"], idle["extract_invocations"], strict=False) if inv]
     first = [u["settled_at"] - u["uploaded_at"] for u in idle.get("first_uploads", []) if u["settled_at"]]
     return {
-        "sides": len(sides), "p50_s": pct(visible, 0.5), "p95_s": pct(visible, 0.95), "max_s": max(visible, default=None),
+        "sides": len(sides), "p50_s": pct(visible, 0.5), "p95_s": pct(visible, 0.95),
+        "max_s": max(visible, default=None),
         "delivery_p50_s": pct(delivery, 0.5), "delivery_p95_s": pct(delivery, 0.95),
         "extract_p50_s": pct([r["duration_ms"] / 1000 for r in runs], 0.5),
         "extract_p95_s": pct([r["duration_ms"] / 1000 for r in runs], 0.95),
@@ -134,11 +137,14 @@ def cost_figures(load: dict) -> dict:
     table = next((name for name in sat["dynamodb_items"] if name.endswith("ApplicationsTable")), "ApplicationsTable")
     usage = cost.usage_per_application(sat, table)
     prices = cost.load_prices()
+    cpu_bound = cost.cost_per_application(usage, prices, cpu_bound=True)
+    template = load_template(ROOT / "template.yaml")
     return {"usage_per_application": usage, "prices": {"region": prices["region"], "checked": prices["checked"]},
             "per_application": cost.cost_per_application(usage, prices),
-            "per_application_cpu_bound": cost.cost_per_application(usage, prices, cpu_bound=True),
+            "per_application_cpu_bound": cpu_bound,
             "textract_per_application": prices["prices"]["textract_per_application"]["usd"],
-            "dynamodb_items": sat["dynamodb_items"]}
+            "dynamodb_items": sat["dynamodb_items"],
+            "capacity_inputs": inputs_from_run(sat, usage, cpu_bound["total"], template)}
 
 
 def machine() -> dict:
@@ -148,8 +154,8 @@ def machine() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.report_text import render
     from benchmarks.report_plots import plot_all
+    from benchmarks.report_text import render
 
     data: dict = {"machine": machine(), "targets": TARGETS}
     extract = CACHE / "extract-cpu.json"
@@ -161,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         data["saturation"] = saturation_figures(load)
         data["idle"] = idle_figures(load)
         data["cost"] = cost_figures(load)
+        data["capacity_inputs"] = data["cost"].pop("capacity_inputs")
     data["packages"] = package_figures()
     data["plots"] = plot_all(data, HERE)
     REPORT.write_text(render(data), encoding="utf-8")
@@ -172,5 +179,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     raise SystemExit(main())
 
-
-__all__ = ["pct", "statistics"]

@@ -33,8 +33,10 @@ def targets_table(data: dict) -> list[str]:
          TARGETS["efficiency"], True, ">= 0.8"),
         ("ID card side upload -> officer-visible p95, idle pipeline (s)", idle and idle["p95_s"],
          TARGETS["id_side_p95_s"], False, "<= 2 s"),
-        ("AWS cost per application (USD, measured durations)", money and money["per_application"]["total"],
-         TARGETS["cost_usd"], False, "<= $0.002"),
+        ("AWS cost per application (USD), Lambda at CPU-bound durations", money and
+         money["per_application_cpu_bound"]["total"], TARGETS["cost_usd"], False, "<= $0.002"),
+        ("the same, Lambda at the wall durations measured on this crowded machine", money and
+         money["per_application"]["total"], TARGETS["cost_usd"], False, "<= $0.002"),
     ]
     lines = ["## Targets", "", "| target | measured | goal | verdict |", "|---|---:|---|---|"]
     for label, value, goal, higher, text in rows:
@@ -79,17 +81,19 @@ def saturation_section(data: dict) -> list[str]:
     lat = sat["latency"]
     acc = sat["cpu_accounting_s"]
     share = sat["cpu_share_baseline"]
+    decisions = ", ".join(f"{k} {v}" for k, v in sat["decisions"].items())
     lines = ["## The local cloud at saturation", "",
              f"`python -m benchmarks.load --count {run['args']['count']} --officers {run['args']['officers']}` "
              f"(started {run['started']}): {sat['applications']} applications of {run['generator']} through the "
              "local cloud's HTTP API, uploads as the tablet sends them (presigned POST), functions in their worker "
              "processes at the local concurrency (`LOANPIPE_LOCAL_CONCURRENCY`, 2 here) with the template's batch "
              "sizes. Times from each application's audit trail against the client's clock (same machine).", "",
-             f"- {sat['decided']} of {sat['applications']} decided ({', '.join(f'{k} {v}' for k, v in sat['decisions'].items())}) "
+             f"- {sat['decided']} of {sat['applications']} decided ({decisions}) "
              f"in {sat['wall_s']:.0f} s: **{sat['throughput_per_min']:.2f} applications per minute** (first upload "
              "to last decision);",
-             f"- upload -> officer-visible (document EXTRACTED / RETAKE_REQUESTED / REJECTED_INPUT), {lat['documents']} "
-             f"documents: p50 {_f(lat['upload_to_visible_p50_s'])} s, p95 {_f(lat['upload_to_visible_p95_s'])} s;",
+             "- upload -> officer-visible (document EXTRACTED / RETAKE_REQUESTED / REJECTED_INPUT), "
+             f"{lat['documents']} documents: p50 {_f(lat['upload_to_visible_p50_s'])} s, "
+             f"p95 {_f(lat['upload_to_visible_p95_s'])} s;",
              f"- submit -> decision, {lat['decided']} applications: p50 {_f(lat['submit_to_decision_p50_s'])} s, "
              f"p95 {_f(lat['submit_to_decision_p95_s'])} s;",
              f"- **pipeline efficiency {sat['efficiency']:.2f}**: the stages' own CPU ({acc['stages']:.0f} s, each "
@@ -102,11 +106,13 @@ def saturation_section(data: dict) -> list[str]:
              f"- baseline in the same run: two CPU-bound processes got {_f(share[0])} of the {sat['cores']} cores "
              f"before and {_f(share[1])} after (1.0 on an idle machine); load average "
              f"{_f(sat['load_average'][0][0], 1)} at the start, {_f(sat['load_average'][1][0], 1)} at the end.", "",
-             "| function | invocations | CPU s | duration p50 / p95 s | peak RSS MB | MemorySize MB | local concurrency |",
+             "| function | invocations | CPU s | duration p50 / p95 s | peak RSS MB | MemorySize MB "
+             "| local concurrency |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for name, f in sat["functions"].items():
         lines.append(f"| {name} | {f['invocations']} | {f['cpu_s']:.1f} | {_f(f['duration_p50_s'])} / "
-                     f"{_f(f['duration_p95_s'])} | {f['peak_rss_mb']:.0f} | {f['memory_mb']} | {f['local_concurrency']} |")
+                     f"{_f(f['duration_p95_s'])} | {f['peak_rss_mb']:.0f} | {f['memory_mb']} | "
+                     f"{f['local_concurrency']} |")
     lines += ["", "| document slot | documents | upload -> visible p50 s | p95 s |", "|---|---:|---:|---:|"]
     for slot, row in lat["by_slot"].items():
         lines.append(f"| {slot} | {row['documents']} | {_f(row['p50_s'])} | {_f(row['p95_s'])} |")
@@ -174,7 +180,8 @@ def cost_section(data: dict) -> list[str]:
         "Lambda requests": f"{sum(f['invocations'] for f in usage['lambda'].values()):.1f} invocations",
         "HTTP API": f"{usage['http_api_requests']:.1f} requests",
         "SQS": f"{usage['sqs_requests']:.1f} requests",
-        "DynamoDB writes": f"{usage['dynamodb']['wru']:.0f} WRU (of which indexes {usage['dynamodb']['index_wru']:.0f})",
+        "DynamoDB writes": f"{usage['dynamodb']['wru']:.0f} WRU "
+                           f"(of which indexes {usage['dynamodb']['index_wru']:.0f})",
         "DynamoDB reads": f"{usage['dynamodb']['rru']:.0f} RRU",
         "S3 requests": f"{usage['s3_put_requests']:.1f} PUT/POST/LIST, {usage['s3_get_requests']:.1f} GET",
         "S3 raw scans stored": f"{usage['raw_scan_gb_months'] * 1000:.2f} MB-months",
