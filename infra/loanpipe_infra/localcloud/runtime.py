@@ -129,7 +129,8 @@ class _Worker:
                                     error_message=f"Task timed out after {timeout:.2f} seconds",
                                     duration_ms=(time.monotonic() - started) * 1000)
         duration_ms = (time.monotonic() - started) * 1000
-        if answer is None:
+        if answer is None:  # the process ended: reap it now, or the pool could take it back as still alive
+            self.kill()
             return InvocationResult(False, error_type="Runtime.ExitError",
                                     error_message=f"the worker exited with {self.process.poll()}",
                                     duration_ms=duration_ms)
