@@ -72,6 +72,7 @@ def saturation_figures(load: dict) -> dict:
             "invocations": len(invocations), "cpu_s": sum(i["cpu_s"] for i in invocations),
             "duration_p50_s": pct(durations, 0.5), "duration_p95_s": pct(durations, 0.95),
             "peak_rss_mb": max((i["max_rss_mb"] for i in invocations), default=0.0),
+            "child_peak_rss_mb": max((i.get("child_max_rss_mb", 0.0) for i in invocations), default=0.0),
             "memory_mb": sat["memory_mb"][name], "local_concurrency": sat["concurrency"][name],
         }
     stage_cpu = sum(f["cpu_s"] for f in functions.values())

@@ -106,18 +106,28 @@ def saturation_section(data: dict) -> list[str]:
              f"- baseline in the same run: two CPU-bound processes got {_f(share[0])} of the {sat['cores']} cores "
              f"before and {_f(share[1])} after (1.0 on an idle machine); load average "
              f"{_f(sat['load_average'][0][0], 1)} at the start, {_f(sat['load_average'][1][0], 1)} at the end.", "",
-             "| function | invocations | CPU s | duration p50 / p95 s | peak RSS MB | MemorySize MB "
-             "| local concurrency |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| function | invocations | CPU s | duration p50 / p95 s | peak RSS MB | largest child MB "
+             "| MemorySize MB | local concurrency |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, f in sat["functions"].items():
         lines.append(f"| {name} | {f['invocations']} | {f['cpu_s']:.1f} | {_f(f['duration_p50_s'])} / "
-                     f"{_f(f['duration_p95_s'])} | {f['peak_rss_mb']:.0f} | {f['memory_mb']} | "
+                     f"{_f(f['duration_p95_s'])} | {f['peak_rss_mb']:.0f} | {f['child_peak_rss_mb']:.0f} | "
+                     f"{f['memory_mb']} | "
                      f"{f['local_concurrency']} |")
     lines += ["", "| document slot | documents | upload -> visible p50 s | p95 s |", "|---|---:|---:|---:|"]
     for slot, row in lat["by_slot"].items():
         lines.append(f"| {slot} | {row['documents']} | {_f(row['p50_s'])} | {_f(row['p95_s'])} |")
-    lines += ["", "Peak RSS is the worker's `ru_maxrss` (the environment's peak so far, as Lambda's \"Max Memory "
-              "Used\") plus its largest child's (Tesseract), read after each invocation.", ""]
+    extract = sat["functions"].get("ExtractFunction")
+    if extract and lat["upload_to_visible_p50_s"] is not None:
+        per_doc = extract["cpu_s"] / max(1, extract["invocations"])
+        lines += ["", f"Where a document's time goes at saturation: the extract invocation itself takes "
+                      f"{_f(extract['duration_p50_s'])} s wall at p50 ({per_doc:.2f} s CPU on average); the rest "
+                      f"of its {_f(lat['upload_to_visible_p50_s'])} s (p50) is the wait in the extract queue "
+                      f"behind the other officers' documents, {extract['local_concurrency']} at a time on this "
+                      "machine. The wall durations are stretched by the CPU the other processes took (above)."]
+    lines += ["", "Peak RSS is the worker's VmHWM (the environment's peak so far, as Lambda's \"Max Memory Used\"), "
+              "read after each invocation; a child process (Tesseract) is not in it: its `ru_maxrss` is the next "
+              "column, an upper bound (Linux starts a forked child's count at its parent's size).", ""]
     for key in ("latency", "memory"):
         if key in data.get("plots", {}):
             lines += [f"![{key}]({data['plots'][key]})", ""]
