@@ -70,6 +70,7 @@ def saturation_figures(load: dict) -> dict:
         durations = [i["duration_ms"] / 1000 for i in invocations]
         functions[name] = {
             "invocations": len(invocations), "cpu_s": sum(i["cpu_s"] for i in invocations),
+            "failed": sum(1 for i in invocations if not i["ok"]),
             "duration_p50_s": pct(durations, 0.5), "duration_p95_s": pct(durations, 0.95),
             "peak_rss_mb": max((i["max_rss_mb"] for i in invocations), default=0.0),
             "child_peak_rss_mb": max((i.get("child_max_rss_mb", 0.0) for i in invocations), default=0.0),

@@ -106,11 +106,11 @@ def saturation_section(data: dict) -> list[str]:
              f"- baseline in the same run: two CPU-bound processes got {_f(share[0])} of the {sat['cores']} cores "
              f"before and {_f(share[1])} after (1.0 on an idle machine); load average "
              f"{_f(sat['load_average'][0][0], 1)} at the start, {_f(sat['load_average'][1][0], 1)} at the end.", "",
-             "| function | invocations | CPU s | duration p50 / p95 s | peak RSS MB | largest child MB "
+             "| function | invocations (failed) | CPU s | duration p50 / p95 s | peak RSS MB | largest child MB "
              "| MemorySize MB | local concurrency |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, f in sat["functions"].items():
-        lines.append(f"| {name} | {f['invocations']} | {f['cpu_s']:.1f} | {_f(f['duration_p50_s'])} / "
+        lines.append(f"| {name} | {f['invocations']} ({f['failed']}) | {f['cpu_s']:.1f} | {_f(f['duration_p50_s'])} / "
                      f"{_f(f['duration_p95_s'])} | {f['peak_rss_mb']:.0f} | {f['child_peak_rss_mb']:.0f} | "
                      f"{f['memory_mb']} | "
                      f"{f['local_concurrency']} |")
@@ -125,6 +125,11 @@ def saturation_section(data: dict) -> list[str]:
                       f"of its {_f(lat['upload_to_visible_p50_s'])} s (p50) is the wait in the extract queue "
                       f"behind the other officers' documents, {extract['local_concurrency']} at a time on this "
                       "machine. The wall durations are stretched by the CPU the other processes took (above)."]
+    failed = {n: f["failed"] for n, f in sat["functions"].items() if f["failed"]}
+    if failed:
+        lines += ["", "Failed invocations (" + ", ".join(f"{n} {c}" for n, c in failed.items()) + "): timeouts of "
+                  "invocations starved of CPU on this machine (the function's Timeout is wall time) and moto's own "
+                  "errors under concurrent writes; each message came back and was retried, as on AWS."]
     lines += ["", "Peak RSS is the worker's VmHWM (the environment's peak so far, as Lambda's \"Max Memory Used\"), "
               "read after each invocation; a child process (Tesseract) is not in it: its `ru_maxrss` is the next "
               "column, an upper bound (Linux starts a forked child's count at its parent's size).", ""]
