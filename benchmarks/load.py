@@ -229,6 +229,15 @@ def saturation_phase(harness: Harness, folders: list[Path], officers: int) -> di
     }
 
 
+def longest_timeout() -> int:
+    from loanpipe_infra.localcloud.template import load_template
+
+    template = load_template(ROOT / "template.yaml")
+    default = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
+    return max(int(r["Properties"].get("Timeout", default)) for r in template["Resources"].values()
+               if r["Type"] == "AWS::Serverless::Function")
+
+
 def log_bytes(cloud) -> int:
     """What the functions logged so far (their structured JSON logs: CloudWatch Logs ingestion on AWS)."""
     return sum(path.stat().st_size for path in (cloud.state_dir / "logs").glob("*.log"))
@@ -269,7 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"args": vars(args), "started": datetime.now(CHINA).isoformat(), "cores": os.cpu_count(),
                     "generator": f"testkit.samples.generate_applications(seed={args.seed})"}
     result["cpu_share_before"] = cpu_share()
-    cloud = LocalCloud(console_port=None, state_dir=CACHE / "load-cloud")
+    # A failed message comes back after the longest function timeout, not the local 2 s: the stages' idempotency
+    # record of the failed (timed-out) attempt stays in progress for the function's timeout, and a retry within it
+    # is refused as "already in progress" until the message lands in its DLQ. AWS waits the visibility timeout
+    # (6 x the function's), so this is still shorter than on AWS.
+    cloud = LocalCloud(console_port=None, state_dir=CACHE / "load-cloud", retry_delay=longest_timeout() + 5)
     cloud.start()
     try:
         harness = Harness(cloud, args.poll)
