@@ -138,17 +138,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--devset", type=Path, default=default_devset())
     parser.add_argument("--devset-apps", type=int, default=6, help="dev-set applications (all their documents)")
+    parser.add_argument("--sets", default="own,devset",
+                        help="which sets to measure; a set left out keeps its figures from the last run")
     args = parser.parse_args(argv)
+    sets = set(args.sets.split(","))
 
     own = own_documents(args.own, args.seed)
     engine = template_engine()
     warm_up(own, engine)
     result: dict = {"sets": {}, "engine": engine, "load_average_start": os.getloadavg()}
-    print(f"own generator: {len(own)} documents", flush=True)
-    rows = measure(own, engine)
-    result["sets"]["own"] = {"source": f"testkit.samples.generate_documents(count={args.own}, seed={args.seed})",
-                             "documents": rows, "by_type": summary(rows)}
-    if (args.devset / "data").is_dir():
+    if sets != {"own", "devset"} and OUT.exists():
+        result["sets"] = json.loads(OUT.read_text(encoding="utf-8"))["sets"]
+    if "own" in sets:
+        print(f"own generator: {len(own)} documents", flush=True)
+        rows = measure(own, engine)
+        result["sets"]["own"] = {"source": f"testkit.samples.generate_documents(count={args.own}, seed={args.seed})",
+                                 "documents": rows, "by_type": summary(rows)}
+    if "devset" not in sets:
+        pass
+    elif (args.devset / "data").is_dir():
         dev = devset_documents(args.devset, args.devset_apps)
         print(f"dev set: {len(dev)} documents of {args.devset_apps} applications", flush=True)
         rows = measure(dev, engine)
