@@ -134,7 +134,8 @@ def saturation_section(data: dict) -> list[str]:
     if failed:
         lines += ["", "Failed invocations (" + ", ".join(f"{n} {c}" for n, c in failed.items()) + "): timeouts of "
                   "invocations starved of CPU on this machine (the function's Timeout is wall time) and moto's own "
-                  "errors under concurrent writes; each message came back and was retried, as on AWS."]
+                  "errors under concurrent writes; each message came back and was retried, as on AWS, up to its "
+                  "queue's maxReceiveCount (then its DLQ)."]
     lines += ["", "Peak RSS is the worker's VmHWM (the environment's peak so far, as Lambda's \"Max Memory Used\"), "
               "read after each invocation; a child process (Tesseract) is not in it: its `ru_maxrss` is the next "
               "column, an upper bound (Linux starts a forked child's count at its parent's size).", ""]
@@ -156,7 +157,10 @@ def idle_section(data: dict) -> list[str]:
             f"invocation p50 {_f(idle['extract_p50_s'])} s / p95 {_f(idle['extract_p95_s'])} s (CPU p50 "
             f"{_f(idle['extract_cpu_p50_s'])} s). The first application's sides met a fresh environment (engines "
             f"created on the first document) and are not in these figures: {', '.join(_f(v) for v in first)} s.",
-            "", "The pipeline was idle, the machine was not: see the load averages above.", ""]
+            "", f"The pipeline was idle, the machine was not (see the load averages above): the invocation's "
+            f"wall time was several times its CPU time. Where the function has its core, as on Lambda at 2,048 MB, "
+            f"the wait would be the delivery plus the CPU: p95 {_f(idle['cpu_bound_p95_s'])} s over the same "
+            "sides (an estimate, not a measurement).", ""]
 
 
 def package_section(data: dict) -> list[str]:
@@ -228,6 +232,8 @@ def render(data: dict) -> str:
         lines += saturation_section(data) + idle_section(data)
     else:
         lines += ["## The local cloud", "", "Not measured (benchmarks/.cache/load.json is missing).", ""]
+    if data.get("run_notes"):
+        lines += ["## Notes on this run", "", data["run_notes"].strip(), ""]
     lines += package_section(data)
     if data.get("cost"):
         lines += cost_section(data)
