@@ -60,7 +60,7 @@ def dynamodb_lines(result: dict, inputs: dict) -> list[str]:
     for months, row in result["image_bands"].items():
         lines.append(f"| {months} month(s) | {_n(row['items_per_key'], 0)} | {_n(row['rru_per_search'], 0)} | "
                      f"{_n(row['rru_per_application'], 0)} | {row['rru_per_application'] * 0.125e-6:.5f} | "
-                     f"{row['query_pages_per_application']:,} |")
+                     f"{row['query_pages_per_application']:,.0f} |")
     lines += ["", "The validate function reads those pages one after the other within its 30 s timeout: at some "
                   "tens of milliseconds a page the duplicate search alone outgrows it within the first year, before "
                   "any rate limit is reached. This, not a quota, is what breaks first over time.",

@@ -220,7 +220,8 @@ def cost_section(data: dict) -> list[str]:
               f"At CPU-bound durations instead of the measured ones, Lambda compute is "
               f"${cpu_bound['Lambda compute']:.5f} and the total ${cpu_bound['total']:.5f}. Textract alone would cost "
               f"${money['textract_per_application']} per application. Not in the run: the customer's signing at the "
-              "door (one KMS Sign, a Secrets Manager read, an SMS), whose cost the capacity page adds.", ""]
+              "door: per signed contract one KMS Sign with the ECC key ($0.000015), a Secrets Manager read and an "
+              "SMS (at the SMS provider's price), not priced here.", ""]
     if "cost" in data.get("plots", {}):
         lines += [f"![cost]({data['plots']['cost']})", ""]
     return lines
