@@ -26,14 +26,15 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
                 fonts-arphic-ukai fonts-dejavu-core chromium chromium-driver
 
 .PHONY: help setup system-deps demo test test-unit test-integration test-smoke lint lint-code lint-architecture lint-template \
-        lint-policies lint-security build bench-imports bench bench-extract bench-decision bench-devset bench-pipeline bench-console \
-        bench-libraries bench-bombs clean
+        lint-policies lint-security build bench-imports bench bench-all capacity bench-extract bench-decision bench-devset \
+        bench-pipeline bench-console bench-libraries bench-bombs clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
 	@echo "make test   lint (code, template, checkov) + sam build + Lambda-like smoke test + unit + integration + end-to-end tests"
 	@echo "make build  sam build (python3.13 functions and layers, no Docker); fails if Lambda would refuse one"
-	@echo "make bench  benchmarks, reports under benchmarks/"
+	@echo "make bench  one report: benchmarks/report.md (+ .json, PNG plots) and the capacity page benchmarks/capacity.md"
+	@echo "make capacity  benchmarks/capacity.md again from benchmarks/report.json (1M applications a month)"
 
 setup: system-deps $(BIN)/.installed
 
@@ -142,7 +143,31 @@ build: setup $(SAM) $(LAMBDA_PYTHON) $(OPENCV_MODULE)
 bench-imports: setup $(LAMBDA_PYTHON)
 	$(BIN)/python -m benchmarks.cold_start --python $(LAMBDA_PYTHON) $(ARGS)
 
-bench: bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries
+# One command, one report (issue 11): the build's package sizes, cold starts (bench-imports), extraction CPU beside the
+# naive baseline on our generator's documents and on the dev set (LOANPIPE_DEVSET, default ../shared/devset), the
+# local cloud idle and at saturation (BENCH_APPLICATIONS, at least 100), the cost per application
+# -> benchmarks/report.md, report.json, report-*.png; then the capacity page from it -> benchmarks/capacity.md.
+# About an hour on a crowded 2-core machine (the saturation run is most of it).
+BENCH_APPLICATIONS ?= 100
+bench: setup build $(LAMBDA_PYTHON) $(BIN)/.bench-plots
+	$(BIN)/python -m benchmarks.cold_start --python $(LAMBDA_PYTHON)
+	$(BIN)/python -m benchmarks.extract_cpu
+	$(BIN)/python -m benchmarks.load --count $(BENCH_APPLICATIONS)
+	$(BIN)/python -m benchmarks.report
+	$(BIN)/python -m benchmarks.capacity > /dev/null
+	@echo "benchmarks/report.md and benchmarks/capacity.md written"
+
+# The capacity page again from the last report's figures (other volumes: ARGS="--monthly 3000000 --peak-factor 5").
+capacity: setup
+	$(BIN)/python -m benchmarks.capacity $(ARGS)
+
+$(BIN)/.bench-plots: pyproject.toml
+	$(BIN)/pip install -q -e ".[bench]" 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -c "import matplotlib" || { echo "ERROR: the [bench] extra (matplotlib) did not install" >&2; exit 1; }
+	@touch $@
+
+# Every separate benchmark with its own report (hours): extraction, decisions, dev set, pipeline, console, libraries.
+bench-all: bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries bench-bombs
 
 bench-extract: setup
 	$(BIN)/python -m benchmarks.extract

@@ -16,11 +16,20 @@ from loanpipe_infra.localcloud.specs import FunctionSpec, SqsEventSource
 pytestmark = pytest.mark.integration
 
 HANDLER = textwrap.dedent('''
-    import json, os, time
+    import json, os, subprocess, sys, time
 
     def handler(event, context):
         if event.get("Records"):  # an SQS batch of one: its body is the request
             event = json.loads(event["Records"][0]["body"])
+        if event.get("burn"):  # CPU seconds of its own, then a child process's, then memory held
+            started = time.process_time()
+            while time.process_time() - started < event["burn"]:
+                pass
+            child = "import time\\nwhile time.process_time() < %r: pass" % event["burn"]
+            subprocess.run([sys.executable, "-c", child], check=True)
+            held = bytearray(event["megabytes"] << 20)
+            held[::4096] = b"x" * len(held[::4096])
+            return {"held": len(held)}
         if event.get("sleep"):
             time.sleep(event["sleep"])
         if event.get("exit"):
@@ -119,3 +128,24 @@ def test_a_message_whose_invocation_runs_out_of_memory_comes_back_and_after_max_
     # Then each receive ran out of memory, and the message is in the DLQ, not lost and not on the queue
     assert pool.errors == 2 and pool.invocations == 2
     assert dead_letter_bodies(sqs, dlq) == [body] and queue_depth(sqs, url) == 0
+
+
+def test_each_invocation_records_its_cpu_with_its_child_processes_and_the_peak_memory(tmp_path):
+    """What Lambda's REPORT line says (duration, max memory used) plus CPU, the child's (Tesseract's) included."""
+    code = tmp_path / "fn"
+    code.mkdir()
+    (code / "app.py").write_text(HANDLER)
+    spec = FunctionSpec(logical_id="BusyFunction", name="busy", code_dir=code, handler="app.handler", timeout=60,
+                        memory_mb=256, environment={}, reserved_concurrency=None, layers=[])
+    pool = FunctionPool(spec, {}, tmp_path, concurrency=1)
+    try:
+        light = pool.invoke({})
+        heavy = pool.invoke({"burn": 0.3, "megabytes": 96})
+    finally:
+        pool.close()
+    assert light.ok and heavy.ok
+    light_entry, heavy_entry = pool.log.since(0)
+    assert heavy_entry.cpu_s >= 0.6 * 0.95  # its own loop and the child's, each at least 0.3 s of CPU
+    assert light_entry.cpu_s < 0.2
+    assert heavy_entry.max_rss_mb >= 96 > light_entry.max_rss_mb
+    assert heavy_entry.duration_ms >= light_entry.duration_ms

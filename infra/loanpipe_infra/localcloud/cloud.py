@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from loanpipe_infra.localcloud.auth import JwksCache, create_staff_user, issue_token
 from loanpipe_infra.localcloud.console import ConsoleFiles, ConsoleSite, content_security_policy, local_console_config
 from loanpipe_infra.localcloud.devca import DevCertificateAuthority, install_dev_ca
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
+from loanpipe_infra.localcloud.meter import TrafficMeter
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
@@ -119,13 +121,16 @@ class LocalCloud:
         self.state: LocalCloudState | None = None
         self.signing_ca: DevCertificateAuthority | None = None
         self.tsa: LocalTsaServer | None = None
+        self.meter = TrafficMeter()  # every AWS call served, by caller and operation (benchmarks read it)
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> LocalCloudState:
         session, endpoint = self._start_moto()
         self.stack = Provisioner(session, endpoint, self.root / "template.yaml", self._overrides,
                                  stack_name=self._stack_name).provision()
-        self._sqs = session.client("sqs", endpoint_url=endpoint)
+        # The pollers' calls are Lambda's event-source mappings' (billed SQS requests on AWS): named as such.
+        self._sqs = session.client("sqs", endpoint_url=endpoint,
+                                   config=Config(user_agent_appid="EventSourceMapping"))
         self.signing_ca = self._install_dev_ca(session, endpoint)
         self._wire_functions(endpoint)
         if self._warm:
@@ -151,6 +156,8 @@ class LocalCloud:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
+        server = self._moto._server  # moto's werkzeug server: each request calls its .app, here through the meter
+        server.app = self.meter.wrap(server.app)
         host, port = self._moto.get_host_and_port()
         session = boto3.Session(
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],

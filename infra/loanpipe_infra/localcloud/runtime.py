@@ -83,10 +83,45 @@ class InvocationResult:
     error_message: str | None = None
     duration_ms: float = 0.0
     max_memory_mb: float = 0.0  # as Lambda's REPORT line: the environment's peak resident memory
+    usage: dict | None = None  # the worker's figures for this invocation (worker.measured): CPU and peak RSS
 
 
 _TIMED_OUT = object()
 _PENDING = object()
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One invocation's figures, as Lambda reports them (duration, max memory used) plus the CPU it spent."""
+
+    duration_ms: float
+    cpu_s: float  # the environment's own CPU plus its child processes' (Tesseract)
+    max_rss_mb: float  # the environment's peak RSS so far (Lambda's "Max Memory Used")
+    child_max_rss_mb: float  # the largest child process's maxrss (Tesseract), an upper bound (see worker._usage)
+    ok: bool
+    ended_at: float  # epoch seconds when the answer came back (it started duration_ms earlier)
+
+
+class InvocationLog:
+    """The figures of a function's invocations (the benchmarks read them); kept up to ``limit`` entries."""
+
+    def __init__(self, limit: int = 200_000):
+        self._limit = limit
+        self._lock = threading.Lock()
+        self.entries: list[Invocation] = []
+
+    def record(self, result: InvocationResult) -> None:
+        usage = result.usage or {}
+        entry = Invocation(result.duration_ms, usage.get("cpu_s", 0.0) + usage.get("child_cpu_s", 0.0),
+                           usage.get("max_rss_kb", 0) / 1024, usage.get("child_max_rss_kb", 0) / 1024, result.ok,
+                           time.time())
+        with self._lock:
+            if len(self.entries) < self._limit:
+                self.entries.append(entry)
+
+    def since(self, start: int) -> list[Invocation]:
+        with self._lock:
+            return list(self.entries[start:])
 
 
 class _Worker:
@@ -158,9 +193,10 @@ class _Worker:
                                     error_message=f"the worker exited with {self.process.poll()}",
                                     duration_ms=duration_ms, max_memory_mb=used)
         if answer.get("ok"):
-            return InvocationResult(True, result=answer.get("result"), duration_ms=duration_ms, max_memory_mb=used)
+            return InvocationResult(True, result=answer.get("result"), duration_ms=duration_ms, max_memory_mb=used,
+                                    usage=answer.get("usage"))
         return InvocationResult(False, error_type=answer.get("errorType"), error_message=answer.get("errorMessage"),
-                                duration_ms=duration_ms, max_memory_mb=used)
+                                duration_ms=duration_ms, max_memory_mb=used, usage=answer.get("usage"))
 
     def _await_answer(self, deadline: float) -> tuple[Any, float]:
         """The worker's answer (None: it exited; ``_TIMED_OUT``) and the memory it used, watched every
@@ -203,6 +239,7 @@ class FunctionPool:
         self._closed = False
         self.invocations = 0
         self.errors = 0
+        self.log = InvocationLog()
 
     @staticmethod
     def _environment(spec: FunctionSpec, base_env: dict[str, str]) -> dict[str, str]:
@@ -215,6 +252,8 @@ class FunctionPool:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                 "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
                 "LOANPIPE_FUNCTION_ARN": f"arn:aws:lambda:local:function:{spec.name}",
+                # botocore puts it in its User-Agent: the local cloud counts each function's AWS calls by it
+                "AWS_SDK_UA_APP_ID": spec.logical_id,
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -240,6 +279,7 @@ class FunctionPool:
         finally:
             self._release(worker)
         self.invocations += 1
+        self.log.record(result)
         if not result.ok:
             self.errors += 1
             log.warning("%s invocation failed: %s %s", self.spec.logical_id, result.error_type, result.error_message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import resource
 import sys
 import time
 import traceback
@@ -33,6 +34,35 @@ class LambdaContext:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
+def _peak_rss_kb() -> int:
+    """This environment's peak resident memory (VmHWM). Not ``ru_maxrss``: Linux carries a process's maxrss
+    across fork and exec, so a worker started by the big local-cloud process would report the parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _usage() -> tuple[float, float, int, int]:
+    """CPU seconds so far of this environment and of the programs it ran (Tesseract); its peak RSS and the largest
+    child's ``ru_maxrss`` in kB (an upper bound: a child forked from this process starts at this process's size)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime, _peak_rss_kb(), children.ru_maxrss)
+
+
+def measured(before: tuple[float, float, int, int]) -> dict:
+    """What one invocation cost, as Lambda's REPORT line would tell: the CPU it spent (its own and its child
+    processes'), the environment's peak memory so far, and the largest child's beside it."""
+    after = _usage()
+    return {"cpu_s": round(after[0] - before[0], 6), "child_cpu_s": round(after[1] - before[1], 6),
+            "max_rss_kb": after[2], "child_max_rss_kb": after[3]}
+
+
 def main() -> int:
     code_dir, handler_spec = sys.argv[1], sys.argv[2]
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -53,16 +83,19 @@ def main() -> int:
         request_id = request.get("request_id") or str(uuid.uuid4())
         context = LambdaContext(os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local"), memory_mb,
                                 request["deadline"], request_id, function_arn)
+        before = _usage()
         try:
             result = handler(request["event"], context)
             answer = {"ok": True, "result": result}
         except Exception as exc:
             traceback.print_exc()
             answer = {"ok": False, "errorType": type(exc).__name__, "errorMessage": str(exc)}
+        answer["usage"] = measured(before)
         try:
             protocol.write(json.dumps(answer, default=str) + "\n")
         except (TypeError, ValueError) as exc:
-            failure = {"ok": False, "errorType": "Runtime.MarshalError", "errorMessage": str(exc)}
+            failure = {"ok": False, "errorType": "Runtime.MarshalError", "errorMessage": str(exc),
+                       "usage": answer["usage"]}
             protocol.write(json.dumps(failure) + "\n")
     return 0
 
