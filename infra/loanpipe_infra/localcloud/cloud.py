@@ -144,6 +144,9 @@ class LocalCloud:
     def _start_moto(self) -> tuple[boto3.Session, str]:
         from moto.server import ThreadedMotoServer
 
+        from loanpipe_infra.localcloud.s3events import add_version_ids
+
+        add_version_ids()  # notifications of the versioned uploads bucket name their version, as on AWS
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()

@@ -9,14 +9,16 @@ from botocore.exceptions import ClientError
 
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.events import EVENT_SOURCE, DomainEvent
+from loanpipe.service.ports import ObjectVersion
 
 
 class S3BlobStore:
     def __init__(self, client: Any):
         self._s3 = client
 
-    def get(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes:
-        response = self._s3.get_object(Bucket=bucket, Key=key)
+    def get(self, bucket: str, key: str, max_bytes: int | None = None, version_id: str | None = None) -> bytes:
+        extra = {"VersionId": version_id} if version_id else {}
+        response = self._s3.get_object(Bucket=bucket, Key=key, **extra)
         body = response["Body"]
         if max_bytes is None:
             return body.read()
@@ -25,6 +27,14 @@ class S3BlobStore:
         if len(data) > max_bytes:
             raise RejectedInput("file_too_large", f"the file is larger than {max_bytes // (1024 * 1024)} MB")
         return data
+
+    def versions(self, bucket: str, key: str) -> list[ObjectVersion]:
+        found: list[ObjectVersion] = []
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+            # S3 lists the versions of a key newest first; the prefix may match longer keys too.
+            found.extend(ObjectVersion(v["VersionId"], v["ETag"].strip('"'), int(v["Size"]))
+                         for v in page.get("Versions", []) if v["Key"] == key)
+        return found[::-1]
 
     def head(self, bucket: str, key: str) -> dict | None:
         try:
@@ -52,9 +62,9 @@ class S3BlobStore:
         )
         return {"url": post["url"], "fields": post["fields"]}
 
-    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
-        return self._s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                               ExpiresIn=expires_in)
+    def presigned_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        params = {"Bucket": bucket, "Key": key} | ({"VersionId": version_id} if version_id else {})
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
 
 class SqsStageQueue:

@@ -33,7 +33,12 @@ Document
                                                  \--> RETAKE_REQUESTED (quality gate; officer retakes)
                                                  \--> REJECTED_INPUT   (not a readable file)
     any of them --a new upload in the same slot--> SUPERSEDED
-    a settled one --the same key uploaded again--> EXTRACTING
+
+A document is one upload grant (a server-chosen key) and one file: the first object version written under
+the key is pinned on the document and is its evidence. A file posted again under the same grant changes
+nothing: it is recorded on the document and audited (``document.upload_refused``). A new photo of a slot
+is a new document (a retake names the one it ``replaces``), so a settled document never goes back to
+EXTRACTING.
 
 Every transition is a conditional write on the application item's ``version`` and appends an
 audit entry in the same transaction.
@@ -91,10 +96,10 @@ DOC_TRANSITIONS: dict[DocState, frozenset[DocState]] = {
     DocState.EXTRACTING: frozenset(
         {DocState.EXTRACTED, DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT, DocState.SUPERSEDED}
     ),
-    # A settled document goes back to EXTRACTING when its key is uploaded again (a new ETag).
-    DocState.EXTRACTED: frozenset({DocState.SUPERSEDED, DocState.RETAKE_REQUESTED, DocState.EXTRACTING}),
-    DocState.RETAKE_REQUESTED: frozenset({DocState.SUPERSEDED, DocState.EXTRACTING}),
-    DocState.REJECTED_INPUT: frozenset({DocState.SUPERSEDED, DocState.EXTRACTING}),
+    # A settled document never goes back to EXTRACTING: a new file is a new document (one grant, one file).
+    DocState.EXTRACTED: frozenset({DocState.SUPERSEDED, DocState.RETAKE_REQUESTED}),
+    DocState.RETAKE_REQUESTED: frozenset({DocState.SUPERSEDED}),
+    DocState.REJECTED_INPUT: frozenset({DocState.SUPERSEDED}),
     DocState.SUPERSEDED: frozenset(),
 }
 SETTLED_DOC_STATES = frozenset({DocState.EXTRACTED, DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT})

@@ -91,6 +91,8 @@ _REASONS = [
     Reason("unknown_application", _I, "申请不存在", "Unknown application"),
     Reason("unknown_document", _I, "上传未经登记", "Upload was not registered by the server"),
     Reason("slot_closed", _I, "该申请已不接受上传", "The application no longer accepts uploads"),
+    Reason("upload_grant_used", _I, "该上传授权已使用过，文件未被采用，如需重拍请重新申请上传",
+           "This upload grant was used already: the file was not taken (a retake asks for a new upload)"),
     # a credit policy file that cannot be loaded (the policy in force stays)
     Reason("policy_invalid", _I, "信贷政策文件有误，未生效",
            "The credit policy file has an error and was not put in force"),

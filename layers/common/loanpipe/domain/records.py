@@ -53,7 +53,25 @@ def id_number_hash(id_number: str) -> str:
     return hashlib.sha256(("loanpipe:id:" + id_number.strip().upper()).encode()).hexdigest()[:32]
 
 
+class RefusedUpload(BaseModel):
+    """A file that reached a document's key after the document's one upload (a re-used grant) or after the
+    capture closed: kept in the bucket as a version of its own, never read, never shown as the evidence."""
+
+    version_id: str | None = None
+    etag: str
+    size: int
+    at: datetime
+    reason: str  # upload_grant_used | slot_closed
+
+
+MAX_REFUSED_UPLOADS = 20  # per document; further refusals are audited but not listed on the record
+
+
 class DocumentRecord(BaseModel):
+    """One document slot filled by one upload grant: the grant is the server-chosen ``key`` (the document id is
+    in it) and its first object version is the document's evidence (``version_id``), pinned when it arrives.
+    A new photo of the same slot is a new document with a new grant (``replaces`` names the one it retakes)."""
+
     document_id: str
     slot: DocType
     state: DocState = DocState.PENDING_UPLOAD
@@ -64,7 +82,9 @@ class DocumentRecord(BaseModel):
     requested_at: datetime
     uploaded_at: datetime | None = None
     etag: str | None = None
+    version_id: str | None = None  # the pinned object version: what was read, what the reviewer sees
     size: int | None = None
+    refused_uploads: list[RefusedUpload] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)  # retake or rejection reason codes
     detected_type: DocType | None = None
     fields: dict[str, FieldValue] = Field(default_factory=dict)

@@ -107,8 +107,8 @@ def get_document(application_id: str, document_id: str, caller: SignedIn, deps: 
     if not caller.back_office:
         return reply(200, view)
     view.update(page_image_url=None, page_size=None)
-    if doc.uploaded_at:
-        view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key)
+    if doc.uploaded_at:  # the version that was read, whatever was posted under the key later
+        view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key, doc.version_id)
     if doc.result_key:
         result = json.loads(deps.blobs.get(deps.results_bucket, doc.result_key))
         view["transactions"] = [{"box": None, **row} for row in result.get("transactions", [])]
@@ -161,5 +161,5 @@ def audit_verify(application_id: str, caller: SignedIn, deps: Deps) -> Response:
                        **verify_trail(deps.repo, application_id).model_dump(mode="json")})
 
 
-def _presigned(deps: ApiDeps, bucket: str, key: str) -> str:
-    return deps.blobs.presigned_get(bucket, key, DOWNLOAD_URL_SECONDS)
+def _presigned(deps: ApiDeps, bucket: str, key: str, version_id: str | None = None) -> str:
+    return deps.blobs.presigned_get(bucket, key, DOWNLOAD_URL_SECONDS, version_id)

@@ -64,8 +64,23 @@ class ApplicationRepository(Protocol):
     def get_report(self, application_id: str, round_: int, kind: str) -> dict | None: ...
 
 
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One version of an object in a versioned bucket (the uploads bucket keeps every version)."""
+
+    version_id: str
+    etag: str
+    size: int
+
+
 class BlobStore(Protocol):
-    def get(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes: ...
+    def get(self, bucket: str, key: str, max_bytes: int | None = None, version_id: str | None = None) -> bytes:
+        """The object's bytes: its current version, or ``version_id`` (a pinned piece of evidence)."""
+        ...
+
+    def versions(self, bucket: str, key: str) -> list[ObjectVersion]:
+        """Every version of exactly ``key`` (delete markers left out), oldest first: the order S3 wrote them."""
+        ...
 
     def head(self, bucket: str, key: str) -> dict | None: ...
 
@@ -76,8 +91,9 @@ class BlobStore(Protocol):
         key; the type, a size of 1..``max_bytes`` and the key are conditions of the grant."""
         ...
 
-    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
-        """A URL that reads one object for ``expires_in`` seconds, without credentials."""
+    def presigned_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        """A URL that reads one object (its ``version_id`` when given) for ``expires_in`` seconds, without
+        credentials."""
         ...
 
 

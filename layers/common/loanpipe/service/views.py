@@ -40,6 +40,9 @@ def document_view(doc: DocumentRecord, *, reveal: bool = False, with_fields: boo
         "engine": doc.engine,
         "warnings": list(doc.warnings),
         "message": doc.retake_message,
+        # files posted again under this document's used grant: never read, never shown as its picture
+        "refused_uploads": [{"at": refused.at.isoformat(), "size": refused.size, "reason": describe(refused.reason)}
+                            for refused in doc.refused_uploads],
     }
     if with_fields:
         view["fields"] = {
