@@ -18,6 +18,7 @@ from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
+from loanpipe_infra.localcloud.schedules import ScheduleTimer
 from loanpipe_infra.localcloud.specs import ACCOUNT_ID, REGION, STACK_NAME, ProvisionedStack
 from loanpipe_infra.localcloud.tsa import LocalTsaServer, TimeStampAuthority
 
@@ -115,6 +116,7 @@ class LocalCloud:
         self.stack: ProvisionedStack | None = None
         self.pools: dict[str, FunctionPool] = {}
         self.pollers: list[QueuePoller] = []
+        self.schedules: list[ScheduleTimer] = []  # the template's Schedule events (EventBridge's stand-in)
         self.gateways: dict[str, HttpApiGateway] = {}
         self.state: LocalCloudState | None = None
         self.signing_ca: DevCertificateAuthority | None = None
@@ -133,6 +135,8 @@ class LocalCloud:
                 pool.warm()
         for poller in self.pollers:
             poller.start()
+        for timer in self.schedules:
+            timer.start()
         for gateway in self.gateways.values():
             gateway.start()
         self.state = self._describe(endpoint)
@@ -199,6 +203,7 @@ class LocalCloud:
             for source in spec.sqs_sources:
                 self.pollers.append(QueuePoller(self._sqs, self.pools[logical_id], source,
                                                 retry_delay=self._retry_delay))
+            self.schedules.extend(ScheduleTimer(self.pools[logical_id], s) for s in spec.schedules)
         jwks = JwksCache(endpoint)
         for api_id, api in self.stack.apis.items():
             routes = [
@@ -240,6 +245,8 @@ class LocalCloud:
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()
+        for timer in self.schedules:
+            timer.stop()
         for gateway in self.gateways.values():
             gateway.stop()
         if self.console is not None:

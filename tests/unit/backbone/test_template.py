@@ -192,6 +192,10 @@ def _settings_model(function_dir: Path):
 
     if function_dir.name == "api":
         return ApiSettings
+    if function_dir.name == "sweep":
+        from loanpipe.entry.housekeeping import SweepSettings
+
+        return SweepSettings
     return STAGES[function_dir.name].settings
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from loanpipe.domain.application import DeclaredApplication
 from loanpipe.domain.audit import AuditHead
 from loanpipe.domain.documents import DocType, FieldValue
-from loanpipe.domain.lifecycle import AppState, DocState
+from loanpipe.domain.lifecycle import UPLOAD_OPEN_STATES, AppState, DocState
 from loanpipe.domain.signing import SigningCeremony
 
 REQUIRED_SLOTS: tuple[DocType, ...] = (
@@ -138,6 +138,9 @@ class ReviewState(BaseModel):
 
 
 LEASE = timedelta(minutes=30)  # how long a claim holds an application for its reviewer
+# How long a capture stays open (DRAFT or SUBMITTED) before the draft sweep expires it, unless a function's
+# settings say otherwise (DRAFT_OPEN_HOURS): a visit and a return visit for a missing document.
+CAPTURE_OPEN_FOR = timedelta(hours=72)
 
 
 class ContractRef(BaseModel):
@@ -160,6 +163,10 @@ class ApplicationRecord(BaseModel):
     replay: bool = False  # judged as of its recorded capture time (back-test), not the receipt time
     documents: dict[str, DocumentRecord] = Field(default_factory=dict)
     submitted_at: datetime | None = None
+    # An open capture (DRAFT, SUBMITTED) expires at this time: set when it is created and when a reviewer
+    # reopens it; None on records written before drafts expired (then created_at + the sweep's default).
+    capture_expires_at: datetime | None = None
+    closed_reason: str | None = None  # why a capture was cancelled or expired (a reason code)
     final_submission: bool = False
     decision: RecordedDecision | None = None
     review: ReviewState | None = None
@@ -170,6 +177,12 @@ class ApplicationRecord(BaseModel):
     audit_head: AuditHead = Field(default_factory=AuditHead)  # the end of the hash-chained audit trail
 
     # -------------------------------------------------------------- derived views
+    def capture_due(self, default_open_for: timedelta) -> datetime | None:
+        """When this open capture (DRAFT or SUBMITTED) expires; None when the capture is not open."""
+        if self.state not in UPLOAD_OPEN_STATES:
+            return None
+        return self.capture_expires_at or self.created_at + default_open_for
+
     def active_documents(self, slot: DocType | None = None) -> list[DocumentRecord]:
         return [
             doc

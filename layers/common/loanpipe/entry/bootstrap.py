@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -314,6 +315,7 @@ class ApiSettings(StageSettings):
     signing_code_ttl_seconds: int = 300
     sms_sender_id: str | None = None
     credit_policy: str = "default"  # its review rules: the queue's SLA and the four-eyes amount
+    draft_open_hours: int = 72  # how long a capture stays open before the draft sweep expires it
 
 
 @dataclass(frozen=True)
@@ -353,10 +355,12 @@ def api_deps() -> ApiDeps:
     settings = ApiSettings()
     p = _ports(settings)
     policy = policy_in_force(settings.credit_policy)
+    open_for = timedelta(hours=settings.draft_open_hours)
     return ApiDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
                    intake=IntakeConfig(settings.uploads_bucket, settings.validate_queue_url,
-                                       settings.upload_url_ttl_seconds),
-                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review),
+                                       settings.upload_url_ttl_seconds, open_for),
+                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review,
+                                       open_for),
                    results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
                    sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,

@@ -74,6 +74,9 @@ def review_view(review: ReviewState) -> dict:
 
 def next_step(record: ApplicationRecord) -> str:
     """A one-line hint for the officer's tablet."""
+    closed = {"CANCELLED": "none: cancelled", "EXPIRED": "none: the capture expired; start a new application"}
+    if record.state.value in closed:
+        return closed[record.state.value]
     retakes = [d for d in record.documents.values() if d.state in (DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT)]
     if retakes:
         return "retake: " + ", ".join(sorted({d.slot.value for d in retakes}))
@@ -86,6 +89,7 @@ def next_step(record: ApplicationRecord) -> str:
         "VALIDATING": "wait for the decision",
         "SCORING": "wait for the decision",
         "IN_REVIEW": "wait for a reviewer",
+
         "APPROVED": "wait for the contract",
         "AWAITING_SIGNATURE": "show the contract and capture the signature",
     }.get(record.state.value, "none")
@@ -105,6 +109,10 @@ def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool 
         "updated_at": record.updated_at.isoformat(),
         "submitted_at": record.submitted_at.isoformat() if record.submitted_at else None,
         "final_submission": record.final_submission,
+        # an open capture expires at this time (the draft sweep); a cancelled or expired one says why it closed
+        "capture_expires_at": record.capture_expires_at.isoformat()
+        if record.capture_expires_at and record.state.value in ("DRAFT", "SUBMITTED") else None,
+        "closed_reason": describe(record.closed_reason) if record.closed_reason else None,
         "replay": record.replay,
         "applicant": {
             "name": applicant.name,
