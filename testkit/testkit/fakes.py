@@ -20,7 +20,7 @@ from loanpipe.domain.audit import AuditEntry, chain
 from loanpipe.domain.errors import NotFound, StaleWrite
 from loanpipe.domain.events import DomainEvent
 from loanpipe.domain.records import ApplicationRecord, id_number_hash
-from loanpipe.service.ports import ApplicationSummary, ObjectVersion, Page
+from loanpipe.service.ports import ApplicationSummary, HeldObject, ObjectVersion, Page, PrefixErased
 from loanpipe.validation.ports import FraudPorts, ImageMatch, OpenApplication, hamming, hash_bands
 
 
@@ -99,6 +99,22 @@ class InMemoryApplicationRepository:
     def get_report(self, application_id: str, round_: int, kind: str) -> dict | None:
         return self._reports.get((application_id, round_, kind))
 
+    def delete_reports(self, application_id: str) -> int:
+        keys = [key for key in self._reports if key[0] == application_id]
+        for key in keys:
+            del self._reports[key]
+        return len(keys)
+
+    def redact_audit(self, application_id: str, entries: list[AuditEntry]) -> int:
+        stored = self._audit[application_id]
+        written = 0
+        for entry in entries:
+            for index, old in enumerate(stored):
+                if old.seq == entry.seq and old.hash == entry.hash:
+                    stored[index] = entry
+                    written += 1
+        return written
+
 
 class InMemoryBlobStore:
     """A versioned bucket: every put is a new version, reads take the current one or the version named."""
@@ -106,6 +122,7 @@ class InMemoryBlobStore:
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}  # the current version of each key
         self._versions: dict[tuple[str, str], list[tuple[str, bytes, str]]] = defaultdict(list)
+        self.locked: dict[str, set[str]] = {}  # bucket -> keys under object lock (GOVERNANCE)
 
     def get(self, bucket: str, key: str, max_bytes: int | None = None, version_id: str | None = None) -> bytes:
         if version_id is not None:
@@ -121,6 +138,23 @@ class InMemoryBlobStore:
     def versions(self, bucket: str, key: str) -> list[ObjectVersion]:
         return [ObjectVersion(version_id, etag_of(body), len(body))
                 for version_id, body, _ in self._versions.get((bucket, key), [])]
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        return [key for (b, key), versions in self._versions.items() if b == bucket and key.startswith(prefix)
+                and versions]
+
+    def erase_prefix(self, bucket: str, prefix: str, *, bypass_governance: bool = False) -> PrefixErased:
+        deleted = 0
+        held = []
+        for key in self.keys(bucket, prefix):
+            kept = [v for v in self._versions[(bucket, key)] if key in self.locked.get(bucket, set())
+                    and not bypass_governance]
+            deleted += len(self._versions[(bucket, key)]) - len(kept)
+            held += [HeldObject(key, version_id, "2036-11-30T00:00:00+00:00") for version_id, _, _ in kept]
+            self._versions[(bucket, key)] = kept
+            if not kept:
+                self.objects.pop((bucket, key), None)
+        return PrefixErased(deleted, held)
 
     def head(self, bucket: str, key: str) -> dict | None:
         found = self.objects.get((bucket, key))
@@ -223,6 +257,15 @@ class InMemoryImageIndex:
         self._images[key] = _Recorded(application_id, document_id, phash, officer_id, recorded_at, content)
         for band in hash_bands(phash, self.max_distance):
             self._bands.setdefault(band, set()).add(key)
+
+    def forget(self, application_id: str, document_id: str) -> int:
+        image = self._images.pop((application_id, document_id), None)
+        if image is None:
+            return 0
+        bands = hash_bands(image.phash, self.max_distance)
+        for band in bands:
+            self._bands.get(band, set()).discard((application_id, document_id))
+        return len(bands) + 1
 
     def find_near(self, phash: str, max_distance: int) -> list[ImageMatch]:
         if max_distance > self.max_distance:

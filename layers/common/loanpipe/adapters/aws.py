@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.events import EVENT_SOURCE, DomainEvent
-from loanpipe.service.ports import ObjectVersion
+from loanpipe.service.ports import HeldObject, ObjectVersion, PrefixErased
 
 
 class S3BlobStore:
@@ -35,6 +35,34 @@ class S3BlobStore:
             found.extend(ObjectVersion(v["VersionId"], v["ETag"].strip('"'), int(v["Size"]))
                          for v in page.get("Versions", []) if v["Key"] == key)
         return found[::-1]
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        found: dict[str, None] = {}
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            found.update((v["Key"], None) for v in page.get("Versions", []))
+        return list(found)
+
+    def erase_prefix(self, bucket: str, prefix: str, *, bypass_governance: bool = False) -> PrefixErased:
+        deleted, held = 0, []
+        extra = {"BypassGovernanceRetention": True} if bypass_governance else {}
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            versions = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if not versions:
+                continue
+            answer = self._s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True}, **extra)
+            refused = answer.get("Errors", [])
+            deleted += len(versions) - len(refused)
+            held += [HeldObject(e["Key"], e.get("VersionId", ""), self._retain_until(bucket, e)) for e in refused]
+        return PrefixErased(deleted, held)
+
+    def _retain_until(self, bucket: str, refused: dict) -> str | None:
+        try:
+            head = self._s3.head_object(Bucket=bucket, Key=refused["Key"], VersionId=refused.get("VersionId"))
+        except ClientError:
+            return None
+        until = head.get("ObjectLockRetainUntilDate")
+        return until.isoformat() if until is not None else None
 
     def head(self, bucket: str, key: str) -> dict | None:
         try:

@@ -151,6 +151,27 @@ class ContractRef(BaseModel):
     number: str | None = None  # the contract number printed on it
 
 
+class RetainedObject(BaseModel):
+    """An object an erasure could not or may not delete: where it is, why, and until when."""
+
+    bucket: str
+    key: str
+    reason: str  # legal_retention (a signed contract and its evidence) | object_lock (retention not over)
+    retain_until: str | None = None  # ISO date-time, as S3 gives it
+
+
+class Erasure(BaseModel):
+    """What erasing an application's personal data did (kept on the record; nothing personal in it)."""
+
+    at: datetime
+    by: str
+    objects_deleted: int = 0
+    image_index_entries_deleted: int = 0
+    reports_deleted: int = 0
+    audit_entries_redacted: int = 0
+    retained: list[RetainedObject] = Field(default_factory=list)
+
+
 class ApplicationRecord(BaseModel):
     application_id: str
     state: AppState = AppState.DRAFT
@@ -159,7 +180,7 @@ class ApplicationRecord(BaseModel):
     officer_id: str
     created_at: datetime
     updated_at: datetime
-    declared: DeclaredApplication
+    declared: DeclaredApplication | None  # None once the application is erased (PIPL): see ``erased``
     replay: bool = False  # judged as of its recorded capture time (back-test), not the receipt time
     documents: dict[str, DocumentRecord] = Field(default_factory=dict)
     submitted_at: datetime | None = None
@@ -175,6 +196,26 @@ class ApplicationRecord(BaseModel):
     flags: list[str] = Field(default_factory=list)  # reason codes raised by other applications' checks
     flagged_by: list[str] = Field(default_factory=list)
     audit_head: AuditHead = Field(default_factory=AuditHead)  # the end of the hash-chained audit trail
+    erased: Erasure | None = None  # the personal data was erased (what was kept, and why)
+
+    # -------------------------------------------------------------- erasure
+    def erase_personal_data(self, erasure: Erasure) -> None:
+        """Drop every personal field: the declaration (name, ID number, phone, address, payout account, the
+        capture's place), what each document read (fields, corrections, image forensics with its GPS, the file's
+        name, messages), reviewers' notes, and, unless the contract was signed (then it is the index of the
+        retained evidence), the signing ceremony. States, ids, reason codes, amounts' absence and times stay."""
+        self.declared = None
+        for doc in self.documents.values():
+            doc.fields = {}
+            doc.corrected_fields = {}
+            doc.evidence = None
+            doc.filename = None
+            doc.retake_message = None
+        if self.decision is not None:
+            self.decision.note = None
+        if self.signing is not None and self.signing.signed is None:
+            self.signing = None
+        self.erased = erasure
 
     # -------------------------------------------------------------- derived views
     def capture_due(self, default_open_for: timedelta) -> datetime | None:

@@ -36,6 +36,7 @@ from loanpipe.entry.web import (
 from loanpipe.service.access import Role, require
 from loanpipe.service.audit_trail import verify_trail
 from loanpipe.service.checks_view import failing_checks, latest_report
+from loanpipe.service.erasure import EraseRequest, erase_application
 from loanpipe.service.review import (
     FieldCorrections,
     Reassignment,
@@ -47,7 +48,7 @@ from loanpipe.service.review import (
     release,
 )
 from loanpipe.service.review_queue import review_queue
-from loanpipe.service.views import application_view, document_view
+from loanpipe.service.views import application_view, document_view, erasure_view
 
 router = Router()
 metrics = make_metrics()
@@ -159,6 +160,17 @@ def audit_verify(application_id: str, caller: SignedIn, deps: Deps) -> Response:
     require(caller, Role.ADMIN)
     return reply(200, {"application_id": application_id,
                        **verify_trail(deps.repo, application_id).model_dump(mode="json")})
+
+
+@router.post("/applications/<application_id>/erase")
+def erase(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    """An admin erases a closed application's personal data (PIPL): documents and every object version, reports,
+    index entries, personal fields; the audit trail stays, redacted, and still verifies. Audited."""
+    require(caller, Role.ADMIN)
+    if deps.erasure is None:
+        raise NotFound("erasure is not configured for this API")
+    erasure = erase_application(deps.erasure, caller, application_id, read_body(router.current_event, EraseRequest))
+    return reply(200, {"application_id": application_id, **erasure_view(erasure)})
 
 
 def _presigned(deps: ApiDeps, bucket: str, key: str, version_id: str | None = None) -> str:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from loanpipe.entry.runner import StageRunner
     from loanpipe.policy.model import Policy
     from loanpipe.service.contracting import ContractDeps
+    from loanpipe.service.erasure import ErasePorts
     from loanpipe.service.extraction import ExtractDeps
     from loanpipe.service.intake import IntakeConfig
     from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
@@ -316,6 +317,7 @@ class ApiSettings(StageSettings):
     sms_sender_id: str | None = None
     credit_policy: str = "default"  # its review rules: the queue's SLA and the four-eyes amount
     draft_open_hours: int = 72  # how long a capture stays open before the draft sweep expires it
+    image_index_table: str  # an erased application's pictures leave the duplicate-image index
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,7 @@ class ApiDeps:
     sms: SmsSender
     signing: SigningConfig
     policy: Policy = field(default_factory=lambda: _default_policy())
+    erasure: ErasePorts | None = None  # what an erase reaches (None: this API erases nothing)
 
 
 def _default_policy() -> Policy:
@@ -347,6 +350,8 @@ def api_deps() -> ApiDeps:
     execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
     from loanpipe.adapters.aws import SnsSmsSender
     from loanpipe.adapters.clients import client
+    from loanpipe.adapters.fraud import DynamoImageIndex
+    from loanpipe.service.erasure import ErasePorts, ErasureConfig
     from loanpipe.service.intake import IntakeConfig
     from loanpipe.service.policy_source import policy_in_force
     from loanpipe.service.review import ReviewConfig
@@ -365,4 +370,8 @@ def api_deps() -> ApiDeps:
                    sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
                                          settings.signing_code_ttl_seconds),
-                   policy=policy)
+                   policy=policy,
+                   erasure=ErasePorts(p.repo, p.blobs, DynamoImageIndex(client("dynamodb"), settings.image_index_table,
+                                                                       policy.fraud.duplicate_max_distance),
+                                      ErasureConfig(settings.uploads_bucket, settings.results_bucket,
+                                                    settings.contracts_bucket)))

@@ -63,6 +63,17 @@ class ApplicationRepository(Protocol):
 
     def get_report(self, application_id: str, round_: int, kind: str) -> dict | None: ...
 
+    def delete_reports(self, application_id: str) -> int:
+        """Delete every stored report of the application (validation, decision: figures read from its
+        documents); returns how many."""
+        ...
+
+    def redact_audit(self, application_id: str, entries: list[AuditEntry]) -> int:
+        """Overwrite stored entries with their redacted forms (``domain.audit.redact_entry``: same ``seq``, same
+        ``hash``), each only if the stored entry still has that hash; returns how many were written. The only
+        change a trail ever takes besides appending."""
+        ...
+
 
 @dataclass(frozen=True)
 class ObjectVersion:
@@ -71,6 +82,21 @@ class ObjectVersion:
     version_id: str
     etag: str
     size: int
+
+
+@dataclass(frozen=True)
+class HeldObject:
+    """An object version a deletion was refused for (object lock), with its retention date when known."""
+
+    key: str
+    version_id: str
+    retain_until: str | None = None
+
+
+@dataclass(frozen=True)
+class PrefixErased:
+    deleted: int
+    held: list[HeldObject] = field(default_factory=list)
 
 
 class BlobStore(Protocol):
@@ -83,6 +109,16 @@ class BlobStore(Protocol):
         ...
 
     def head(self, bucket: str, key: str) -> dict | None: ...
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        """Every key under ``prefix`` that has a version."""
+        ...
+
+    def erase_prefix(self, bucket: str, prefix: str, *, bypass_governance: bool = False) -> PrefixErased:
+        """Delete every version (and delete marker) of every key under ``prefix``: nothing of it can be read
+        back. Versions under object lock are left and named (``held``); ``bypass_governance`` deletes those in
+        GOVERNANCE mode (it needs s3:BypassGovernanceRetention)."""
+        ...
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None: ...
 

@@ -10,7 +10,7 @@ from loanpipe.domain.documents import DocType
 from loanpipe.domain.lifecycle import DocState
 from loanpipe.domain.masking import mask_account, mask_id_number
 from loanpipe.domain.reasons import describe
-from loanpipe.domain.records import ApplicationRecord, DocumentRecord, ReviewState, utcnow
+from loanpipe.domain.records import ApplicationRecord, DocumentRecord, Erasure, ReviewState, utcnow
 from loanpipe.service.access import Caller
 
 _ID_FIELDS = {"id_number"}
@@ -57,6 +57,14 @@ def document_view(doc: DocumentRecord, *, reveal: bool = False, with_fields: boo
     return view
 
 
+def erasure_view(erasure: Erasure) -> dict:
+    """When and by whom the personal data was erased, what was deleted, and what stays and why."""
+    return {"at": erasure.at.isoformat(), "by": erasure.by, "objects_deleted": erasure.objects_deleted,
+            "reports_deleted": erasure.reports_deleted, "audit_entries_redacted": erasure.audit_entries_redacted,
+            "image_index_entries_deleted": erasure.image_index_entries_deleted,
+            "retained": [retained.model_dump(mode="json") for retained in erasure.retained]}
+
+
 def review_view(review: ReviewState) -> dict:
     """The review state as the console shows it: who holds a live lease and until when, the first approval."""
     held = review.lease_held(utcnow())
@@ -97,7 +105,7 @@ def next_step(record: ApplicationRecord) -> str:
 
 def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool = False) -> dict:
     reveal = reveal and caller.back_office
-    applicant = record.declared.applicant
+    declared = record.declared
     documents = sorted(record.documents.values(), key=lambda d: d.requested_at)
     view = {
         "application_id": record.application_id,
@@ -114,13 +122,14 @@ def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool 
         if record.capture_expires_at and record.state.value in ("DRAFT", "SUBMITTED") else None,
         "closed_reason": describe(record.closed_reason) if record.closed_reason else None,
         "replay": record.replay,
-        "applicant": {
-            "name": applicant.name,
-            "id_number": applicant.id_number if reveal else mask_id_number(applicant.id_number),
-            "phone": applicant.phone,
+        "applicant": None if declared is None else {
+            "name": declared.applicant.name,
+            "id_number": declared.applicant.id_number if reveal else mask_id_number(declared.applicant.id_number),
+            "phone": declared.applicant.phone,
         },
-        "loan": record.declared.loan.model_dump(mode="json"),
-        "capture": record.declared.capture.model_dump(mode="json"),
+        "loan": None if declared is None else declared.loan.model_dump(mode="json"),
+        "capture": None if declared is None else declared.capture.model_dump(mode="json"),
+        "erased": None if record.erased is None else erasure_view(record.erased),
         "documents": [document_view(doc, reveal=reveal) for doc in documents],
         "missing_slots": [slot.value for slot in record.missing_slots()],
         "next_step": next_step(record),
