@@ -8,7 +8,8 @@ head (``AuditHead``: the last hash and the count) and is written in the same tra
 removing or rewriting entries afterwards leaves a trail that no longer ends at the head.
 
 ``chain`` is what a repository calls before it writes; ``verify_chain`` says which entry was edited, removed or
-reordered.
+reordered. What the chain cannot catch is a writer who rewrites the entries *and* the head on the application
+item together: the head is kept beside the data it protects (anchoring it elsewhere is the next step).
 
 Erasure (PIPL) without breaking the chain: an entry's ``detail`` carries personal free text only under
 ``PERSONAL_DETAIL_KEYS`` (a reviewer's note, the officer's retake message, the masked phone a code went to),
@@ -16,8 +17,7 @@ and an entry of ``form`` 2 (every entry written now) is hashed with each such va
 ``{"erased": SHA-256(salt, value)}``, under a random salt kept in the head on the application item. Erasing an
 application replaces those values by their seals (``redact_entry``): the stored entry changes, its hash does
 not, and the trail still verifies; then the salt is replaced, so no seal can be matched to a guessed value.
-Entries of form 1 (written before) hash their plain JSON and hold no personal text. What the chain cannot catch is a writer who rewrites the entries *and* the head on the application
-item together: the head is kept beside the data it protects (anchoring it elsewhere is the next step).
+Entries of form 1 (written before) hash their plain JSON and hold no personal text.
 """
 
 from __future__ import annotations
