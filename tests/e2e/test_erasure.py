@@ -79,7 +79,8 @@ def test_after_an_erase_no_answer_no_log_and_no_object_gives_the_applicants_numb
     # And nothing of its uploads or readings is left in the buckets, in any version
     s3 = local_cloud.client("s3")
     for bucket, prefix in (("UploadsBucket", "uploads"), ("ResultsBucket", "extractions")):
-        listed = s3.list_object_versions(Bucket=local_cloud.stack.resources[bucket]["Ref"], Prefix=f"{prefix}/{app_id}/")
+        name = local_cloud.stack.resources[bucket]["Ref"]
+        listed = s3.list_object_versions(Bucket=name, Prefix=f"{prefix}/{app_id}/")
         assert not listed.get("Versions") and not listed.get("DeleteMarkers")
     # And its audit trail is whole, the erase its last entry
     assert cli.main(["audit", "verify", app_id, "--json"]) == 0
