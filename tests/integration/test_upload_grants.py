@@ -25,6 +25,14 @@ def _post(grant: dict, data: bytes) -> int:
     return response.status_code
 
 
+def test_the_local_uploads_bucket_is_versioned_and_expires_old_versions_as_the_template_says(local_cloud):
+    s3, bucket = local_cloud.client("s3"), _uploads_bucket(local_cloud)
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    rules = {rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["ExpireRawScans"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+    assert rules["RemoveExpiredDeleteMarkers"]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
+
+
 def test_a_grant_posted_again_after_the_application_left_draft_swaps_no_evidence(local_cloud, officer_api, tmp_path):
     reviewer = ApiClient(local_cloud.state.api_url, local_cloud.token("reviewer", "reviewer-2"))
     genuine, forged = card_photo("姓名 张伟"), card_photo("姓名 李四")
