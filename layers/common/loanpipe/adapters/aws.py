@@ -58,7 +58,8 @@ class S3BlobStore:
 
     def _retain_until(self, bucket: str, refused: dict) -> str | None:
         try:
-            head = self._s3.head_object(Bucket=bucket, Key=refused["Key"], VersionId=refused.get("VersionId"))
+            version = {"VersionId": refused["VersionId"]} if refused.get("VersionId") else {}
+            head = self._s3.head_object(Bucket=bucket, Key=refused["Key"], **version)
         except ClientError:
             return None
         until = head.get("ObjectLockRetainUntilDate")
