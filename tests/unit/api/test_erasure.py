@@ -12,6 +12,7 @@ from backbone.chain import posted
 
 from api.support import request, sample
 from loanpipe.domain.documents import FieldValue
+from loanpipe.domain.lifecycle import AppState
 
 OFFICER, ADMIN = ("FO-0012", ("field_officer",)), ("admin-1", ("admin",))
 ID_NUMBER, PHONE, ACCOUNT = "110105198803120014", "13800138000", "6222021234567890123"
@@ -107,7 +108,7 @@ def test_a_signed_contract_is_kept_as_the_loans_legal_record_and_named_as_retain
 
     app_id = in_review(fakes.repo)
     record = fakes.repo.get(app_id)
-    record.state = "SIGNED"
+    record.state = AppState.SIGNED
     record.version += 1
     fakes.repo.save(record, record.version - 1, [])
     for key in (f"contracts/{app_id}/round-1/contract.pdf", f"contracts/{app_id}/round-1/contract-signed.pdf",
@@ -127,7 +128,7 @@ def test_an_unsigned_contract_under_object_lock_is_named_with_its_date_and_an_op
 
     app_id = in_review(fakes.repo)
     record = fakes.repo.get(app_id)
-    record.state = "DECLINED"
+    record.state = AppState.DECLINED
     record.version += 1
     fakes.repo.save(record, record.version - 1, [])
     key = f"contracts/{app_id}/round-1/contract.pdf"
