@@ -98,6 +98,7 @@ class _Reading:
     evidence: Any = None
     reasons: list[str] = field(default_factory=list)
     result_key: str | None = None
+    version: ObjectVersion | None = None  # the pinned version that was read
 
 
 def handle_upload(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: float = 45.0) -> UploadOutcome:
@@ -177,24 +178,37 @@ def _pinned(doc: DocumentRecord, upload: _Upload) -> ObjectVersion:
 
 
 def _claim(record: ApplicationRecord, upload: _Upload, config: ExtractConfig) -> Change[UploadOutcome]:
-    """Take the document for reading (result None), or settle this notification without reading (result: why)."""
+    """Take the document for reading (result None), or settle this notification without reading (result: why).
+
+    A notification of a later file under the grant is refused; if the grant's first file has not been taken yet
+    (its own notification is late, or lost), that first file is taken now, so the order of notifications never
+    decides which file is the evidence."""
     doc = record.documents[upload.document_id]
-    this = upload.this
-    if not _same_version(this, _pinned(doc, upload)):
-        return _refuse(record, doc, upload, "upload_grant_used")
+    if _same_version(upload.this, _pinned(doc, upload)):
+        return _take(record, doc, upload.this, upload, config, Change())
+    refusal = _refuse(record, doc, upload, "upload_grant_used")
+    if doc.etag is not None:  # the grant's file was taken already
+        return refusal
+    refusal.result = None
+    return _take(record, doc, upload.first, upload, config, refusal)
+
+
+def _take(record: ApplicationRecord, doc: DocumentRecord, version: ObjectVersion, upload: _Upload,
+          config: ExtractConfig, change: Change[UploadOutcome]) -> Change[UploadOutcome]:
+    """The grant's first file: pin it and move the document to EXTRACTING, or say why it is not read."""
     if doc.state == DocState.SUPERSEDED:
-        return Change(result=upload.outcome(ExtractOutcome.SUPERSEDED))
-    change: Change[UploadOutcome] = Change()
+        change.result = upload.outcome(ExtractOutcome.SUPERSEDED)
+        return change
     if doc.etag is not None and doc.state in SETTLED_DOC_STATES:
         change.result = upload.outcome(ExtractOutcome.DUPLICATE, doc.reasons)
         resend_if_validating(record, change, config.validate_queue_url)
         return change
-    _pin(doc, this)
+    _pin(doc, version)
     if record.state not in UPLOAD_OPEN_STATES:  # the grant's first use, but after the capture closed
         doc.reasons = ["slot_closed"]
-        _remember_refusal(doc, this, "slot_closed")
+        _remember_refusal(doc, version, "slot_closed")
         move_document(record, doc, DocState.REJECTED_INPUT, change, actor=ACTOR, action="document.upload_refused",
-                      reason="slot_closed", version_id=this.version_id, etag=this.etag, size=this.size)
+                      reason="slot_closed", version_id=version.version_id, etag=version.etag, size=version.size)
         change.result = upload.outcome(ExtractOutcome.REJECTED_INPUT, ["slot_closed"])
         return change
     if _newer_in_slot(record, doc):
@@ -204,7 +218,7 @@ def _claim(record: ApplicationRecord, upload: _Upload, config: ExtractConfig) ->
         return change
     if doc.state == DocState.PENDING_UPLOAD:
         move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.arrived",
-                      version_id=this.version_id, etag=this.etag, size=this.size)
+                      version_id=version.version_id, etag=version.etag, size=version.size)
     doc.uploaded_at = doc.uploaded_at or utcnow()
     _supersede_older(record, doc, change)
     return change
@@ -243,7 +257,7 @@ def _remember_refusal(doc: DocumentRecord, version: ObjectVersion, reason: str) 
 def _read(upload: _Upload, doc: DocumentRecord, deps: ExtractDeps, budget_seconds: float) -> _Reading:
     """Read the file (the slow part, outside any write) and keep the full result in the results bucket."""
     config = deps.config
-    reading = _Reading()
+    reading = _Reading(version=ObjectVersion(doc.version_id or "", doc.etag or "", doc.size or 0))
     try:
         data = deps.blobs.get(config.uploads_bucket, doc.key, max_bytes=MAX_FILE_BYTES, version_id=doc.version_id)
         reading.extraction = deps.read_document(data, expected_type=doc.slot, filename=doc.filename,
@@ -280,7 +294,8 @@ def _record(record: ApplicationRecord, upload: _Upload, reading: _Reading,
             config: ExtractConfig) -> Change[UploadOutcome] | None:
     """Record what was read on the document, tell the officer when it must be taken again, run the fan-in."""
     doc = record.documents[upload.document_id]
-    if doc.state != DocState.EXTRACTING or not _same_version(upload.this, _pinned(doc, upload)):
+    if doc.state != DocState.EXTRACTING or reading.version is None or not _same_version(reading.version,
+                                                                                         _pinned(doc, upload)):
         return None  # superseded while we read: the newer upload decides
     change: Change[UploadOutcome] = Change()
     if reading.extraction is None:
