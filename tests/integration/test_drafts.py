@@ -48,3 +48,24 @@ def test_the_scheduled_sweep_expires_a_draft_left_open_and_the_officer_sees_it(l
     assert view["state"] == "EXPIRED" and view["closed_reason"]["code"] == "draft_expired"
     entries = officer_api.get(f"/applications/{app_id}/audit")["entries"]
     assert entries[-1]["action"] == "application.expired" and entries[-1]["actor"] == "system:draft-sweep"
+
+
+def test_an_admin_erases_a_cancelled_draft_through_the_api_and_its_scan_is_gone(local_cloud, officer_api, tmp_path):
+    from integration.support import card_photo, document_settled, write
+    from loanpipe_infra.client import ApiClient
+
+    admin = ApiClient(local_cloud.state.api_url, local_cloud.token("admin", "admin-3"))
+    app_id = officer_api.create_application(declared())["application_id"]
+    grant = officer_api.upload(app_id, write(tmp_path, "id_card_front.jpg", card_photo()))
+    document_settled(officer_api, app_id, grant["document_id"])
+    with pytest.raises(ApiError) as still_open:
+        admin.post(f"/applications/{app_id}/erase", {"confirm": app_id})
+    assert still_open.value.status == 409 and still_open.value.body["error"] == "not_closed"
+    officer_api.post(f"/applications/{app_id}/cancel", {"reason": "customer_withdrew"})
+    erased = admin.post(f"/applications/{app_id}/erase", {"confirm": app_id})
+    assert erased["objects_deleted"] >= 2 and erased["by"] == "admin-3"  # the scan, its reading (and page)
+    bucket = local_cloud.stack.resources["UploadsBucket"]["Ref"]
+    assert not local_cloud.client("s3").list_object_versions(Bucket=bucket, Prefix=grant["key"]).get("Versions")
+    view = officer_api.get(f"/applications/{app_id}")
+    assert view["applicant"] is None and view["erased"]["objects_deleted"] == erased["objects_deleted"]
+    assert admin.get(f"/applications/{app_id}/audit/verify")["ok"] is True
