@@ -55,7 +55,8 @@ def _answers(local_cloud, app_id: str) -> str:
         for path in paths:
             try:
                 texts.append(json.dumps(api.get(path, reveal="1"), ensure_ascii=False))
-            except ApiError as refused:  # 403 for the officer on back-office routes: nothing shown
+            except ApiError as refused:  # the officer on back-office routes; no decision or contract yet
+                assert refused.status in (403, 409), (path, refused)
                 texts.append(json.dumps(refused.body, ensure_ascii=False))
     return "\n".join(texts)
 

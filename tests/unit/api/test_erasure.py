@@ -42,6 +42,8 @@ def cancelled(call, fakes) -> tuple[str, str]:
                                                                                                  confidence=0.9)}
     doc.filename = "张伟-身份证.jpg"
     doc.evidence = {"phash": "f" * 16, "gps": [39.9, 116.4]}
+    doc.result_key = f"extractions/{app_id}/{doc_id}.json"
+    doc.uploaded_at = datetime.now(UTC)
     record.version += 1
     fakes.repo.save(record, record.version - 1, [])
     fakes.blobs.put(RESULTS, f"extractions/{app_id}/{doc_id}.json",
@@ -74,6 +76,7 @@ def test_an_admin_erases_a_closed_application_and_the_trail_still_verifies(call,
                      f"/applications/{app_id}/audit"):
             status, body = call(request("GET", path, None, *user, query={"reveal": "1"}))
             assert status in (200, 403) and not _personal(json.dumps(body, ensure_ascii=False)), (path, user)
+            assert "image_url" not in body or body["image_url"] is None
     _, view = call(request("GET", f"/applications/{app_id}", None, *ADMIN))
     assert view["applicant"] is None and view["erased"]["by"] == "admin-1"
     # And the trail keeps every entry, redacted, plus the erase itself, and still verifies

@@ -211,6 +211,7 @@ class ApplicationRecord(BaseModel):
             doc.evidence = None
             doc.filename = None
             doc.retake_message = None
+            doc.result_key = None  # the reading it named is deleted with the scans
         if self.decision is not None:
             self.decision.note = None
         if self.signing is not None and self.signing.signed is None:

@@ -108,7 +108,7 @@ def get_document(application_id: str, document_id: str, caller: SignedIn, deps: 
     if not caller.back_office:
         return reply(200, view)
     view.update(page_image_url=None, page_size=None)
-    if doc.uploaded_at:  # the version that was read, whatever was posted under the key later
+    if doc.uploaded_at and record.erased is None:  # the version that was read, whatever came later
         view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key, doc.version_id)
     if doc.result_key:
         result = json.loads(deps.blobs.get(deps.results_bucket, doc.result_key))
