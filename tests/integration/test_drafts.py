@@ -69,3 +69,35 @@ def test_an_admin_erases_a_cancelled_draft_through_the_api_and_its_scan_is_gone(
     view = officer_api.get(f"/applications/{app_id}")
     assert view["applicant"] is None and view["erased"]["objects_deleted"] == erased["objects_deleted"]
     assert admin.get(f"/applications/{app_id}/audit/verify")["ok"] is True
+
+
+def test_a_planted_draft_is_named_to_the_back_office_only_and_stops_counting_once_cancelled(local_cloud,
+                                                                                              reviewer_api):
+    from integration.support import wait_for
+    from loanpipe_infra.client import ApiClient
+
+    id_number = "44030519900101123X"  # a valid number (check character X)
+    planter = ApiClient(local_cloud.state.api_url, local_cloud.token("field_officer", "FO-6099"))
+    victim = ApiClient(local_cloud.state.api_url, local_cloud.token("field_officer", "FO-6012"))
+    # Given another officer's draft holding the customer's ID number
+    planted = planter.create_application(declared("FO-6099", id_number))["application_id"]
+
+    def decided(api: ApiClient, body: dict) -> str:
+        app_id = api.create_application(body)["application_id"]
+        api.post(f"/applications/{app_id}/submit", {"final": True})
+        wait_for(lambda: api.get(f"/applications/{app_id}"), lambda v: v["state"] in ("IN_REVIEW", "DECLINED"))
+        return app_id
+
+    # When the customer's own application is decided
+    first = decided(victim, declared("FO-6012", id_number))
+    # Then the signal reaches review, the back office sees whose draft it is, the victim's officer does not
+    codes = [r["code"] for r in victim.get(f"/applications/{first}/decision")["reasons"]]
+    assert "concurrent_application" in codes
+    assert planted in reviewer_api.get(f"/applications/{first}/decision")["explanation"]
+    told = victim.get(f"/applications/{first}/decision")["explanation"]
+    assert "concurrent_application" in told and planted not in told and "FO-6099" not in told
+    # And once the planted draft is cancelled it counts no more
+    planter.post(f"/applications/{planted}/cancel", {"reason": "captured_in_error"})
+    second = decided(victim, declared("FO-6012", id_number))
+    codes = [r["code"] for r in victim.get(f"/applications/{second}/decision")["reasons"]]
+    assert "concurrent_application" not in codes
