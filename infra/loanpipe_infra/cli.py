@@ -126,6 +126,43 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase a closed application's personal data (PIPL), as ``POST /applications/{id}/erase`` does, with the
+    operator's credentials (``--bypass-governance`` also deletes unsigned contract renders under GOVERNANCE
+    object lock, which the API never does)."""
+    from loanpipe.adapters.aws import S3BlobStore
+    from loanpipe.adapters.dynamo import DynamoApplicationRepository
+    from loanpipe.adapters.fraud import DynamoImageIndex
+    from loanpipe.domain.errors import NotFound, UserInputError
+    from loanpipe.policy.model import default_policy
+    from loanpipe.service.access import Caller, Role
+    from loanpipe.service.erasure import ErasePorts, EraseRequest, ErasureConfig, erase_application
+    from loanpipe.service.views import erasure_view
+
+    if not args.yes:
+        print("an erase cannot be undone: add --yes", file=sys.stderr)
+        return 2
+    state = LocalCloudState.read(_state_path())
+    dynamodb, res = state.client("dynamodb"), state.resources
+    ports = ErasePorts(DynamoApplicationRepository(dynamodb, res["ApplicationsTable"]["Ref"]),
+                       S3BlobStore(state.client("s3")),
+                       DynamoImageIndex(dynamodb, res["ImageIndexTable"]["Ref"],
+                                        default_policy().fraud.duplicate_max_distance),
+                       ErasureConfig(res["UploadsBucket"]["Ref"], res["ResultsBucket"]["Ref"],
+                                     res["ContractsBucket"]["Ref"]))
+    try:
+        erasure = erase_application(ports, Caller(args.user, frozenset({Role.ADMIN})), args.application_id,
+                                    EraseRequest(confirm=args.application_id), bypass_governance=args.bypass_governance)
+    except NotFound:
+        print(f"no application {args.application_id}", file=sys.stderr)
+        return 2
+    except UserInputError as exc:
+        print(f"not erased: {exc.message}", file=sys.stderr)
+        return 1
+    print(json.dumps({"application_id": args.application_id, **erasure_view(erasure)}, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_ops_queues(args: argparse.Namespace) -> int:
     from loanpipe_infra.ops import queue_depths
 
@@ -306,6 +343,14 @@ def _operator_commands(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("application_id")
     verify.add_argument("--json", action="store_true", help="the report as JSON")
     verify.set_defaults(func=cmd_audit_verify)
+
+    erase = sub.add_parser("erase", help="erase a closed application's personal data (PIPL); audited")
+    erase.add_argument("application_id")
+    erase.add_argument("--yes", action="store_true", help="yes, erase it (it cannot be undone)")
+    erase.add_argument("--user", default="ops-erase", help="the operator named in the audit trail")
+    erase.add_argument("--bypass-governance", action="store_true",
+                       help="also delete unsigned contract renders under GOVERNANCE object lock")
+    erase.set_defaults(func=cmd_erase)
 
     ops = sub.add_parser("ops", help="operations: queues and dead letters")
     ops_sub = ops.add_subparsers(dest="ops_command", required=True)

@@ -8,6 +8,7 @@ something about the service against the AWS adapter. The application ports are t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -19,7 +20,7 @@ from loanpipe.domain.audit import AuditEntry, chain
 from loanpipe.domain.errors import NotFound, StaleWrite
 from loanpipe.domain.events import DomainEvent
 from loanpipe.domain.records import ApplicationRecord, id_number_hash
-from loanpipe.service.ports import ApplicationSummary, Page
+from loanpipe.service.ports import ApplicationSummary, HeldObject, ObjectVersion, Page, PrefixErased
 from loanpipe.validation.ports import FraudPorts, ImageMatch, OpenApplication, hamming, hash_bands
 
 
@@ -98,29 +99,89 @@ class InMemoryApplicationRepository:
     def get_report(self, application_id: str, round_: int, kind: str) -> dict | None:
         return self._reports.get((application_id, round_, kind))
 
+    def delete_reports(self, application_id: str) -> int:
+        keys = [key for key in self._reports if key[0] == application_id]
+        for key in keys:
+            del self._reports[key]
+        return len(keys)
+
+    def redact_audit(self, application_id: str, entries: list[AuditEntry]) -> int:
+        stored = self._audit[application_id]
+        written = 0
+        for entry in entries:
+            for index, old in enumerate(stored):
+                if old.seq == entry.seq and old.hash == entry.hash:
+                    stored[index] = entry
+                    written += 1
+        return written
+
 
 class InMemoryBlobStore:
-    def __init__(self) -> None:
-        self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
+    """A versioned bucket: every put is a new version, reads take the current one or the version named."""
 
-    def get(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes:
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}  # the current version of each key
+        self._versions: dict[tuple[str, str], list[tuple[str, bytes, str]]] = defaultdict(list)
+        self.locked: dict[str, set[str]] = {}  # bucket -> keys under object lock (GOVERNANCE)
+
+    def get(self, bucket: str, key: str, max_bytes: int | None = None, version_id: str | None = None) -> bytes:
+        if version_id is not None:
+            for found_id, body, _ in self._versions.get((bucket, key), []):
+                if found_id == version_id:
+                    return body
+            raise NotFound(f"s3://{bucket}/{key}?versionId={version_id}")
         try:
             return self.objects[(bucket, key)][0]
         except KeyError:
             raise NotFound(f"s3://{bucket}/{key}") from None
+
+    def versions(self, bucket: str, key: str) -> list[ObjectVersion]:
+        return [ObjectVersion(version_id, etag_of(body), len(body))
+                for version_id, body, _ in self._versions.get((bucket, key), [])]
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        return [key for (b, key), versions in self._versions.items() if b == bucket and key.startswith(prefix)
+                and versions]
+
+    def erase_prefix(self, bucket: str, prefix: str, *, bypass_governance: bool = False) -> PrefixErased:
+        deleted = 0
+        held = []
+        for key in self.keys(bucket, prefix):
+            kept = [v for v in self._versions[(bucket, key)] if key in self.locked.get(bucket, set())
+                    and not bypass_governance]
+            deleted += len(self._versions[(bucket, key)]) - len(kept)
+            held += [HeldObject(key, version_id, "2036-11-30T00:00:00+00:00") for version_id, _, _ in kept]
+            self._versions[(bucket, key)] = kept
+            if not kept:
+                self.objects.pop((bucket, key), None)
+        return PrefixErased(deleted, held)
 
     def head(self, bucket: str, key: str) -> dict | None:
         found = self.objects.get((bucket, key))
         return {"ContentLength": len(found[0]), "ContentType": found[1]} if found else None
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        self.put_version(bucket, key, body, content_type)
+
+    def put_version(self, bucket: str, key: str, body: bytes, content_type: str) -> str:
+        """``put``, returning the new version's id (what S3 answers and names in its notification)."""
+        versions = self._versions[(bucket, key)]
+        version_id = f"v{len(versions) + 1}"
+        versions.append((version_id, body, content_type))
         self.objects[(bucket, key)] = (body, content_type)
+        return version_id
 
     def presigned_post(self, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
         return {"url": f"memory://{bucket}/", "fields": {"key": key, "Content-Type": content_type}}
 
-    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
-        return f"memory://{bucket}/{key}?expires_in={expires_in}"
+    def presigned_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        version = f"&versionId={version_id}" if version_id else ""
+        return f"memory://{bucket}/{key}?expires_in={expires_in}{version}"
+
+
+def etag_of(body: bytes) -> str:
+    """The ETag S3 gives a single-part upload: the MD5 of its bytes."""
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
 
 
 class InMemoryStageQueue:
@@ -196,6 +257,15 @@ class InMemoryImageIndex:
         self._images[key] = _Recorded(application_id, document_id, phash, officer_id, recorded_at, content)
         for band in hash_bands(phash, self.max_distance):
             self._bands.setdefault(band, set()).add(key)
+
+    def forget(self, application_id: str, document_id: str) -> int:
+        image = self._images.pop((application_id, document_id), None)
+        if image is None:
+            return 0
+        bands = hash_bands(image.phash, self.max_distance)
+        for band in bands:
+            self._bands.get(band, set()).discard((application_id, document_id))
+        return len(bands) + 1
 
     def find_near(self, phash: str, max_distance: int) -> list[ImageMatch]:
         if max_distance > self.max_distance:

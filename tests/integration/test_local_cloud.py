@@ -39,6 +39,12 @@ def test_every_function_runs_with_its_event_sources_and_routes(local_cloud, temp
         for event in fn["Properties"].get("Events", {}).values() if event["Type"] == "HttpApi"
     }
     assert local_cloud.gateways["HttpApi"].route_keys == routes
+    schedules = {
+        (name, event["Properties"]["Schedule"])
+        for name, fn in template["Resources"].items() if fn["Type"] == "AWS::Serverless::Function"
+        for event in fn["Properties"].get("Events", {}).values() if event["Type"] == "Schedule"
+    }
+    assert {(t._pool.spec.logical_id, t.source.expression) for t in local_cloud.schedules} == schedules
 
 
 def test_queues_tables_and_buckets_exist_with_their_settings(local_cloud):
@@ -156,7 +162,8 @@ def test_an_application_with_bad_fields_is_refused_with_the_fields_named_and_no_
 @pytest.mark.parametrize("sample", sorted(p.name for p in (ROOT / "events").glob("*.json")))
 def test_every_function_handles_its_events_sample(local_cloud, sample):
     function = {"api": "ApiFunction", "extract": "ExtractFunction", "validate": "ValidateFunction",
-                "score": "ScoreFunction", "contract": "ContractFunction"}[sample.split("_")[0]]
+                "score": "ScoreFunction", "contract": "ContractFunction",
+                "sweep": "DraftSweepFunction"}[sample.split("_")[0]]
     event = json.loads((ROOT / "events" / sample).read_text())
     result = local_cloud.pools[function].invoke(event)
     assert result.ok, result.error_message
@@ -165,6 +172,8 @@ def test_every_function_handles_its_events_sample(local_cloud, sample):
                     "api_request_upload.json": 404, "api_review_queue.json": 200}[sample]
         assert result.result["statusCode"] == expected, result.result
         assert json.loads(result.result["body"])
+    elif function == "DraftSweepFunction":
+        assert set(result.result) == {"expired", "still_open"}
     else:
         assert result.result == {"batchItemFailures": []}
 

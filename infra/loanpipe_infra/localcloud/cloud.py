@@ -20,6 +20,7 @@ from loanpipe_infra.localcloud.meter import TrafficMeter
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
+from loanpipe_infra.localcloud.schedules import ScheduleTimer
 from loanpipe_infra.localcloud.specs import ACCOUNT_ID, REGION, STACK_NAME, ProvisionedStack
 from loanpipe_infra.localcloud.tsa import LocalTsaServer, TimeStampAuthority
 
@@ -117,6 +118,7 @@ class LocalCloud:
         self.stack: ProvisionedStack | None = None
         self.pools: dict[str, FunctionPool] = {}
         self.pollers: list[QueuePoller] = []
+        self.schedules: list[ScheduleTimer] = []  # the template's Schedule events (EventBridge's stand-in)
         self.gateways: dict[str, HttpApiGateway] = {}
         self.state: LocalCloudState | None = None
         self.signing_ca: DevCertificateAuthority | None = None
@@ -138,6 +140,8 @@ class LocalCloud:
                 pool.warm()
         for poller in self.pollers:
             poller.start()
+        for timer in self.schedules:
+            timer.start()
         for gateway in self.gateways.values():
             gateway.start()
         self.state = self._describe(endpoint)
@@ -150,9 +154,10 @@ class LocalCloud:
         from moto.server import ThreadedMotoServer
 
         from loanpipe_infra.localcloud.motofix import serialise_dynamodb
+        from loanpipe_infra.localcloud.s3events import add_version_ids
 
         serialise_dynamodb()  # moto's cancelled transactions roll back other requests' writes (motofix)
-
+        add_version_ids()  # notifications of the versioned uploads bucket name their version, as on AWS
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
@@ -207,6 +212,7 @@ class LocalCloud:
             for source in spec.sqs_sources:
                 self.pollers.append(QueuePoller(self._sqs, self.pools[logical_id], source,
                                                 retry_delay=self._retry_delay))
+            self.schedules.extend(ScheduleTimer(self.pools[logical_id], s) for s in spec.schedules)
         jwks = JwksCache(endpoint)
         for api_id, api in self.stack.apis.items():
             routes = [
@@ -248,6 +254,8 @@ class LocalCloud:
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()
+        for timer in self.schedules:
+            timer.stop()
         for gateway in self.gateways.values():
             gateway.stop()
         if self.console is not None:

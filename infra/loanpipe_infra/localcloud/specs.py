@@ -36,6 +36,15 @@ class HttpRoute:
 
 
 @dataclass
+class ScheduleSource:
+    """A ``Schedule`` event: EventBridge invokes the function every ``rate_seconds``."""
+
+    name: str
+    expression: str
+    rate_seconds: int
+
+
+@dataclass
 class FunctionSpec:
     logical_id: str
     name: str
@@ -48,6 +57,7 @@ class FunctionSpec:
     layers: list[str]
     sqs_sources: list[SqsEventSource] = field(default_factory=list)
     routes: list[HttpRoute] = field(default_factory=list)
+    schedules: list[ScheduleSource] = field(default_factory=list)
 
 
 @dataclass

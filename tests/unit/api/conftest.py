@@ -14,6 +14,7 @@ import pytest
 from api.support import ROOT
 from loanpipe.entry import http
 from loanpipe.entry.bootstrap import ApiDeps, api_deps
+from loanpipe.service.erasure import ErasePorts, ErasureConfig
 from loanpipe.service.intake import IntakeConfig
 from loanpipe.service.review import ReviewConfig
 from loanpipe.service.signing import SigningConfig
@@ -21,6 +22,7 @@ from testkit.fakes import (
     InMemoryApplicationRepository,
     InMemoryBlobStore,
     InMemoryEventPublisher,
+    InMemoryImageIndex,
     InMemorySmsSender,
     InMemoryStageQueue,
 )
@@ -55,11 +57,14 @@ def api_module() -> ModuleType:
 def fakes(monkeypatch) -> Iterator[ApiDeps]:
     """The API's dependencies as in-memory fakes, in place of the ones the composition root builds."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # no EMF lines (and no namespace needed) here
-    deps = ApiDeps(repo=InMemoryApplicationRepository(), blobs=InMemoryBlobStore(), queue=InMemoryStageQueue(),
+    repo, blobs = InMemoryApplicationRepository(), InMemoryBlobStore()
+    deps = ApiDeps(repo=repo, blobs=blobs, queue=InMemoryStageQueue(),
                    events=InMemoryEventPublisher(), intake=IntakeConfig("uploads-bucket", "validate-q"),
                    review=ReviewConfig("validate-q", "contract-q"), results_bucket="results-bucket",
                    contracts_bucket="contracts-bucket", sms=InMemorySmsSender(),
-                   signing=SigningConfig("contracts-bucket", "contract-q"))
+                   signing=SigningConfig("contracts-bucket", "contract-q"),
+                   erasure=ErasePorts(repo, blobs, InMemoryImageIndex(),
+                                      ErasureConfig("uploads-bucket", "results-bucket", "contracts-bucket")))
     http.app.dependency_overrides[api_deps] = lambda: deps
     yield deps
     http.app.dependency_overrides.pop(api_deps, None)

@@ -71,7 +71,7 @@ def add_document(fakes, application_id: str, slot: DocType, fields: dict[str, Fi
     key = f"uploads/{application_id}/{document_id}/{slot.value}.jpg"
     doc = DocumentRecord(document_id=document_id, slot=slot, state=DocState.EXTRACTED, key=key,
                          content_type="image/jpeg", requested_at=utcnow(), uploaded_at=utcnow(),
-                         detected_type=slot, fields=fields)
+                         detected_type=slot, fields=fields, version_id="v1", etag="e1", size=3)
     if result is not None:
         doc.result_key = f"extractions/{application_id}/{document_id}.json"
         fakes.blobs.put(RESULTS, doc.result_key, json.dumps(result, ensure_ascii=False).encode(), "application/json")

@@ -36,6 +36,7 @@ def test_a_reviewer_sees_the_page_image_the_boxes_are_drawn_on_and_each_row_with
     assert status == 200
     assert view["page_image_url"] == f"memory://{RESULTS}/extractions/x/page-1.jpg?expires_in=300"
     assert view["image_url"].startswith("memory://uploads-bucket/uploads/")
+    assert view["image_url"].endswith("&versionId=v1")  # the version that was read, not whatever came later
     assert view["page_size"] == [1654, 2339]
     assert view["fields"]["account_holder"]["box"] == [0.1, 0.1, 0.3, 0.12]
     assert [row["box"] for row in view["transactions"]] == [[0.08, 0.41, 0.93, 0.44], None]

@@ -43,6 +43,8 @@ MATRIX: list[tuple[str, str, tuple[int, int, int, int, int]]] = [
     ("GET /applications/{application_id}/documents/{document_id}", "review", (401, 200, 403, 200, 200)),
     ("PATCH /applications/{application_id}/documents/{document_id}", "review", (401, 403, 403, 200, 409)),
     ("POST /applications/{application_id}/submit",           "draft",   (401, 202, 403, 403, 403)),
+    ("POST /applications/{application_id}/cancel",           "draft",   (401, 200, 403, 403, 403)),
+    ("POST /applications/{application_id}/erase",            "declined", (401, 403, 403, 403, 200)),
     ("GET /applications/{application_id}/audit",             "review",  (401, 200, 403, 200, 200)),
     ("GET /applications/{application_id}/audit/verify",      "review",  (401, 403, 403, 403, 200)),
     ("GET /applications/{application_id}/checks",            "review",  (401, 403, 403, 200, 200)),
@@ -107,6 +109,15 @@ def _coded(call, fakes) -> World:
     return world
 
 
+def _declined(call, fakes) -> World:
+    world = _draft(call, fakes)
+    record = fakes.repo.get(world.application_id)
+    record.state = AppState.DECLINED
+    record.version += 1
+    fakes.repo.save(record, record.version - 1, [])
+    return world
+
+
 WORLDS: dict[str, Callable] = {
     "none": lambda call, fakes: World(),
     "draft": _draft,
@@ -115,6 +126,7 @@ WORLDS: dict[str, Callable] = {
     "signing": _awaiting_signature,
     "locked": lambda call, fakes: _awaiting_signature(call, fakes, locked=True),
     "coded": _coded,
+    "declined": lambda call, fakes: _declined(call, fakes),
 }
 
 
@@ -128,6 +140,8 @@ def _body(route: str, world: World, user: str | None, fakes) -> dict | None:
     bodies = {
         "/applications/{application_id}/documents": {"slot": "id_card_front", "content_type": "image/jpeg"},
         "/applications/{application_id}/documents/{document_id}": {"fields": {"name": "张伟"}, "note": "fixed"},
+        "/applications/{application_id}/cancel": {"reason": "customer_withdrew"},
+        "/applications/{application_id}/erase": {"confirm": world.application_id},
         "/applications/{application_id}/signing/code": {"contract_sha256": SHOWN},
         "/applications/{application_id}/signing/signature": {
             "ceremony_id": world.ceremony_id, "code": world.code or "000000", "contract_sha256": SHOWN,

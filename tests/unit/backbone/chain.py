@@ -45,6 +45,7 @@ from testkit.fakes import (
     InMemoryBlobStore,
     InMemoryEventPublisher,
     InMemoryStageQueue,
+    etag_of,
 )
 
 UPLOADS, RESULTS, CONTRACTS = "uploads-bucket", "results-bucket", "contracts-bucket"
@@ -101,14 +102,19 @@ class FakeReader:
 
 
 def uploaded(officer, repo, blobs, app_id: str, slot: DocType, content: bytes = b"ok",
-           etag: str = "e1") -> tuple[str, S3EventRecord]:
+             replaces: str | None = None) -> tuple[str, S3EventRecord]:
     """The officer asks for an upload slot and puts the file: (document id, the bucket's notification)."""
     grant = request_upload(repo, FakeSigner(), INTAKE, officer, app_id,
-                           UploadRequest(slot=slot, content_type="image/jpeg"))
-    blobs.put(UPLOADS, grant["key"], content, "image/jpeg")
-    record = S3EventRecord.model_validate({"eventName": "ObjectCreated:Post", "s3": {
-        "bucket": {"name": UPLOADS}, "object": {"key": grant["key"], "size": len(content), "eTag": etag}}})
-    return grant["document_id"], record
+                           UploadRequest(slot=slot, content_type="image/jpeg", replaces=replaces))
+    return grant["document_id"], posted(blobs, grant["key"], content)
+
+
+def posted(blobs: InMemoryBlobStore, key: str, content: bytes) -> S3EventRecord:
+    """A file posted to ``key`` (a new version of it) and the notification the versioned bucket sends."""
+    version_id = blobs.put_version(UPLOADS, key, content, "image/jpeg")
+    return S3EventRecord.model_validate({"eventName": "ObjectCreated:Post", "s3": {
+        "bucket": {"name": UPLOADS},
+        "object": {"key": key, "size": len(content), "eTag": etag_of(content), "versionId": version_id}}})
 
 
 class Chain:

@@ -14,7 +14,8 @@ import pytest
 from loanpipe_infra.checks.permissions import OUTSIDE, function_reach, wildcards
 from loanpipe_infra.localcloud.template import references
 
-FUNCTIONS = ["ApiFunction", "ExtractFunction", "ValidateFunction", "ScoreFunction", "ContractFunction"]
+FUNCTIONS = ["ApiFunction", "ExtractFunction", "ValidateFunction", "ScoreFunction", "ContractFunction",
+             "DraftSweepFunction"]
 LOG = {"logs:CreateLogStream", "logs:PutLogEvents"}
 POLL = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 RECORDS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
@@ -26,16 +27,22 @@ TRACES = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}  # with Tracing=A
 # What each function's code calls (loanpipe.adapters, loanpipe.entry.runner), resource by resource.
 NEEDS: dict[str, dict[str, set[str]]] = {
     "ApiFunction": {
-        "ApiFunctionLogs": LOG, "ApplicationsTable": RECORDS,
-        "UploadsBucket": {"s3:PutObject", "s3:GetObject", "s3:ListBucket"},  # presigned POST/GET, HeadObject
-        "ResultsBucket": {"s3:GetObject"}, "ContractsBucket": {"s3:GetObject", "s3:PutObject"},  # signatures
+        "ApiFunctionLogs": LOG, "ApplicationsTable": RECORDS | {"dynamodb:DeleteItem"},  # erase: the ID entry
+        # presigned POST/GET (of the version read), HeadObject; erase: every version
+        "UploadsBucket": {"s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket",
+                          "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"},
+        "ResultsBucket": {"s3:GetObject", "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"},
+        "ContractsBucket": {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:ListBucket",  # signatures
+                            "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"},  # erase
+        "ImageIndexTable": {"dynamodb:GetItem", "dynamodb:DeleteItem"},  # erase: the application's pictures
         "ValidateQueue": {"sqs:SendMessage"}, "ContractQueue": {"sqs:SendMessage"},
         "DomainEventBus": {"events:PutEvents"}, "DataKey": DATA_KEY,
         OUTSIDE: {"sns:Publish"},  # the signing code's SMS to a phone number
     },
     "ExtractFunction": {
         "ExtractFunctionLogs": LOG, "ExtractQueue": POLL, "ApplicationsTable": RECORDS, "IdempotencyTable": ONCE,
-        "UploadsBucket": {"s3:GetObject"}, "ResultsBucket": {"s3:PutObject"},
+        "UploadsBucket": {"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucketVersions"},  # the pinned version
+        "ResultsBucket": {"s3:PutObject"},
         "ValidateQueue": {"sqs:SendMessage"}, "DomainEventBus": {"events:PutEvents"}, "DataKey": DATA_KEY,
     },
     "ValidateFunction": {
@@ -57,6 +64,7 @@ NEEDS: dict[str, dict[str, set[str]]] = {
         "ContractSigningKey": {"kms:Sign", "kms:GetPublicKey"},
         "ContractSigningChain": {"secretsmanager:GetSecretValue"},
     },
+    "DraftSweepFunction": {"DraftSweepFunctionLogs": LOG, "ApplicationsTable": RECORDS, "DataKey": DATA_KEY},
 }
 # Where AWS takes no resource: (holder, Sid) -> why.
 UNNAMED_JUSTIFIED = {
@@ -68,10 +76,11 @@ _KEY_PROPERTIES = ("KMSMasterKeyID", "KMSMasterKeyId", "KmsMasterKeyId", "KmsKey
 
 def _settings_fields(template: dict, function: str) -> set[str]:
     from loanpipe.entry.bootstrap import STAGES
+    from loanpipe.entry.housekeeping import SweepSettings
     from loanpipe.entry.settings import ApiSettings
 
     code_dir = template["Resources"][function]["Properties"]["CodeUri"].strip("/").split("/")[-1]
-    model = ApiSettings if code_dir == "api" else STAGES[code_dir].settings
+    model = {"api": ApiSettings, "sweep": SweepSettings}.get(code_dir) or STAGES[code_dir].settings
     return {name.upper() for name in model.model_fields}
 
 

@@ -10,7 +10,7 @@ from loanpipe.service.outcomes import ContractOutcome, ExtractOutcome, ScoreOutc
 
 def test_the_outcome_values_the_dashboards_count_are_unchanged():
     assert {o.value for o in ExtractOutcome} == {"extracted", "retake_requested", "rejected_input", "ignored",
-                                                 "duplicate", "superseded"}
+                                                 "duplicate", "superseded", "refused"}
     assert {o.value for o in ValidateOutcome} == {"validated", "resent", "stale", "superseded",
                                                   "unknown_application"}
     assert {o.value for o in ScoreOutcome} == {"approve", "review", "decline", "stale", "superseded",

@@ -221,9 +221,9 @@ def _as_queue(change: Change) -> InMemoryStageQueue:
 def test_a_newer_upload_in_the_same_slot_supersedes_the_older_one(world):
     repo, blobs, queue, events, deps = world
     app_id = _new_application(repo).application_id
-    first_id, first = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT, b"blurred", etag="a")
+    first_id, first = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT, b"blurred")
     handle_upload(first, deps)
-    second_id, second = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT, b"ok", etag="b")
+    second_id, second = uploaded(OFFICER, repo, blobs, app_id, DocType.ID_CARD_FRONT, b"ok")
     handle_upload(second, deps)
     docs = repo.get(app_id).documents
     assert docs[first_id].state == DocState.SUPERSEDED and docs[second_id].state == DocState.EXTRACTED

@@ -126,6 +126,20 @@ def test_raw_scans_expire_and_contracts_are_locked(template):
     assert contracts["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] in ("GOVERNANCE", "COMPLIANCE")
 
 
+def test_the_uploads_bucket_keeps_every_version_and_its_lifecycle_expires_them_all(template):
+    """A file posted again under a used grant is a version of its own (the pinned one stays readable); versions
+    that stop being current expire too, so the retention is bounded for every version."""
+    uploads = template["Resources"]["UploadsBucket"]["Properties"]
+    assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = {rule["Id"]: rule for rule in uploads["LifecycleConfiguration"]["Rules"]}
+    scans = rules["ExpireRawScans"]
+    assert scans["ExpirationInDays"] == {"Ref": "RawScanRetentionDays"}
+    assert scans["NoncurrentVersionExpiration"] == {"NoncurrentDays": {"Ref": "RawScanRetentionDays"}}
+    assert rules["RemoveExpiredDeleteMarkers"] == {"Id": "RemoveExpiredDeleteMarkers", "Status": "Enabled",
+                                                   "Prefix": "uploads/", "ExpiredObjectDeleteMarker": True}
+    assert template["Parameters"]["RawScanRetentionDays"]["Default"] == 90
+
+
 def test_uploads_notify_the_extract_queue(template):
     notification = template["Resources"]["UploadsBucket"]["Properties"]["NotificationConfiguration"]
     config = notification["QueueConfigurations"][0]
@@ -196,6 +210,10 @@ def _settings_model(function_dir: Path):
 
     if function_dir.name == "api":
         return ApiSettings
+    if function_dir.name == "sweep":
+        from loanpipe.entry.housekeeping import SweepSettings
+
+        return SweepSettings
     return STAGES[function_dir.name].settings
 
 

@@ -142,6 +142,11 @@ def _lifecycle(s3: Any, name: str, setting: dict) -> None:
                                     "Filter": {"Prefix": rule.get("Prefix", "")}}
         if "ExpirationInDays" in rule:
             api_rule["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+        if rule.get("ExpiredObjectDeleteMarker"):
+            api_rule["Expiration"] = {"ExpiredObjectDeleteMarker": True}
+        if "NoncurrentVersionExpiration" in rule:
+            days = int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
+            api_rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
         if "AbortIncompleteMultipartUpload" in rule:
             days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
             api_rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}

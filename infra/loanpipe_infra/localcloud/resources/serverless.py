@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from loanpipe_infra.localcloud.resources import ResourceMaker
+from loanpipe_infra.localcloud.schedules import rate_seconds
 from loanpipe_infra.localcloud.specs import (
     ACCOUNT_ID,
     REGION,
@@ -14,6 +15,7 @@ from loanpipe_infra.localcloud.specs import (
     HttpApiSpec,
     HttpRoute,
     JwtAuthorizer,
+    ScheduleSource,
     SqsEventSource,
     _local_opt_map,
     localise_path,
@@ -87,6 +89,9 @@ class ServerlessResources(ResourceMaker):
                 spec.sqs_sources.append(self._sqs_source(event_name, event_props))
             elif event["Type"] == "HttpApi":
                 spec.routes.append(self._http_route(event_name, event, event_props))
+            elif event["Type"] == "Schedule":
+                expression = event_props["Schedule"]
+                spec.schedules.append(ScheduleSource(event_name, expression, rate_seconds(expression)))
             else:
                 raise TemplateError(f"{logical_id}: event type {event['Type']} is not wired in the local cloud")
         self._functions[logical_id] = spec

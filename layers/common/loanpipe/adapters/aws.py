@@ -9,14 +9,16 @@ from botocore.exceptions import ClientError
 
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.events import EVENT_SOURCE, DomainEvent
+from loanpipe.service.ports import HeldObject, ObjectVersion, PrefixErased
 
 
 class S3BlobStore:
     def __init__(self, client: Any):
         self._s3 = client
 
-    def get(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes:
-        response = self._s3.get_object(Bucket=bucket, Key=key)
+    def get(self, bucket: str, key: str, max_bytes: int | None = None, version_id: str | None = None) -> bytes:
+        extra = {"VersionId": version_id} if version_id else {}
+        response = self._s3.get_object(Bucket=bucket, Key=key, **extra)
         body = response["Body"]
         if max_bytes is None:
             return body.read()
@@ -25,6 +27,43 @@ class S3BlobStore:
         if len(data) > max_bytes:
             raise RejectedInput("file_too_large", f"the file is larger than {max_bytes // (1024 * 1024)} MB")
         return data
+
+    def versions(self, bucket: str, key: str) -> list[ObjectVersion]:
+        found: list[ObjectVersion] = []
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+            # S3 lists the versions of a key newest first; the prefix may match longer keys too.
+            found.extend(ObjectVersion(v["VersionId"], v["ETag"].strip('"'), int(v["Size"]))
+                         for v in page.get("Versions", []) if v["Key"] == key)
+        return found[::-1]
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        found: dict[str, None] = {}
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            found.update((v["Key"], None) for v in page.get("Versions", []))
+        return list(found)
+
+    def erase_prefix(self, bucket: str, prefix: str, *, bypass_governance: bool = False) -> PrefixErased:
+        deleted, held = 0, []
+        extra = {"BypassGovernanceRetention": True} if bypass_governance else {}
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+            versions = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if not versions:
+                continue
+            answer = self._s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True}, **extra)
+            refused = answer.get("Errors", [])
+            deleted += len(versions) - len(refused)
+            held += [HeldObject(e["Key"], e.get("VersionId", ""), self._retain_until(bucket, e)) for e in refused]
+        return PrefixErased(deleted, held)
+
+    def _retain_until(self, bucket: str, refused: dict) -> str | None:
+        try:
+            version = {"VersionId": refused["VersionId"]} if refused.get("VersionId") else {}
+            head = self._s3.head_object(Bucket=bucket, Key=refused["Key"], **version)
+        except ClientError:
+            return None
+        until = head.get("ObjectLockRetainUntilDate")
+        return until.isoformat() if until is not None else None
 
     def head(self, bucket: str, key: str) -> dict | None:
         try:
@@ -52,9 +91,9 @@ class S3BlobStore:
         )
         return {"url": post["url"], "fields": post["fields"]}
 
-    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
-        return self._s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                               ExpiresIn=expires_in)
+    def presigned_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        params = {"Bucket": bucket, "Key": key} | ({"VersionId": version_id} if version_id else {})
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
 
 
 class SqsStageQueue:

@@ -79,9 +79,9 @@ class DynamoApplicationRepository:
             "officer_id": {"S": record.officer_id},
             "created_at": {"S": record.created_at.isoformat()},
             "updated_at": {"S": record.updated_at.isoformat()},
-            "id_number_hash": {"S": id_number_hash(record.declared.applicant.id_number)},
             "body": {"S": record.model_dump_json()},
-        }
+        } | ({"id_number_hash": {"S": id_number_hash(record.declared.applicant.id_number)}}
+             if record.declared is not None else {})  # an erased application leaves the ID number index
 
     def _audit_puts(self, record: ApplicationRecord, audit: list[AuditEntry]) -> list[dict]:
         """The entries chained after the record's head (which moves to the last of them), as puts that refuse to
@@ -185,6 +185,45 @@ class DynamoApplicationRepository:
         )
         item = response.get("Item")
         return json.loads(item["body"]["S"]) if item else None
+
+    def delete_reports(self, application_id: str) -> int:
+        return self._delete_under(application_id, "REPORT#")
+
+    def _delete_under(self, application_id: str, prefix: str) -> int:
+        deleted = 0
+        kwargs: dict[str, Any] = {
+            "TableName": self._table, "ProjectionExpression": "pk, sk",
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": _pk(application_id), ":prefix": {"S": prefix}},
+        }
+        while True:
+            response = self._db.query(**kwargs)
+            for item in response.get("Items", []):
+                self._db.delete_item(TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]})
+                deleted += 1
+            if "LastEvaluatedKey" not in response:
+                return deleted
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def redact_audit(self, application_id: str, entries: list[AuditEntry]) -> int:
+        written = 0
+        for entry in entries:
+            if entry.seq is None or entry.hash is None:
+                continue
+            try:
+                self._db.put_item(
+                    TableName=self._table,
+                    Item={"pk": _pk(application_id), "sk": {"S": f"AUDIT#{entry.seq:010d}"},
+                          "body": {"S": entry.model_dump_json()}},
+                    ConditionExpression="contains(body, :hash)",
+                    ExpressionAttributeValues={":hash": {"S": f'"hash":"{entry.hash}"'}},
+                )
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                continue  # the stored entry is not the one redacted: left for audit verify to name
+            written += 1
+        return written
 
     # -------------------------------------------------------------- indexes
     def _page(self, index: str, key_name: str, key_value: str, range_name: str, limit: int, cursor: str | None,

@@ -56,6 +56,18 @@ class DynamoImageIndex:
             self._db.put_item(TableName=self._table,
                               Item={"pk": {"S": f"BAND#{band}"}, "sk": {"S": member}, **attributes})
 
+    def forget(self, application_id: str, document_id: str) -> int:
+        member = f"{application_id}#{document_id}"
+        key = {"pk": {"S": f"IMG#{member}"}, "sk": {"S": "IMG"}}
+        item = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+        if item is None:
+            return 0
+        bands = hash_bands(item["phash"]["S"], self._band_distance)
+        for band in bands:
+            self._db.delete_item(TableName=self._table, Key={"pk": {"S": f"BAND#{band}"}, "sk": {"S": member}})
+        self._db.delete_item(TableName=self._table, Key=key)
+        return len(bands) + 1
+
     def find_near(self, phash: str, max_distance: int) -> list[ImageMatch]:
         if max_distance > self._band_distance:
             raise ValueError("the index was banded for a smaller distance")

@@ -256,6 +256,20 @@ def flag_as_duplicate(decision: Decision, flagged_by: str) -> Decision:
     return decision.model_copy(update={"decision": outcome, "reasons": reasons, "cross_flagged_by": flagged})
 
 
+# Fraud signals whose details name other applications or officers. The capturing officer is told the reason
+# and never whose application or which officer: a planted draft must not name its planter to the victim's
+# officer, nor the victim to the planter. The back office sees the details (explanation, checks).
+SIGNALS_ABOUT_OTHERS = frozenset({"concurrent_application", "duplicate_image", "phone_matches_officer"})
+
+
+def explain_to_officer(decision: Decision, report: ValidationReport | None = None) -> str:
+    """``explain`` for the capturing officer: the same account without the details of signals about others."""
+    reasons = [r.model_copy(update={"details": []}) if r.code in SIGNALS_ABOUT_OTHERS else r
+               for r in decision.reasons]
+    own = decision.model_copy(update={"reasons": reasons, "cross_flagged_by": []})
+    return explain(own, report.model_copy(update={"cross_flags": []}) if report is not None else None)
+
+
 def explain(decision: Decision, report: ValidationReport | None = None) -> str:
     """A readable account of a decision in English and Chinese (``loanpipe explain APPLICATION_ID``)."""
     zh_outcome = {Outcome.APPROVE: "通过", Outcome.REVIEW: "人工审核", Outcome.DECLINE: "拒绝"}[decision.decision]

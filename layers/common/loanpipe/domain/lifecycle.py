@@ -11,6 +11,7 @@ Application
        |            (waits while a document is RETAKE_REQUESTED)          IN_REVIEW <-- review
        |                                                                      |  |
     CANCELLED (officer, before a decision)                      approve ------+  +----- decline
+    EXPIRED   (the capture was left open too long, swept)
                                                                    |                       |
     APPROVED --contract--> AWAITING_SIGNATURE --signature--> SIGNED            DECLINED <--+ (knock-out)
 
@@ -18,7 +19,12 @@ Application
   AWAITING_SIGNATURE (the customer signs).
 - Working states: VALIDATING, SCORING, APPROVED (a message is on its way; if it dead-letters,
   operators redrive it and the stage resumes, so the application is never lost).
-- Terminal states: DECLINED, SIGNED, CANCELLED.
+- Terminal states: DECLINED, SIGNED, CANCELLED, EXPIRED.
+
+An open capture (DRAFT or SUBMITTED) ends: the officer cancels it (CANCELLED, with a reason, audited), or it
+expires (EXPIRED) when it is still open the configured time after it was opened (created, or reopened by a
+reviewer's retake request): the draft sweep (``service.drafts.expire_drafts``) moves it, audited. Neither
+counts as an open application for the concurrent-application check any more.
 
 A "final" submission (the officer confirms no better photo can be taken) lets validation start
 once every uploaded document has settled, even when a required slot is missing or unreadable;
@@ -33,7 +39,12 @@ Document
                                                  \--> RETAKE_REQUESTED (quality gate; officer retakes)
                                                  \--> REJECTED_INPUT   (not a readable file)
     any of them --a new upload in the same slot--> SUPERSEDED
-    a settled one --the same key uploaded again--> EXTRACTING
+
+A document is one upload grant (a server-chosen key) and one file: the first object version written under
+the key is pinned on the document and is its evidence. A file posted again under the same grant changes
+nothing: it is recorded on the document and audited (``document.upload_refused``). A new photo of a slot
+is a new document (a retake names the one it ``replaces``), so a settled document never goes back to
+EXTRACTING.
 
 Every transition is a conditional write on the application item's ``version`` and appends an
 audit entry in the same transaction.
@@ -55,6 +66,7 @@ class AppState(StrEnum):
     SIGNED = "SIGNED"
     DECLINED = "DECLINED"
     CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
 
 
 class DocState(StrEnum):
@@ -67,8 +79,8 @@ class DocState(StrEnum):
 
 
 APP_TRANSITIONS: dict[AppState, frozenset[AppState]] = {
-    AppState.DRAFT: frozenset({AppState.SUBMITTED, AppState.VALIDATING, AppState.CANCELLED}),
-    AppState.SUBMITTED: frozenset({AppState.VALIDATING, AppState.CANCELLED}),
+    AppState.DRAFT: frozenset({AppState.SUBMITTED, AppState.VALIDATING, AppState.CANCELLED, AppState.EXPIRED}),
+    AppState.SUBMITTED: frozenset({AppState.VALIDATING, AppState.CANCELLED, AppState.EXPIRED}),
     AppState.VALIDATING: frozenset({AppState.SCORING, AppState.IN_REVIEW}),
     AppState.SCORING: frozenset({AppState.APPROVED, AppState.IN_REVIEW, AppState.DECLINED}),
     AppState.IN_REVIEW: frozenset({AppState.APPROVED, AppState.DECLINED, AppState.SUBMITTED, AppState.VALIDATING}),
@@ -77,6 +89,7 @@ APP_TRANSITIONS: dict[AppState, frozenset[AppState]] = {
     AppState.SIGNED: frozenset(),
     AppState.DECLINED: frozenset(),
     AppState.CANCELLED: frozenset(),
+    AppState.EXPIRED: frozenset(),
 }
 
 TERMINAL_APP_STATES = frozenset(state for state, nexts in APP_TRANSITIONS.items() if not nexts)
@@ -91,10 +104,10 @@ DOC_TRANSITIONS: dict[DocState, frozenset[DocState]] = {
     DocState.EXTRACTING: frozenset(
         {DocState.EXTRACTED, DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT, DocState.SUPERSEDED}
     ),
-    # A settled document goes back to EXTRACTING when its key is uploaded again (a new ETag).
-    DocState.EXTRACTED: frozenset({DocState.SUPERSEDED, DocState.RETAKE_REQUESTED, DocState.EXTRACTING}),
-    DocState.RETAKE_REQUESTED: frozenset({DocState.SUPERSEDED, DocState.EXTRACTING}),
-    DocState.REJECTED_INPUT: frozenset({DocState.SUPERSEDED, DocState.EXTRACTING}),
+    # A settled document never goes back to EXTRACTING: a new file is a new document (one grant, one file).
+    DocState.EXTRACTED: frozenset({DocState.SUPERSEDED, DocState.RETAKE_REQUESTED}),
+    DocState.RETAKE_REQUESTED: frozenset({DocState.SUPERSEDED}),
+    DocState.REJECTED_INPUT: frozenset({DocState.SUPERSEDED}),
     DocState.SUPERSEDED: frozenset(),
 }
 SETTLED_DOC_STATES = frozenset({DocState.EXTRACTED, DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT})

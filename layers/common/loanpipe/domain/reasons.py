@@ -69,6 +69,11 @@ _REASONS = [
            "A document is dated after the capture"),
     Reason("term_out_of_range", _D, "贷款期限不在产品范围内", "Loan term outside the product's range"),
     Reason("check_incomplete", _D, "部分检查未能完成", "Some checks could not be completed"),
+    # why an open capture ended without a decision (CANCELLED, EXPIRED)
+    Reason("customer_withdrew", _D, "客户撤回申请", "The customer withdrew"),
+    Reason("captured_in_error", _D, "申请录入有误", "The application was captured in error"),
+    Reason("duplicate_capture", _D, "重复录入的申请", "A duplicate of another capture"),
+    Reason("draft_expired", _D, "申请长时间未完成，已过期", "The capture was left open too long and expired"),
     # retake reasons (quality gate), shown to the officer within seconds of the upload
     Reason("blurry", _R, "照片模糊，请重新拍摄", "Photo is blurred, please retake"),
     Reason("glare", _R, "照片反光，请避开灯光重新拍摄", "Glare on the document, please retake away from the light"),
@@ -96,6 +101,8 @@ _REASONS = [
     Reason("unknown_application", _I, "申请不存在", "Unknown application"),
     Reason("unknown_document", _I, "上传未经登记", "Upload was not registered by the server"),
     Reason("slot_closed", _I, "该申请已不接受上传", "The application no longer accepts uploads"),
+    Reason("upload_grant_used", _I, "该上传授权已使用过，文件未被采用，如需重拍请重新申请上传",
+           "This upload grant was used already: the file was not taken (a retake asks for a new upload)"),
     # a credit policy file that cannot be loaded (the policy in force stays)
     Reason("policy_invalid", _I, "信贷政策文件有误，未生效",
            "The credit policy file has an error and was not put in force"),

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from loanpipe.domain.application import DeclaredApplication
 from loanpipe.domain.audit import AuditHead
 from loanpipe.domain.documents import DocType, FieldValue
-from loanpipe.domain.lifecycle import AppState, DocState
+from loanpipe.domain.lifecycle import UPLOAD_OPEN_STATES, AppState, DocState
 from loanpipe.domain.signing import SigningCeremony
 
 REQUIRED_SLOTS: tuple[DocType, ...] = (
@@ -53,7 +53,25 @@ def id_number_hash(id_number: str) -> str:
     return hashlib.sha256(("loanpipe:id:" + id_number.strip().upper()).encode()).hexdigest()[:32]
 
 
+class RefusedUpload(BaseModel):
+    """A file that reached a document's key after the document's one upload (a re-used grant) or after the
+    capture closed: kept in the bucket as a version of its own, never read, never shown as the evidence."""
+
+    version_id: str | None = None
+    etag: str
+    size: int
+    at: datetime
+    reason: str  # upload_grant_used | slot_closed
+
+
+MAX_REFUSED_UPLOADS = 20  # per document; further refusals are audited but not listed on the record
+
+
 class DocumentRecord(BaseModel):
+    """One document slot filled by one upload grant: the grant is the server-chosen ``key`` (the document id is
+    in it) and its first object version is the document's evidence (``version_id``), pinned when it arrives.
+    A new photo of the same slot is a new document with a new grant (``replaces`` names the one it retakes)."""
+
     document_id: str
     slot: DocType
     state: DocState = DocState.PENDING_UPLOAD
@@ -64,7 +82,9 @@ class DocumentRecord(BaseModel):
     requested_at: datetime
     uploaded_at: datetime | None = None
     etag: str | None = None
+    version_id: str | None = None  # the pinned object version: what was read, what the reviewer sees
     size: int | None = None
+    refused_uploads: list[RefusedUpload] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)  # retake or rejection reason codes
     detected_type: DocType | None = None
     fields: dict[str, FieldValue] = Field(default_factory=dict)
@@ -118,6 +138,9 @@ class ReviewState(BaseModel):
 
 
 LEASE = timedelta(minutes=30)  # how long a claim holds an application for its reviewer
+# How long a capture stays open (DRAFT or SUBMITTED) before the draft sweep expires it, unless a function's
+# settings say otherwise (DRAFT_OPEN_HOURS): a visit and a return visit for a missing document.
+CAPTURE_OPEN_FOR = timedelta(hours=72)
 
 
 class ContractRef(BaseModel):
@@ -128,6 +151,27 @@ class ContractRef(BaseModel):
     number: str | None = None  # the contract number printed on it
 
 
+class RetainedObject(BaseModel):
+    """An object an erasure could not or may not delete: where it is, why, and until when."""
+
+    bucket: str
+    key: str
+    reason: str  # legal_retention (a signed contract and its evidence) | object_lock (retention not over)
+    retain_until: str | None = None  # ISO date-time, as S3 gives it
+
+
+class Erasure(BaseModel):
+    """What erasing an application's personal data did (kept on the record; nothing personal in it)."""
+
+    at: datetime
+    by: str
+    objects_deleted: int = 0
+    image_index_entries_deleted: int = 0
+    reports_deleted: int = 0
+    audit_entries_redacted: int = 0
+    retained: list[RetainedObject] = Field(default_factory=list)
+
+
 class ApplicationRecord(BaseModel):
     application_id: str
     state: AppState = AppState.DRAFT
@@ -136,10 +180,14 @@ class ApplicationRecord(BaseModel):
     officer_id: str
     created_at: datetime
     updated_at: datetime
-    declared: DeclaredApplication
+    declared: DeclaredApplication | None  # None once the application is erased (PIPL): see ``erased``
     replay: bool = False  # judged as of its recorded capture time (back-test), not the receipt time
     documents: dict[str, DocumentRecord] = Field(default_factory=dict)
     submitted_at: datetime | None = None
+    # An open capture (DRAFT, SUBMITTED) expires at this time: set when it is created and when a reviewer
+    # reopens it; None on records written before drafts expired (then created_at + the sweep's default).
+    capture_expires_at: datetime | None = None
+    closed_reason: str | None = None  # why a capture was cancelled or expired (a reason code)
     final_submission: bool = False
     decision: RecordedDecision | None = None
     review: ReviewState | None = None
@@ -148,8 +196,35 @@ class ApplicationRecord(BaseModel):
     flags: list[str] = Field(default_factory=list)  # reason codes raised by other applications' checks
     flagged_by: list[str] = Field(default_factory=list)
     audit_head: AuditHead = Field(default_factory=AuditHead)  # the end of the hash-chained audit trail
+    erased: Erasure | None = None  # the personal data was erased (what was kept, and why)
+
+    # -------------------------------------------------------------- erasure
+    def erase_personal_data(self, erasure: Erasure) -> None:
+        """Drop every personal field: the declaration (name, ID number, phone, address, payout account, the
+        capture's place), what each document read (fields, corrections, image forensics with its GPS, the file's
+        name, messages), reviewers' notes, and, unless the contract was signed (then it is the index of the
+        retained evidence), the signing ceremony. States, ids, reason codes, amounts' absence and times stay."""
+        self.declared = None
+        for doc in self.documents.values():
+            doc.fields = {}
+            doc.corrected_fields = {}
+            doc.evidence = None
+            doc.filename = None
+            doc.retake_message = None
+            doc.result_key = None  # the reading it named is deleted with the scans
+        if self.decision is not None:
+            self.decision.note = None
+        if self.signing is not None and self.signing.signed is None:
+            self.signing = None
+        self.erased = erasure
 
     # -------------------------------------------------------------- derived views
+    def capture_due(self, default_open_for: timedelta) -> datetime | None:
+        """When this open capture (DRAFT or SUBMITTED) expires; None when the capture is not open."""
+        if self.state not in UPLOAD_OPEN_STATES:
+            return None
+        return self.capture_expires_at or self.created_at + default_open_for
+
     def active_documents(self, slot: DocType | None = None) -> list[DocumentRecord]:
         return [
             doc

@@ -113,8 +113,9 @@ def get_document(application_id: str, document_id: str, caller: SignedIn, deps: 
     if not caller.back_office:
         return reply(200, view)
     view.update(page_image_url=None, page_size=None)
-    if doc.uploaded_at and doc.state != DocState.REJECTED_INPUT:  # a refused file (a script, a bomb) is never served
-        view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key)
+    if doc.uploaded_at and doc.state != DocState.REJECTED_INPUT and record.erased is None:
+        # the version that was read, whatever came later; a refused file (a script, a bomb) is never served
+        view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key, doc.version_id)
     if doc.result_key:
         result = json.loads(deps.blobs.get(deps.results_bucket, doc.result_key))
         view["transactions"] = [{"box": None, **row} for row in result.get("transactions", [])]
@@ -174,5 +175,19 @@ def audit_verify(application_id: str, caller: SignedIn, deps: Deps) -> Response:
                        **verify_trail(deps.repo, application_id).model_dump(mode="json")})
 
 
-def _presigned(deps: ApiDeps, bucket: str, key: str) -> str:
-    return deps.blobs.presigned_get(bucket, key, DOWNLOAD_URL_SECONDS)
+@router.post("/applications/<application_id>/erase")
+def erase(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    """An admin erases a closed application's personal data (PIPL): documents and every object version, reports,
+    index entries, personal fields; the audit trail stays, redacted, and still verifies. Audited."""
+    require(caller, Role.ADMIN)
+    from loanpipe.service.erasure import EraseRequest, erase_application
+    from loanpipe.service.views import erasure_view
+
+    if deps.erasure is None:
+        raise NotFound("erasure is not configured for this API")
+    erasure = erase_application(deps.erasure, caller, application_id, read_body(router.current_event, EraseRequest))
+    return reply(200, {"application_id": application_id, **erasure_view(erasure)})
+
+
+def _presigned(deps: ApiDeps, bucket: str, key: str, version_id: str | None = None) -> str:
+    return deps.blobs.presigned_get(bucket, key, DOWNLOAD_URL_SECONDS, version_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 # A function imports what its own stage needs when it is built (its first message or request), nothing of the
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     )
     from loanpipe.policy.model import Policy
     from loanpipe.service.contracting import ContractDeps
+    from loanpipe.service.erasure import ErasePorts
     from loanpipe.service.extraction import ExtractDeps
     from loanpipe.service.intake import IntakeConfig
     from loanpipe.service.messages import (
@@ -303,6 +305,7 @@ class ApiDeps:
     sms: SmsSender
     signing: SigningConfig
     policy: Policy = field(default_factory=lambda: _default_policy())
+    erasure: ErasePorts | None = None  # what an erase reaches (None: this API erases nothing)
 
 
 def _default_policy() -> Policy:
@@ -316,8 +319,10 @@ def api_deps() -> ApiDeps:
     """The API function's dependencies, built from its settings on the first request and kept for the
     execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
     from loanpipe.adapters.aws import SnsSmsSender
-    from loanpipe.adapters.clients import deferred_client
+    from loanpipe.adapters.clients import client, deferred_client
+    from loanpipe.adapters.fraud import DynamoImageIndex
     from loanpipe.entry.settings import ApiSettings
+    from loanpipe.service.erasure import ErasePorts, ErasureConfig
     from loanpipe.service.intake import IntakeConfig
     from loanpipe.service.policy_source import policy_in_force
     from loanpipe.service.review import ReviewConfig
@@ -326,12 +331,18 @@ def api_deps() -> ApiDeps:
     settings = ApiSettings()
     p = _ports(settings)
     policy = policy_in_force(settings.credit_policy)
+    open_for = timedelta(hours=settings.draft_open_hours)
     return ApiDeps(repo=p.repo, blobs=p.blobs, queue=p.queue, events=p.events,
                    intake=IntakeConfig(settings.uploads_bucket, settings.validate_queue_url,
-                                       settings.upload_url_ttl_seconds),
-                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review),
+                                       settings.upload_url_ttl_seconds, open_for),
+                   review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review,
+                                       open_for),
                    results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
                    sms=SnsSmsSender(deferred_client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
                                          settings.signing_code_ttl_seconds),
-                   policy=policy)
+                   policy=policy,
+                   erasure=ErasePorts(p.repo, p.blobs, DynamoImageIndex(client("dynamodb"), settings.image_index_table,
+                                                                       policy.fraud.duplicate_max_distance),
+                                      ErasureConfig(settings.uploads_bucket, settings.results_bucket,
+                                                    settings.contracts_bucket)))

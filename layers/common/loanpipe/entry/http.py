@@ -104,7 +104,8 @@ def create(caller: SignedIn, deps: Deps) -> Response:
     from loanpipe.service.views import application_view
 
     declared = read_body(app.current_event, ApplicationRequest, decimal_numbers=True).declared()
-    record = create_application(deps.repo, caller, declared, replay=flag(app.current_event, "replay"))
+    record = create_application(deps.repo, caller, declared, replay=flag(app.current_event, "replay"),
+                                open_for=deps.intake.capture_open_for)
     metrics.add_metric(name="ApplicationsCreated", unit=MetricUnit.Count, value=1)
     logger.set_correlation_id(record.application_id)
     logger.info("application created")
@@ -157,6 +158,16 @@ def submit(application_id: str, caller: SignedIn, deps: Deps) -> Response:
     return reply(202, application_view(record, caller))
 
 
+@app.post("/applications/<application_id>/cancel")
+def cancel(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    """The owning officer ends an open capture (DRAFT or SUBMITTED): CANCELLED, with a reason, audited."""
+    from loanpipe.service.drafts import CancelRequest, cancel_application
+    from loanpipe.service.views import application_view
+
+    record = cancel_application(deps.repo, caller, application_id, read_body(app.current_event, CancelRequest))
+    return reply(200, application_view(record, caller))
+
+
 # ------------------------------------------------------------------ what came of an application
 @app.get("/applications/<application_id>/decision")
 def decision(application_id: str, caller: SignedIn, deps: Deps) -> Response:
@@ -168,7 +179,9 @@ def decision(application_id: str, caller: SignedIn, deps: Deps) -> Response:
     body = application_view(record, caller)["decision"]
     report = deps.repo.get_report(record.application_id, record.round, "decision")
     if report is not None:
-        body["explanation"] = report.get("explanation")
+        # Officers get the account without the details of fraud signals: those name other applications and
+        # officers (the back office sees them; GET /applications/{id}/checks).
+        body["explanation"] = report.get("explanation") if caller.back_office else report.get("officer_explanation")
         body["terms"] = report.get("terms")
     return reply(200, body)
 

@@ -60,3 +60,5 @@ class ApiSettings(StageSettings):
     signing_code_ttl_seconds: int = 300
     sms_sender_id: str | None = None
     credit_policy: str = "default"  # its review rules: the queue's SLA and the four-eyes amount
+    draft_open_hours: int = 72  # how long a capture stays open before the draft sweep expires it
+    image_index_table: str  # an erased application's pictures leave the duplicate-image index

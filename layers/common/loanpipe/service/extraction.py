@@ -3,6 +3,13 @@
 Driven by the S3 ObjectCreated notification of the uploads bucket. The document id is in the
 server-chosen key, so the upload is matched to the slot the officer asked for; anything else in the
 bucket is ignored (and counted). Every outcome is a document state the officer sees within seconds.
+
+An upload grant is good for one file. The uploads bucket keeps every version of a key, and the first
+version written under a grant is the document's evidence: it is pinned on the document (``version_id``)
+and everything reads that version (this stage, the reviewer's image link). A presigned POST can still be
+posted again until it expires; such a file becomes a later version, makes no change to the document, and
+is recorded on it and audited as a refused upload (``upload_grant_used``), whatever state the application
+is in and in whatever order S3's notifications arrive. A new photo is a new document with a new grant.
 """
 
 from __future__ import annotations
@@ -13,18 +20,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.documents import DocType, Quality
 from loanpipe.domain.errors import NotFound, RejectedInput
 from loanpipe.domain.events import DocumentRejected, DocumentRetakeRequested
 from loanpipe.domain.lifecycle import SETTLED_DOC_STATES, UPLOAD_OPEN_STATES, AppState, DocState
-from loanpipe.domain.records import MULTI_SLOTS, ApplicationRecord, DocumentRecord, utcnow
+from loanpipe.domain.records import (
+    MAX_REFUSED_UPLOADS,
+    MULTI_SLOTS,
+    ApplicationRecord,
+    DocumentRecord,
+    RefusedUpload,
+    utcnow,
+)
 from loanpipe.extraction.sniff import MAX_FILE_BYTES
 from loanpipe.service.dispatch import apply_and_dispatch
 from loanpipe.service.fanin import resend_if_validating, start_validation_if_ready
 from loanpipe.service.intake import parse_upload_key
 from loanpipe.service.messages import S3EventRecord
 from loanpipe.service.outcomes import ExtractOutcome
-from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
+from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, ObjectVersion, StageQueue
 from loanpipe.service.transitions import Change, move_document
 
 log = logging.getLogger(__name__)
@@ -62,11 +77,14 @@ class UploadOutcome:
 
 @dataclass(frozen=True)
 class _Upload:
-    """An upload matched to the document slot it was granted for."""
+    """An upload matched to the document slot it was granted for: the object version this notification is
+    about (``this``) and the first version written under the grant (``first``)."""
 
     event: S3EventRecord
     application_id: str
     document_id: str
+    this: ObjectVersion
+    first: ObjectVersion
 
     def outcome(self, outcome: ExtractOutcome, reasons: list[str] | None = None) -> UploadOutcome:
         return UploadOutcome(outcome, self.application_id, self.document_id, list(reasons or []))
@@ -80,6 +98,7 @@ class _Reading:
     evidence: Any = None
     reasons: list[str] = field(default_factory=list)
     result_key: str | None = None
+    version: ObjectVersion | None = None  # the pinned version that was read
 
 
 def handle_upload(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: float = 45.0) -> UploadOutcome:
@@ -87,7 +106,10 @@ def handle_upload(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: floa
 
     Both writes are conditional on the application's version and decide on its newest state, so a
     re-delivered notification, a newer upload of the slot or a closed capture wins over a stale reading."""
-    matched = _match(upload, deps)
+    slot = _match(upload, deps)
+    if isinstance(slot, UploadOutcome):
+        return slot
+    matched = _versions(upload, *slot, deps)
     if isinstance(matched, UploadOutcome):
         return matched
     claimed = apply_and_dispatch(deps, matched.application_id, lambda record: _claim(record, matched, deps.config))
@@ -99,8 +121,9 @@ def handle_upload(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: floa
     return recorded.result or matched.outcome(ExtractOutcome.SUPERSEDED)  # none: a newer upload decides
 
 
-def _match(upload: S3EventRecord, deps: ExtractDeps) -> _Upload | UploadOutcome:
-    """The slot this upload fills, or why it is ignored (anything else that lands in the bucket)."""
+def _match(upload: S3EventRecord, deps: ExtractDeps) -> tuple[str, str] | UploadOutcome:
+    """The slot this upload fills (application id, document id), or why it is ignored (anything else that
+    lands in the bucket)."""
     if not upload.eventName.startswith("ObjectCreated"):
         return UploadOutcome(ExtractOutcome.IGNORED, reasons=["not_an_upload"])
     if upload.bucket != deps.config.uploads_bucket:
@@ -120,25 +143,72 @@ def _match(upload: S3EventRecord, deps: ExtractDeps) -> _Upload | UploadOutcome:
     if upload.key != record.documents[document_id].key:
         return UploadOutcome(ExtractOutcome.IGNORED, application_id=application_id,
                              reasons=["key_outside_application"])
-    return _Upload(upload, application_id, document_id)
+    return application_id, document_id
+
+
+def _versions(event: S3EventRecord, application_id: str, document_id: str,
+              deps: ExtractDeps) -> _Upload | UploadOutcome:
+    """Which version of the key this notification is about, and which was the grant's first.
+
+    S3 names the version in the notification of a versioned bucket; without one (an unversioned bucket) the
+    ETag tells the versions apart. The listing, not the order notifications arrive in, says which came first."""
+    versions = deps.blobs.versions(deps.config.uploads_bucket, event.key)
+    if not versions:  # erased, or never stored
+        return UploadOutcome(ExtractOutcome.IGNORED, application_id, document_id, ["object_gone"])
+    if event.version_id:
+        this = next((v for v in versions if v.version_id == event.version_id), None)
+    else:
+        this = next((v for v in versions if v.etag == event.etag), None)
+    if this is None:  # a version already deleted: what the notification says is all there is
+        this = ObjectVersion(event.version_id or "", event.etag, event.s3.object.size)
+    return _Upload(event, application_id, document_id, this=this, first=versions[0])
+
+
+def _same_version(a: ObjectVersion, b: ObjectVersion) -> bool:
+    if a.version_id and b.version_id and a.version_id != "null" and b.version_id != "null":
+        return a.version_id == b.version_id
+    return a.etag == b.etag
+
+
+def _pinned(doc: DocumentRecord, upload: _Upload) -> ObjectVersion:
+    """The document's evidence: the version pinned when it arrived, else the first written under its grant."""
+    if doc.etag is not None:
+        return ObjectVersion(doc.version_id or "", doc.etag, doc.size or 0)
+    return upload.first
 
 
 def _claim(record: ApplicationRecord, upload: _Upload, config: ExtractConfig) -> Change[UploadOutcome]:
-    """Take the document for reading (result None), or settle this notification without reading (result: why)."""
+    """Take the document for reading (result None), or settle this notification without reading (result: why).
+
+    A notification of a later file under the grant is refused; if the grant's first file has not been taken yet
+    (its own notification is late, or lost), that first file is taken now, so the order of notifications never
+    decides which file is the evidence."""
     doc = record.documents[upload.document_id]
-    event = upload.event
+    if _same_version(upload.this, _pinned(doc, upload)):
+        return _take(record, doc, upload.this, upload, config, Change())
+    refusal = _refuse(record, doc, upload, "upload_grant_used")
+    if doc.etag is not None:  # the grant's file was taken already
+        return refusal
+    refusal.result = None
+    return _take(record, doc, upload.first, upload, config, refusal)
+
+
+def _take(record: ApplicationRecord, doc: DocumentRecord, version: ObjectVersion, upload: _Upload,
+          config: ExtractConfig, change: Change[UploadOutcome]) -> Change[UploadOutcome]:
+    """The grant's first file: pin it and move the document to EXTRACTING, or say why it is not read."""
     if doc.state == DocState.SUPERSEDED:
-        return Change(result=upload.outcome(ExtractOutcome.SUPERSEDED))
-    change: Change[UploadOutcome] = Change()
-    if doc.etag == event.etag and doc.state in SETTLED_DOC_STATES:
+        change.result = upload.outcome(ExtractOutcome.SUPERSEDED)
+        return change
+    if doc.etag is not None and doc.state in SETTLED_DOC_STATES:
         change.result = upload.outcome(ExtractOutcome.DUPLICATE, doc.reasons)
         resend_if_validating(record, change, config.validate_queue_url)
         return change
-    if record.state not in UPLOAD_OPEN_STATES:
-        if doc.state in (DocState.PENDING_UPLOAD, DocState.EXTRACTING):
-            doc.reasons = ["slot_closed"]
-            move_document(record, doc, DocState.REJECTED_INPUT, change, actor=ACTOR, action="document.rejected",
-                          reasons=["slot_closed"])
+    _pin(doc, version)
+    if record.state not in UPLOAD_OPEN_STATES:  # the grant's first use, but after the capture closed
+        doc.reasons = ["slot_closed"]
+        _remember_refusal(doc, version, "slot_closed")
+        move_document(record, doc, DocState.REJECTED_INPUT, change, actor=ACTOR, action="document.upload_refused",
+                      reason="slot_closed", version_id=version.version_id, etag=version.etag, size=version.size)
         change.result = upload.outcome(ExtractOutcome.REJECTED_INPUT, ["slot_closed"])
         return change
     if _newer_in_slot(record, doc):
@@ -146,23 +216,50 @@ def _claim(record: ApplicationRecord, upload: _Upload, config: ExtractConfig) ->
                       by="a newer upload")
         change.result = upload.outcome(ExtractOutcome.SUPERSEDED)
         return change
-    if doc.state in SETTLED_DOC_STATES:  # the same key uploaded again (a new etag): read the new file
-        move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.reuploaded")
-    elif doc.state == DocState.PENDING_UPLOAD:
-        move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.arrived")
-    doc.etag = event.etag
-    doc.size = event.s3.object.size
+    if doc.state == DocState.PENDING_UPLOAD:
+        move_document(record, doc, DocState.EXTRACTING, change, actor=ACTOR, action="document.arrived",
+                      version_id=version.version_id, etag=version.etag, size=version.size)
     doc.uploaded_at = doc.uploaded_at or utcnow()
     _supersede_older(record, doc, change)
     return change
 
 
+def _pin(doc: DocumentRecord, version: ObjectVersion) -> None:
+    doc.version_id = version.version_id or None
+    doc.etag = version.etag
+    doc.size = version.size
+
+
+def _refuse(record: ApplicationRecord, doc: DocumentRecord, upload: _Upload, reason: str) -> Change[UploadOutcome]:
+    """A file under a grant already used: recorded on the document and audited; the evidence stays as it was."""
+    this = upload.this
+    if any(_same_version(this, ObjectVersion(r.version_id or "", r.etag, r.size)) for r in doc.refused_uploads):
+        return Change(result=upload.outcome(ExtractOutcome.DUPLICATE, [reason]))  # this refusal is on record
+    change: Change[UploadOutcome] = Change()
+    _remember_refusal(doc, this, reason)
+    log.warning("upload refused", extra={"reason": reason, "document_id": doc.document_id,
+                                         "application_state": record.state.value})
+    change.audit.append(AuditEntry(at=utcnow(), actor=ACTOR, action="document.upload_refused",
+                                   document_id=doc.document_id,
+                                   detail={"slot": doc.slot.value, "reason": reason, "document_state": doc.state.value,
+                                           "version_id": this.version_id, "etag": this.etag, "size": this.size,
+                                           "evidence_version_id": doc.version_id}))
+    change.result = upload.outcome(ExtractOutcome.REFUSED, [reason])
+    return change
+
+
+def _remember_refusal(doc: DocumentRecord, version: ObjectVersion, reason: str) -> None:
+    if len(doc.refused_uploads) < MAX_REFUSED_UPLOADS:
+        doc.refused_uploads.append(RefusedUpload(version_id=version.version_id or None, etag=version.etag,
+                                                 size=version.size, at=utcnow(), reason=reason))
+
+
 def _read(upload: _Upload, doc: DocumentRecord, deps: ExtractDeps, budget_seconds: float) -> _Reading:
     """Read the file (the slow part, outside any write) and keep the full result in the results bucket."""
     config = deps.config
-    reading = _Reading()
+    reading = _Reading(version=ObjectVersion(doc.version_id or "", doc.etag or "", doc.size or 0))
     try:
-        data = deps.blobs.get(config.uploads_bucket, upload.event.key, max_bytes=MAX_FILE_BYTES)
+        data = deps.blobs.get(config.uploads_bucket, doc.key, max_bytes=MAX_FILE_BYTES, version_id=doc.version_id)
         reading.extraction = deps.read_document(data, expected_type=doc.slot, filename=doc.filename,
                                                 content_type=doc.content_type, budget_seconds=budget_seconds)
         reading.evidence = _image_evidence(deps, data, doc.content_type)
@@ -172,7 +269,7 @@ def _read(upload: _Upload, doc: DocumentRecord, deps: ExtractDeps, budget_second
         extraction = reading.extraction
         reading.result_key = f"extractions/{upload.application_id}/{upload.document_id}.json"
         body = {**extraction.result.contract_dict(), "text": extraction.text, "engine": extraction.engine,
-                "pages": extraction.pages, "etag": upload.event.etag}
+                "pages": extraction.pages, "etag": doc.etag, "version_id": doc.version_id}
         picture = getattr(extraction, "picture", None)
         if picture is not None:  # the first page as read, the image the boxes are drawn on in the console
             body["page_image"] = f"extractions/{upload.application_id}/{upload.document_id}.page-1.jpg"
@@ -197,8 +294,9 @@ def _record(record: ApplicationRecord, upload: _Upload, reading: _Reading,
             config: ExtractConfig) -> Change[UploadOutcome] | None:
     """Record what was read on the document, tell the officer when it must be taken again, run the fan-in."""
     doc = record.documents[upload.document_id]
-    if doc.state != DocState.EXTRACTING or doc.etag != upload.event.etag:
-        return None  # superseded or re-uploaded while we read: the newer event decides
+    if doc.state != DocState.EXTRACTING or reading.version is None or not _same_version(reading.version,
+                                                                                         _pinned(doc, upload)):
+        return None  # superseded while we read: the newer upload decides
     change: Change[UploadOutcome] = Change()
     if reading.extraction is None:
         doc.reasons = reading.reasons

@@ -13,7 +13,7 @@ from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.documents import MAX_FILE_BYTES, DocType
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import UPLOAD_OPEN_STATES, AppState, DocState
-from loanpipe.domain.records import MULTI_SLOTS, ApplicationRecord, DocumentRecord, new_id, utcnow
+from loanpipe.domain.records import CAPTURE_OPEN_FOR, MULTI_SLOTS, ApplicationRecord, DocumentRecord, new_id, utcnow
 from loanpipe.service.access import Caller, Role, require, require_owner
 from loanpipe.service.fanin import resend_if_validating, start_validation_if_ready
 from loanpipe.service.ports import ApplicationRepository, BlobStore
@@ -48,6 +48,7 @@ class IntakeConfig:
     uploads_bucket: str
     validate_queue_url: str
     upload_url_ttl_seconds: int = 900
+    capture_open_for: timedelta = CAPTURE_OPEN_FOR  # a new capture expires after this unless submitted complete
 
 
 def upload_key(application_id: str, document_id: str, slot: DocType, content_type: str) -> str:
@@ -63,7 +64,7 @@ def parse_upload_key(key: str) -> tuple[str, str] | None:
 
 
 def create_application(repo: ApplicationRepository, caller: Caller, declared: DeclaredApplication, *,
-                       replay: bool = False) -> ApplicationRecord:
+                       replay: bool = False, open_for: timedelta = CAPTURE_OPEN_FOR) -> ApplicationRecord:
     require(caller, Role.FIELD_OFFICER)
     if declared.capture.officer_id != caller.user:
         raise UserInputError("officer_mismatch", "capture.officer_id must be the signed-in officer")
@@ -79,6 +80,7 @@ def create_application(repo: ApplicationRepository, caller: Caller, declared: De
         updated_at=now,
         declared=declared,
         replay=replay,
+        capture_expires_at=now + open_for,
     )
     repo.create(record, AuditEntry(at=now, actor=caller.user, action="application.created",
                                    to_state=AppState.DRAFT, detail={"replay": replay}))

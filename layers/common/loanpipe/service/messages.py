@@ -71,6 +71,7 @@ class S3Object(BaseModel):
     key: str
     size: int = 0
     eTag: str = ""
+    versionId: str | None = None  # in a versioned bucket (the uploads bucket), the version this event created
     sequencer: str | None = None
 
 
@@ -107,8 +108,15 @@ class S3EventRecord(BaseModel):
     def etag(self) -> str:
         return self.s3.object.eTag.strip('"')
 
+    @property
+    def version_id(self) -> str | None:
+        return self.s3.object.versionId or None
+
     def idempotency_key(self) -> str:
-        return f"{self.bucket}/{self.key}@{self.etag}"
+        """One run per object version: a second upload of the same bytes under a used grant is a new version,
+        and its refusal is recorded too."""
+        version = f"#{self.version_id}" if self.version_id else ""
+        return f"{self.bucket}/{self.key}@{self.etag}{version}"
 
 
 class S3Notification(BaseModel):

@@ -19,6 +19,7 @@ class ExtractOutcome(StrEnum):
     IGNORED = "ignored"  # not an upload of a slot of a known application
     DUPLICATE = "duplicate"  # this file was read already
     SUPERSEDED = "superseded"  # a newer upload of the slot decides
+    REFUSED = "refused"  # a second file under a used upload grant: recorded and audited, never read
 
 
 class ValidateOutcome(StrEnum):

@@ -63,11 +63,62 @@ class ApplicationRepository(Protocol):
 
     def get_report(self, application_id: str, round_: int, kind: str) -> dict | None: ...
 
+    def delete_reports(self, application_id: str) -> int:
+        """Delete every stored report of the application (validation, decision: figures read from its
+        documents); returns how many."""
+        ...
+
+    def redact_audit(self, application_id: str, entries: list[AuditEntry]) -> int:
+        """Overwrite stored entries with their redacted forms (``domain.audit.redact_entry``: same ``seq``, same
+        ``hash``), each only if the stored entry still has that hash; returns how many were written. The only
+        change a trail ever takes besides appending."""
+        ...
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One version of an object in a versioned bucket (the uploads bucket keeps every version)."""
+
+    version_id: str
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class HeldObject:
+    """An object version a deletion was refused for (object lock), with its retention date when known."""
+
+    key: str
+    version_id: str
+    retain_until: str | None = None
+
+
+@dataclass(frozen=True)
+class PrefixErased:
+    deleted: int
+    held: list[HeldObject] = field(default_factory=list)
+
 
 class BlobStore(Protocol):
-    def get(self, bucket: str, key: str, max_bytes: int | None = None) -> bytes: ...
+    def get(self, bucket: str, key: str, max_bytes: int | None = None, version_id: str | None = None) -> bytes:
+        """The object's bytes: its current version, or ``version_id`` (a pinned piece of evidence)."""
+        ...
+
+    def versions(self, bucket: str, key: str) -> list[ObjectVersion]:
+        """Every version of exactly ``key`` (delete markers left out), oldest first: the order S3 wrote them."""
+        ...
 
     def head(self, bucket: str, key: str) -> dict | None: ...
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        """Every key under ``prefix`` that has a version."""
+        ...
+
+    def erase_prefix(self, bucket: str, prefix: str, *, bypass_governance: bool = False) -> PrefixErased:
+        """Delete every version (and delete marker) of every key under ``prefix``: nothing of it can be read
+        back. Versions under object lock are left and named (``held``); ``bypass_governance`` deletes those in
+        GOVERNANCE mode (it needs s3:BypassGovernanceRetention)."""
+        ...
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None: ...
 
@@ -76,8 +127,9 @@ class BlobStore(Protocol):
         key; the type, a size of 1..``max_bytes`` and the key are conditions of the grant."""
         ...
 
-    def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
-        """A URL that reads one object for ``expires_in`` seconds, without credentials."""
+    def presigned_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        """A URL that reads one object (its ``version_id`` when given) for ``expires_in`` seconds, without
+        credentials."""
         ...
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -25,7 +26,14 @@ from loanpipe.domain.events import ApplicationDecided, DocumentRetakeRequested
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.masking import mask_account
 from loanpipe.domain.reasons import REASONS, ReasonKind
-from loanpipe.domain.records import LEASE, ApplicationRecord, RecordedDecision, ReviewState, utcnow
+from loanpipe.domain.records import (
+    CAPTURE_OPEN_FOR,
+    LEASE,
+    ApplicationRecord,
+    RecordedDecision,
+    ReviewState,
+    utcnow,
+)
 from loanpipe.policy.model import ReviewRules, default_policy
 from loanpipe.service.access import Caller, Role, require
 from loanpipe.service.messages import ContractRequested, ValidateRequested
@@ -76,6 +84,7 @@ class ReviewConfig:
     validate_queue_url: str
     contract_queue_url: str
     rules: ReviewRules = field(default_factory=lambda: default_policy().review)
+    capture_open_for: timedelta = CAPTURE_OPEN_FOR  # a capture reopened for a retake expires after this
 
 
 def _require_reviewer_of(caller: Caller, record: ApplicationRecord) -> None:
@@ -190,7 +199,7 @@ def decide(repo: ApplicationRepository, config: ReviewConfig, caller: Caller, ap
         elif decision.action == "decline":
             _decline(record, change, caller, decision)
         elif decision.action == "request_retake":
-            _request_retake(record, change, caller, decision)
+            _request_retake(record, change, caller, decision, config)
         else:  # revalidate, after corrections
             record.round += 1
             record.review = None
@@ -257,7 +266,8 @@ def officer_message(text: str) -> str | None:
     return _LONG_DIGITS.sub(lambda match: mask_account(match.group(0)), text) or None
 
 
-def _request_retake(record: ApplicationRecord, change: Change, caller: Caller, decision: ReviewDecision) -> None:
+def _request_retake(record: ApplicationRecord, change: Change, caller: Caller, decision: ReviewDecision,
+                    config: ReviewConfig) -> None:
     reasons = [c for c in decision.reasons if REASONS[c].kind == ReasonKind.RETAKE] or ["unreadable_field"]
     message = officer_message(decision.message)
     for document_id in decision.documents:
@@ -272,5 +282,6 @@ def _request_retake(record: ApplicationRecord, change: Change, caller: Caller, d
     record.round += 1
     record.final_submission = False
     record.review = None
+    record.capture_expires_at = utcnow() + config.capture_open_for  # open again: its time starts over
     move_application(record, AppState.SUBMITTED, change, actor=caller.user,
                      action="review.retake_requested", documents=decision.documents, note=decision.note)

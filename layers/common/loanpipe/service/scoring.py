@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from loanpipe.decision.decide import decide, explain, flag_as_duplicate
+from loanpipe.decision.decide import decide, explain, explain_to_officer, flag_as_duplicate
 from loanpipe.decision.models import Decision, Outcome
 from loanpipe.domain.errors import NotFound
 from loanpipe.domain.events import ApplicationDecided
@@ -59,6 +59,7 @@ def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> ScoreOutcome:
         credit = flag_as_duplicate(credit, other)
     deps.repo.put_report(record.application_id, record.round, "decision",
                          {**credit.model_dump(mode="json"), "explanation": explain(credit, report),
+                          "officer_explanation": explain_to_officer(credit, report),
                           "terms": credit.terms.model_dump(mode="json") if credit.terms else None})
     applied = apply_and_dispatch(deps, message.application_id,
                                  lambda record: _record_decision(record, message.round, credit, deps.config))

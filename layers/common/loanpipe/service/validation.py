@@ -17,7 +17,7 @@ from loanpipe.domain.audit import AuditEntry
 from loanpipe.domain.case import ApplicationCase, CaseDocument, CaseDocumentState, ImageEvidence
 from loanpipe.domain.documents import ExtractionResult, FieldValue, Quality
 from loanpipe.domain.errors import NotFound
-from loanpipe.domain.lifecycle import AppState, DocState
+from loanpipe.domain.lifecycle import TERMINAL_APP_STATES, AppState, DocState
 from loanpipe.domain.records import ApplicationRecord, DocumentRecord, ReviewState, utcnow
 from loanpipe.policy.model import Policy
 from loanpipe.service.dispatch import apply_and_dispatch
@@ -106,7 +106,7 @@ def flag_other_application(repo: ApplicationRepository, other_id: str, flagged_b
 def _flag(record: ApplicationRecord, flagged_by: str) -> Change[FlagOutcome]:
     if flagged_by in record.flagged_by:
         return Change(result=FlagOutcome.UNCHANGED)
-    if record.state in (AppState.SIGNED, AppState.DECLINED, AppState.CANCELLED):
+    if record.state in TERMINAL_APP_STATES:
         return Change(result=FlagOutcome.CLOSED)
     change: Change[FlagOutcome] = Change()
     record.flagged_by.append(flagged_by)

@@ -10,7 +10,7 @@ from loanpipe.domain.documents import DocType
 from loanpipe.domain.lifecycle import DocState
 from loanpipe.domain.masking import mask_account, mask_id_number
 from loanpipe.domain.reasons import describe
-from loanpipe.domain.records import ApplicationRecord, DocumentRecord, ReviewState, utcnow
+from loanpipe.domain.records import ApplicationRecord, DocumentRecord, Erasure, ReviewState, utcnow
 from loanpipe.service.access import Caller
 
 _ID_FIELDS = {"id_number"}
@@ -40,6 +40,9 @@ def document_view(doc: DocumentRecord, *, reveal: bool = False, with_fields: boo
         "engine": doc.engine,
         "warnings": list(doc.warnings),
         "message": doc.retake_message,
+        # files posted again under this document's used grant: never read, never shown as its picture
+        "refused_uploads": [{"at": refused.at.isoformat(), "size": refused.size, "reason": describe(refused.reason)}
+                            for refused in doc.refused_uploads],
     }
     if with_fields:
         view["fields"] = {
@@ -52,6 +55,14 @@ def document_view(doc: DocumentRecord, *, reveal: bool = False, with_fields: boo
             for name, field in doc.fields.items()
         }
     return view
+
+
+def erasure_view(erasure: Erasure) -> dict:
+    """When and by whom the personal data was erased, what was deleted, and what stays and why."""
+    return {"at": erasure.at.isoformat(), "by": erasure.by, "objects_deleted": erasure.objects_deleted,
+            "reports_deleted": erasure.reports_deleted, "audit_entries_redacted": erasure.audit_entries_redacted,
+            "image_index_entries_deleted": erasure.image_index_entries_deleted,
+            "retained": [retained.model_dump(mode="json") for retained in erasure.retained]}
 
 
 def review_view(review: ReviewState) -> dict:
@@ -71,6 +82,9 @@ def review_view(review: ReviewState) -> dict:
 
 def next_step(record: ApplicationRecord) -> str:
     """A one-line hint for the officer's tablet."""
+    closed = {"CANCELLED": "none: cancelled", "EXPIRED": "none: the capture expired; start a new application"}
+    if record.state.value in closed:
+        return closed[record.state.value]
     retakes = [d for d in record.documents.values() if d.state in (DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT)]
     if retakes:
         return "retake: " + ", ".join(sorted({d.slot.value for d in retakes}))
@@ -83,6 +97,7 @@ def next_step(record: ApplicationRecord) -> str:
         "VALIDATING": "wait for the decision",
         "SCORING": "wait for the decision",
         "IN_REVIEW": "wait for a reviewer",
+
         "APPROVED": "wait for the contract",
         "AWAITING_SIGNATURE": "show the contract and capture the signature",
     }.get(record.state.value, "none")
@@ -90,7 +105,7 @@ def next_step(record: ApplicationRecord) -> str:
 
 def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool = False) -> dict:
     reveal = reveal and caller.back_office
-    applicant = record.declared.applicant
+    declared = record.declared
     documents = sorted(record.documents.values(), key=lambda d: d.requested_at)
     view = {
         "application_id": record.application_id,
@@ -102,14 +117,19 @@ def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool 
         "updated_at": record.updated_at.isoformat(),
         "submitted_at": record.submitted_at.isoformat() if record.submitted_at else None,
         "final_submission": record.final_submission,
+        # an open capture expires at this time (the draft sweep); a cancelled or expired one says why it closed
+        "capture_expires_at": record.capture_expires_at.isoformat()
+        if record.capture_expires_at and record.state.value in ("DRAFT", "SUBMITTED") else None,
+        "closed_reason": describe(record.closed_reason) if record.closed_reason else None,
         "replay": record.replay,
-        "applicant": {
-            "name": applicant.name,
-            "id_number": applicant.id_number if reveal else mask_id_number(applicant.id_number),
-            "phone": applicant.phone,
+        "applicant": None if declared is None else {
+            "name": declared.applicant.name,
+            "id_number": declared.applicant.id_number if reveal else mask_id_number(declared.applicant.id_number),
+            "phone": declared.applicant.phone,
         },
-        "loan": record.declared.loan.model_dump(mode="json"),
-        "capture": record.declared.capture.model_dump(mode="json"),
+        "loan": None if declared is None else declared.loan.model_dump(mode="json"),
+        "capture": None if declared is None else declared.capture.model_dump(mode="json"),
+        "erased": None if record.erased is None else erasure_view(record.erased),
         "documents": [document_view(doc, reveal=reveal) for doc in documents],
         "missing_slots": [slot.value for slot in record.missing_slots()],
         "next_step": next_step(record),

@@ -54,6 +54,10 @@ class ImageIndex(Protocol):
 
     def find_near(self, phash: str, max_distance: int) -> list[ImageMatch]: ...
 
+    def forget(self, application_id: str, document_id: str) -> int:
+        """Remove a document's picture from the index (an erased application); returns the items removed."""
+        ...
+
 
 @runtime_checkable
 class OpenApplications(Protocol):
