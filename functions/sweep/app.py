@@ -8,12 +8,13 @@ from __future__ import annotations
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loanpipe.entry.housekeeping import sweep_drafts
+from loanpipe.entry.housekeeping import prepare, sweep_drafts
 from loanpipe.entry.observability import make_logger, make_metrics, make_tracer
 
 logger = make_logger()
 tracer = make_tracer()
 metrics = make_metrics()
+__all__ = ["handler", "prepare"]  # prepare: what the first run builds (the Lambda-like smoke test calls it)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -125,6 +125,8 @@ def main():
         started, started_cpu = time.perf_counter(), time.process_time()
         if hasattr(app, "runner"):
             app.runner.prepare()
+        elif hasattr(app, "prepare"):  # a scheduled function: its settings and clients
+            app.prepare()
         else:
             from loanpipe.entry.bootstrap import api_deps
 

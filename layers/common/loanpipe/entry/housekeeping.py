@@ -33,3 +33,8 @@ def _repo():  # noqa: ANN202 - the DynamoDB repository, built on the first run
 
 def sweep_drafts() -> SweepResult:
     return expire_drafts(_repo(), timedelta(hours=_settings().draft_open_hours))
+
+
+def prepare() -> None:
+    """Build what the first run builds (settings, the table client), without calling AWS."""
+    _repo()
