@@ -11,39 +11,34 @@ from collections.abc import Callable, Iterable, Iterator
 _CHUNK = 1 << 20
 
 
+def _inflated(decompressor: zlib._Decompress, data: bytes) -> Iterator[bytes]:
+    """What one chunk inflates to, at most ``_CHUNK`` bytes at a time (``zlib.error`` goes to the caller)."""
+    while data and not decompressor.eof:
+        out = decompressor.decompress(data, _CHUNK)
+        if out:
+            yield out
+        data = decompressor.unconsumed_tail
+
+
 def _flate(chunks: Iterable[bytes]) -> Iterator[bytes]:
     decompressor = zlib.decompressobj()
     first = True
     for chunk in chunks:
         try:
-            data = chunk
-            while data and not decompressor.eof:
-                out = decompressor.decompress(data, _CHUNK)
-                if out:
-                    yield out
-                data = decompressor.unconsumed_tail
+            yield from _inflated(decompressor, chunk)
         except zlib.error:
             if first:  # no zlib header: raw deflate, as some writers emit and readers accept
                 decompressor = zlib.decompressobj(-15)
                 first = False
-                yield from _flate_raw(decompressor, chunk)
+                try:
+                    yield from _inflated(decompressor, chunk)
+                except zlib.error:
+                    pass  # damaged raw deflate: what was read stands
                 continue
             return  # the rest is damaged: the reader stops there too
         first = False
         if decompressor.eof:
             return
-
-
-def _flate_raw(decompressor: zlib._Decompress, chunk: bytes) -> Iterator[bytes]:
-    try:
-        data = chunk
-        while data and not decompressor.eof:
-            out = decompressor.decompress(data, _CHUNK)
-            if out:
-                yield out
-            data = decompressor.unconsumed_tail
-    except zlib.error:
-        return
 
 
 def _lzw(chunks: Iterable[bytes]) -> Iterator[bytes]:
