@@ -145,6 +145,23 @@ def cmd_ops_redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ops_stalled(args: argparse.Namespace) -> int:
+    from loanpipe_infra.ops import stalled
+
+    state = LocalCloudState.read(_state_path())
+    rows = stalled(state, older_than=args.older_than)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        where = f" document {row['document_id']}" if row["document_id"] else ""
+        error = f" ({row['error']})" if row["error"] else ""
+        print(f"{row['application_id'] or '-':<28} {row['state'] or '-':<19} {row['stage']:<9} "
+              f"{row['cause']}{error}{where}  {row['age_seconds']} s")
+    print(f"{len(rows)} stalled")
+    return 0
+
+
 def cmd_policy_check(args: argparse.Namespace) -> int:
     from loanpipe.policy.model import PolicyError, load_policy
 
@@ -313,6 +330,11 @@ def _operator_commands(sub: argparse._SubParsersAction) -> None:
     redrive_parser = ops_sub.add_parser("redrive", help="move a stage's dead letters back to its queue")
     redrive_parser.add_argument("queue", choices=["extract", "validate", "score", "contract"])
     redrive_parser.set_defaults(func=cmd_ops_redrive)
+    stalled_parser = ops_sub.add_parser("stalled", help="applications a stage gave up on (cause, age), and those "
+                                                        "waiting longer than --older-than with no message in flight")
+    stalled_parser.add_argument("--older-than", type=float, default=900.0, help="seconds (default 900)")
+    stalled_parser.add_argument("--json", action="store_true")
+    stalled_parser.set_defaults(func=cmd_ops_stalled)
 
     policy = sub.add_parser("policy", help="credit policies")
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)

@@ -138,7 +138,8 @@ def test_an_application_with_bad_fields_is_refused_with_the_fields_named_and_no_
 @pytest.mark.parametrize("sample", sorted(p.name for p in (ROOT / "events").glob("*.json")))
 def test_every_function_handles_its_events_sample(local_cloud, sample):
     function = {"api": "ApiFunction", "extract": "ExtractFunction", "validate": "ValidateFunction",
-                "score": "ScoreFunction", "contract": "ContractFunction"}[sample.split("_")[0]]
+                "score": "ScoreFunction", "contract": "ContractFunction",
+                "stalls": "StallFunction"}[sample.split("_")[0]]
     event = json.loads((ROOT / "events" / sample).read_text())
     result = local_cloud.pools[function].invoke(event)
     assert result.ok, result.error_message

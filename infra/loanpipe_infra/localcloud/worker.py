@@ -33,6 +33,16 @@ class LambdaContext:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
+def _faults():
+    """Chaos configuration of the local cloud (``localcloud.faults``), None when off (always, outside chaos)."""
+    from loanpipe_infra.localcloud.faults import Faults
+
+    faults = Faults.from_environment()
+    if faults:
+        faults.install_throttling()
+    return faults
+
+
 def main() -> int:
     code_dir, handler_spec = sys.argv[1], sys.argv[2]
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -42,6 +52,7 @@ def main() -> int:
     module_name, function_name = handler_spec.rsplit(".", 1)
     function_arn = os.environ.get("LOANPIPE_FUNCTION_ARN", "")
     memory_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+    faults = _faults()
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
         protocol.write(json.dumps({"ready": True}) + "\n")
@@ -54,7 +65,13 @@ def main() -> int:
         context = LambdaContext(os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local"), memory_mb,
                                 request["deadline"], request_id, function_arn)
         try:
-            result = handler(request["event"], context)
+            if faults:
+                faults.before()
+            try:
+                result = handler(request["event"], context)
+            finally:
+                if faults:
+                    faults.after(request["deadline"])
             answer = {"ok": True, "result": result}
         except Exception as exc:
             traceback.print_exc()

@@ -290,13 +290,15 @@ def _dynamodb() -> Any:
 def stage_runner(name: str, *, logger: Logger, metrics: Metrics) -> StageRunner:
     """The runner of one queue-driven function; its settings and dependencies are built on first use."""
     from loanpipe.entry.runner import StageRunner  # the batch and idempotency machinery: not the API's
+    from loanpipe.entry.stalls import max_receive_count, record_exhausted
 
     stage = STAGES[name]
     settings = functools.cache(stage.settings)
     deps = functools.cache(lambda: stage.build(settings()))
     return StageRunner(stage.message, stage.run, deps, lambda: settings().idempotency_table,
                        _dynamodb, logger=logger, metrics=metrics, metric_prefix=stage.metric_prefix,
-                       messages=stage.messages, correlation_id=stage.correlation_id)
+                       messages=stage.messages, correlation_id=stage.correlation_id,
+                       on_exhausted=record_exhausted(settings), max_receive_count=max_receive_count)
 
 
 # ------------------------------------------------------------------ the HTTP API
