@@ -1,8 +1,8 @@
 """Stall recorder: dead letters of the stage queues -> a stage failure recorded on the application.
 
 A stage whose function died on a message's last attempt (killed, out of memory, timed out) cannot say so
-itself; this function, on each stage DLQ, records the stall on the application so the officer and the back
-office see it, and keeps the dead letter for ``loanpipe ops redrive``. The wiring lives in
+itself; this function, every minute, reads the stage DLQs and records each stall on its application so the
+officer and the back office see it; the dead letters stay for ``loanpipe ops redrive``. The wiring lives in
 ``loanpipe.entry.stalls``.
 """
 

@@ -34,12 +34,12 @@ def queue_depths(state: LocalCloudState) -> list[dict]:
     return rows
 
 
-def redrive(state: LocalCloudState, stage: str, limit: int = 1000, held_wait: float = 75.0) -> int:
+def redrive(state: LocalCloudState, stage: str, limit: int = 1000, held_wait: float = 5.0) -> int:
     """Move dead letters back to the stage queue (what an operator does once the cause is fixed).
 
     On AWS, ``sqs start-message-move-task`` does the same server-side; moving message by message keeps
     the body intact and deletes each dead letter only after its copy was sent. Dead letters the stall recorder
-    holds in flight (it reads each one every DLQ visibility timeout) are waited for, up to ``held_wait`` s."""
+    holds in flight (it peeks at each for 2 s every minute) are waited for, up to ``held_wait`` s."""
     queue_id, dlq_id = STAGE_QUEUES[stage]
     sqs = state.client("sqs")
     target, source = state.resources[queue_id]["Ref"], state.resources[dlq_id]["Ref"]

@@ -16,7 +16,7 @@ from loanpipe_infra.localcloud.console import ConsoleFiles, ConsoleSite, content
 from loanpipe_infra.localcloud.devca import DevCertificateAuthority, install_dev_ca
 from loanpipe_infra.localcloud.faults import ENV as FAULTS_ENV
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
-from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
+from loanpipe_infra.localcloud.pollers import QueuePoller, ScheduleRunner, rate_seconds, wait_until_idle
 from loanpipe_infra.localcloud.provision import Provisioner
 from loanpipe_infra.localcloud.runtime import FunctionPool
 from loanpipe_infra.localcloud.specs import ACCOUNT_ID, REGION, STACK_NAME, ProvisionedStack
@@ -118,6 +118,7 @@ class LocalCloud:
         self.stack: ProvisionedStack | None = None
         self.pools: dict[str, FunctionPool] = {}
         self.pollers: list[QueuePoller] = []
+        self.schedules: dict[str, ScheduleRunner] = {}  # function logical id -> its schedule
         self.gateways: dict[str, HttpApiGateway] = {}
         self.state: LocalCloudState | None = None
         self.signing_ca: DevCertificateAuthority | None = None
@@ -136,6 +137,8 @@ class LocalCloud:
                 pool.warm()
         for poller in self.pollers:
             poller.start()
+        for schedule in self.schedules.values():
+            schedule.start()
         for gateway in self.gateways.values():
             gateway.start()
         self.state = self._describe(endpoint)
@@ -202,6 +205,10 @@ class LocalCloud:
             for source in spec.sqs_sources:
                 self.pollers.append(QueuePoller(self._sqs, self.pools[logical_id], source,
                                                 retry_delay=self._retry_delay))
+        for logical_id, spec in self.stack.functions.items():
+            for expression in spec.schedules:
+                self.schedules[logical_id] = ScheduleRunner(self.pools[logical_id], rate_seconds(expression),
+                                                            logical_id)
         jwks = JwksCache(endpoint)
         for api_id, api in self.stack.apis.items():
             routes = [
@@ -241,6 +248,8 @@ class LocalCloud:
         )
 
     def stop(self) -> None:
+        for schedule in self.schedules.values():
+            schedule.stop()
         for poller in self.pollers:
             poller.stop()
         for gateway in self.gateways.values():

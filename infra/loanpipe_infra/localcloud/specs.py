@@ -48,6 +48,7 @@ class FunctionSpec:
     layers: list[str]
     sqs_sources: list[SqsEventSource] = field(default_factory=list)
     routes: list[HttpRoute] = field(default_factory=list)
+    schedules: list[str] = field(default_factory=list)  # Schedule events' expressions, e.g. "rate(1 minute)"
 
 
 @dataclass

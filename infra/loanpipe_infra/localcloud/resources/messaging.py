@@ -47,16 +47,14 @@ class MessagingResources(ResourceMaker):
     def _cloudwatch_alarm(self, logical_id: str, resource: dict, properties: dict) -> None:
         props = self._props(properties)
         name = props.get("AlarmName") or self._physical_name(logical_id)
-        if "Metrics" in props:  # a metric-math alarm
-            metric = {"Metrics": props["Metrics"]}
-        else:
-            metric = {"Namespace": props["Namespace"], "MetricName": props["MetricName"],
-                      "Dimensions": props.get("Dimensions", []), "Statistic": props["Statistic"],
-                      "Period": int(props["Period"])}
         self._client("cloudwatch").put_metric_alarm(
             AlarmName=name,
             AlarmDescription=props.get("AlarmDescription", ""),
-            **metric,
+            Namespace=props["Namespace"],
+            MetricName=props["MetricName"],
+            Dimensions=props.get("Dimensions", []),
+            Statistic=props["Statistic"],
+            Period=int(props["Period"]),
             EvaluationPeriods=int(props["EvaluationPeriods"]),
             Threshold=float(props["Threshold"]),
             ComparisonOperator=props["ComparisonOperator"],

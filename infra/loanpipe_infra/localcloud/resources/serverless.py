@@ -87,6 +87,8 @@ class ServerlessResources(ResourceMaker):
                 spec.sqs_sources.append(self._sqs_source(event_name, event_props))
             elif event["Type"] == "HttpApi":
                 spec.routes.append(self._http_route(event_name, event, event_props))
+            elif event["Type"] == "Schedule":
+                spec.schedules.append(str(event_props["Schedule"]))
             else:
                 raise TemplateError(f"{logical_id}: event type {event['Type']} is not wired in the local cloud")
         self._functions[logical_id] = spec

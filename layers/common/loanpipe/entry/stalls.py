@@ -44,16 +44,40 @@ def record_exhausted(settings: Callable[[], Any]) -> Callable[[Any, BaseExceptio
 
 
 class StallSettings(EnvironmentSettings):
-    """The stall recorder (functions/stalls): it reads dead letters and writes the applications table."""
+    """The stall recorder (functions/stalls): it reads the stage DLQs and writes the applications table."""
 
     applications_table: str
+    extract_dlq_url: str
+    validate_dlq_url: str
+    score_dlq_url: str
+    contract_dlq_url: str
+
+    def dead_letter_queues(self) -> list[str]:
+        return [self.extract_dlq_url, self.validate_dlq_url, self.score_dlq_url, self.contract_dlq_url]
+
+
+PEEK_SECONDS = 2  # how long a dead letter is invisible while the recorder reads it (redrive waits for it)
+MAX_PER_QUEUE = 1000  # dead letters read per queue and run (the rest on the next run)
+
+
+def peek_dead_letters(sqs: Any, queue_url: str, limit: int = MAX_PER_QUEUE) -> list[dict]:
+    """The dead letters of a queue, each once, without deleting any (each is invisible for ``PEEK_SECONDS``)."""
+    seen: dict[str, dict] = {}
+    while len(seen) < limit:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=PEEK_SECONDS,
+                                    WaitTimeSeconds=0, AttributeNames=["SentTimestamp"]).get("Messages", [])
+        fresh = [m for m in batch if m["MessageId"] not in seen]
+        if not fresh:
+            break
+        seen.update((m["MessageId"], m) for m in fresh)
+    return list(seen.values())
 
 
 def dead_letter_recorder(*, logger: Logger, metrics: Metrics) -> Callable[[dict, Any], dict]:
-    """The stall recorder's handler body: each dead letter of a stage queue is recorded on its application
-    (``service.stalls``), then reported as failed so that it stays in its DLQ for ``loanpipe ops redrive``
-    (a DLQ has no redrive policy of its own: it comes back after the DLQ's visibility timeout, and is recorded
-    only once). A dead letter that names no application is logged; ``loanpipe ops stalled`` lists it."""
+    """The stall recorder's handler body (every minute): each dead letter of a stage queue is recorded on its
+    application (``service.stalls``: cause ``no_answer`` unless the stage's last attempt recorded its error).
+    The dead letters stay where they are, for the DLQ alarms and ``loanpipe ops redrive``. A dead letter that
+    names no application is counted and logged; ``loanpipe ops stalled`` lists it."""
     settings = functools.cache(StallSettings)
 
     def handle(event: dict, context: Any) -> dict:
@@ -64,17 +88,20 @@ def dead_letter_recorder(*, logger: Logger, metrics: Metrics) -> Callable[[dict,
         from loanpipe.service.stalls import record_stall, stalls_of_dead_letter
 
         repo = DynamoApplicationRepository(client("dynamodb"), settings().applications_table)
-        kept = []
-        for record in event.get("Records", []):
-            pairs = stalls_of_dead_letter(record.get("body", ""))
-            if not pairs:
-                logger.warning("dead letter names no application", queue=record.get("eventSourceARN"))
-            for application_id, stall in pairs:
-                logger.set_correlation_id(application_id)
-                if record_stall(repo, application_id, stall):
-                    logger.info("stage stalled", stage=stall.stage, cause=stall.cause)
-                    metrics.add_metric(name="StageStalled", unit=MetricUnit.Count, value=1)
-            kept.append({"itemIdentifier": record["messageId"]})
-        return {"batchItemFailures": kept}
+        counts = {"dead_letters": 0, "recorded": 0, "unattached": 0}
+        for queue_url in settings().dead_letter_queues():
+            for message in peek_dead_letters(client("sqs"), queue_url):
+                counts["dead_letters"] += 1
+                pairs = stalls_of_dead_letter(message.get("Body", ""))
+                counts["unattached"] += not pairs
+                for application_id, stall in pairs:
+                    if record_stall(repo, application_id, stall):
+                        counts["recorded"] += 1
+                        logger.info("stage stalled", application_id=application_id, stage=stall.stage,
+                                    cause=stall.cause)
+        metrics.add_metric(name="StagesStalled", unit=MetricUnit.Count, value=counts["recorded"])
+        if counts["unattached"]:
+            logger.warning("dead letters that name no application", count=counts["unattached"])
+        return counts
 
     return handle
