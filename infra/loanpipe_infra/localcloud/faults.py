@@ -15,7 +15,10 @@ Configuration (every share is a probability per invocation, 0 by default)::
      "kill_within": 2.0,      #   at a random moment within this many seconds of the start
      "throttle": 0.1,         # a DynamoDB call answered ProvisionedThroughputExceededException (botocore
                               #   retries it as the SDK does on AWS; a call that draws it five times fails)
-     "kill_once_file": null}  # a path: the first invocation that creates it is killed kill_within s in (tests)
+     "kill_once_file": null,  # a path: the first invocation that creates it is killed kill_within s in (tests)
+     "off_file": null}        # a path: no faults while it exists
+
+Each injected fault is written to the function's log (stderr) as ``chaos-fault <kind>``, for the run's counts.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -41,6 +45,7 @@ class Faults:
     kill_within: float = 2.0
     throttle: float = 0.0
     kill_once_file: str | None = None
+    off_file: str | None = None  # while this file exists, no fault is injected (an operator "fixed the cause")
     seed: int = 0
 
     @classmethod
@@ -56,19 +61,25 @@ class Faults:
         self._random = random.Random(f"{self.seed}:{os.getpid()}")
         self._timer: threading.Timer | None = None
 
-    def _draw(self, share: float) -> bool:
-        return share > 0 and self._random.random() < share
+    def _draw(self, share: float, kind: str = "") -> bool:
+        if share <= 0 or (self.off_file and os.path.exists(self.off_file)):
+            return False
+        drawn = self._random.random() < share
+        if drawn and kind:
+            sys.stderr.write(f"chaos-fault {kind}\n")
+            sys.stderr.flush()
+        return drawn
 
     # ------------------------------------------------------------------ per invocation
     def before(self) -> None:
         """Called before the handler: maybe raise, maybe arm a kill for some moment during the handler."""
         once = self._kill_once()
-        if once or self._draw(self.kill):
+        if once or self._draw(self.kill, "kill"):
             delay = self.kill_within if once else self._random.uniform(0.0, self.kill_within)
             self._timer = threading.Timer(delay, lambda: os._exit(KILLED_EXIT))
             self._timer.daemon = True
             self._timer.start()
-        if self._draw(self.raise_before):
+        if self._draw(self.raise_before, "raise_before"):
             raise InjectedFault("injected fault before the handler")
 
     def after(self, deadline: float) -> None:
@@ -76,9 +87,9 @@ class Faults:
         if self._timer is not None:  # the handler ended before its kill: it lives
             self._timer.cancel()
             self._timer = None
-        if self._draw(self.timeout):
+        if self._draw(self.timeout, "timeout"):
             time.sleep(max(0.0, deadline - time.time()) + 5.0)
-        if self._draw(self.raise_after):
+        if self._draw(self.raise_after, "raise_after"):
             raise InjectedFault("injected fault after the handler")
 
     def _kill_once(self) -> bool:
@@ -102,7 +113,7 @@ class Faults:
         boto3.DEFAULT_SESSION.events.register("before-send.dynamodb", self._throttled)
 
     def _throttled(self, request: Any = None, **_: Any) -> Any:
-        if not self._draw(self.throttle):
+        if not self._draw(self.throttle, "throttle"):
             return None
         from botocore.awsrequest import AWSResponse
 
