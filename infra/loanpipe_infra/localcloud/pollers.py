@@ -62,6 +62,7 @@ class QueuePoller:
         self.batches = 0
         self.failed_items = 0
         self.lost_batches = 0
+        self.pickups: list[tuple[float, float]] = []  # (time received, age in s since sent): queue wait, for benchmarks
         self._generation = 0  # bumped by crash(): batches of an older generation are forgotten
         self._busy = 0
         self._busy_lock = threading.Lock()
@@ -113,6 +114,9 @@ class QueuePoller:
             if not messages:
                 self._inflight.release()
                 continue
+            now = time.time()
+            self.pickups += [(now, now - int(m.get("Attributes", {}).get("SentTimestamp", now * 1000)) / 1000)
+                             for m in messages]
             with self._busy_lock:
                 self._busy += 1
             self._executor.submit(self._process, messages, self._generation)
