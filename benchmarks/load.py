@@ -142,6 +142,7 @@ def run(count: int, rate: float, burst_share: float, distinct: int, officers: in
             "invocations": {lid: pool.invocations for lid, pool in cloud.pools.items()},
             "invocation_errors": {lid: dict(pool.error_types) for lid, pool in cloud.pools.items() if pool.error_types},
             "runs": Counter(f"{r.step}:{r.state}" for r in runs),
+            "decision_reasons": Counter(code for r in runs for code in r.reasons),
             "reconciliation": result,
             "driver_notes": [n for r in runs for n in r.notes][:50],
             "_decided_wall": sorted(r.decided for r in runs if r.decided),
@@ -199,7 +200,7 @@ def write_report(data: dict, out: Path) -> None:
         f"{data['applications']} applications: {data['steady']} at {data['rate_per_minute']} per minute, then "
         f"{data['burst']} at once; {data['officers']} officers (driver threads); {data['distinct_folders']} distinct "
         f"generated folders cycled (seed {data['seed']}). Documents: the testkit generator's clean tier, statements "
-        "as text-layer PDFs, photos at half size (`benchmarks/runkit.py`). Command: `make load` "
+        "as text-layer PDFs, photos as generated (`benchmarks/runkit.py`). Command: `make load` "
         "(`python -m benchmarks.load`). Data: `benchmarks/load-report.json`; plot: `benchmarks/load-report.png`.",
         "",
         f"**Reconciliation: {'PASSED' if rec['ok'] else 'FAILED'}**",
