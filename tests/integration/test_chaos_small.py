@@ -1,6 +1,7 @@
-"""The chaos run's driver and reconciliation, small, on the tests' local cloud: two applications (the second
-reuses the first one's pictures), every S3 event delivered a second time out of order, the reconciliation of
-``make chaos`` over what they left in the stores and on the event bus."""
+"""The chaos run's driver and reconciliation, small, on the tests' local cloud: one application whose every S3 event
+is delivered a second time out of order, and the reconciliation of ``make chaos`` over what it left in the stores
+and on the event bus (the faults of ``make chaos`` are not injected here: their retries wait for the functions'
+timeouts, minutes)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ def test_applications_with_every_upload_delivered_twice_reconcile_exactly_once(l
     redeliver = Redeliverer(local_cloud, seed=5, max_delay=5.0)
     driver = Driver(local_cloud, tmp_path / "contracts", on_uploaded=redeliver.add)
     redeliver.start()
-    # When two applications go through, each upload's S3 event sent again, shuffled and late
-    runs = [AppRun(0, folder), AppRun(1, folder)]
+    # When an application goes through, each upload's S3 event sent again, shuffled and late
+    runs = [AppRun(0, folder)]
     deadline = time.monotonic() + 300
     for run in runs:
         driver.drive(run, deadline)
@@ -33,7 +34,7 @@ def test_applications_with_every_upload_delivered_twice_reconcile_exactly_once(l
     sqs = local_cloud.client("sqs")
     result = reconcile(local_cloud, runs, drain_queue(sqs, tap), drain_queue(sqs, local_cloud.queue_url(
         "DisbursementQueue")), only_runs=True)
-    # Then every object is one document settled once, no application decided twice, none stuck
+    # Then every object is one document settled once, the application decided once, not stuck
     assert result["ok"], result["problems"]
-    assert result["counts"]["uploaded_objects"] == redeliver.sent >= 8
+    assert result["counts"]["uploaded_objects"] == redeliver.sent >= 4
     assert all(run.step == "done" for run in runs), [run.as_dict() for run in runs]
