@@ -34,8 +34,10 @@ from benchmarks.runkit import (
     PollerCrasher,
     Redeliverer,
     drain_queue,
+    folder_for,
     make_corpus,
     reconcile,
+    smaller_copies,
     tap_event_bus,
 )
 
@@ -56,13 +58,14 @@ def _fault_counts(log_dir: Path) -> dict[str, Counter]:
 
 
 def run(count: int, distinct: int, concurrency: int, seed: int, scratch: Path, faults: dict | None = None,
-        phase_timeout: float = 3600.0, idle_timeout: float = 1500.0) -> dict:
+        phase_timeout: float = 5400.0, idle_timeout: float = 1500.0, corpus: Path | None = None) -> dict:
     """The whole run; returns the report's data (also used by the small version in the tests)."""
     from loanpipe_infra.localcloud.cloud import LocalCloud
     from loanpipe_infra.ops import queue_depths, redrive, stalled
 
     started = time.monotonic()
-    folders = make_corpus(scratch / "corpus", distinct, seed)
+    folders = make_corpus(corpus or scratch / "corpus", distinct, seed)
+    copies = smaller_copies(folders, scratch / "smaller")
     generated = time.monotonic()
     off_file = scratch / "faults-off"
     config = {"functions": STAGE_FUNCTIONS, "seed": seed, "off_file": str(off_file), **(faults or FAULTS)}
@@ -75,7 +78,7 @@ def run(count: int, distinct: int, concurrency: int, seed: int, scratch: Path, f
         crasher = PollerCrasher(cloud, seed)
         redeliver.start()
         crasher.start()
-        runs = [AppRun(i, folders[i % len(folders)]) for i in range(count)]
+        runs = [AppRun(i, folder_for(i, folders, copies)) for i in range(count)]
         deadline = time.monotonic() + phase_timeout
 
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -129,8 +132,9 @@ def write_report(data: dict, out: Path) -> None:
         f"{data['applications']} applications ({data['distinct_folders']} distinct generated folders cycled; "
         f"{data['concurrency']} officers at once; seed {data['seed']}) through the local cloud with faults on, in "
         f"{data['minutes']} min (of which {data['generation_minutes']} min generating the folders). Documents: the "
-        "testkit generator's clean tier, statements as text-layer PDFs (no OCR), photos as generated (OCR) "
-        "(`benchmarks/runkit.py`). Command: `make chaos` (`python -m benchmarks.chaos`). Data: "
+        "testkit generator's clean tier, statements as text-layer PDFs (no OCR), photos as generated for the first "
+        "application of each folder and at half size for the later ones (`benchmarks/runkit.py`). Command: "
+        "`make chaos` (`python -m benchmarks.chaos`). Data: "
         "`benchmarks/chaos-report.json`.",
         "",
         f"**Reconciliation: {'PASSED' if rec['ok'] else 'FAILED'}**" + ("" if rec["ok"] else
@@ -195,10 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distinct", type=int, default=12)
     parser.add_argument("--concurrency", type=int, default=6)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--corpus", default=None, help="keep the generated folders here (reused within the hour)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "chaos-report"))
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="loanpipe-chaos-") as scratch:
-        data = run(args.count, args.distinct, args.concurrency, args.seed, Path(scratch))
+        data = run(args.count, args.distinct, args.concurrency, args.seed, Path(scratch),
+                   corpus=Path(args.corpus) if args.corpus else None)
     write_report(data, Path(args.out))
     print(f"chaos: reconciliation {'passed' if data['reconciliation']['ok'] else 'FAILED'}; report {args.out}.md")
     return 0 if data["reconciliation"]["ok"] else 1

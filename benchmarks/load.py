@@ -24,7 +24,17 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.runkit import ROOT, AppRun, Driver, drain_queue, make_corpus, reconcile, tap_event_bus
+from benchmarks.runkit import (
+    ROOT,
+    AppRun,
+    Driver,
+    drain_queue,
+    folder_for,
+    make_corpus,
+    reconcile,
+    smaller_copies,
+    tap_event_bus,
+)
 
 QUEUES = ["ExtractQueue", "ValidateQueue", "ScoreQueue", "ContractQueue"]
 SAMPLE_SECONDS = 10.0
@@ -93,18 +103,19 @@ class Sampler:
 
 
 def run(count: int, rate: float, burst_share: float, distinct: int, officers: int, seed: int, scratch: Path,
-        timeout: float = 5400.0) -> dict:
+        timeout: float = 5400.0, corpus: Path | None = None) -> dict:
     from loanpipe_infra.localcloud.cloud import LocalCloud
 
     started = time.monotonic()
-    folders = make_corpus(scratch / "corpus", distinct, seed)
+    folders = make_corpus(corpus or scratch / "corpus", distinct, seed)
+    copies = smaller_copies(folders, scratch / "smaller")
     cloud = LocalCloud(ROOT, state_dir=scratch / "state", console_port=None)
     cloud.start()
     try:
         tap = tap_event_bus(cloud)
         driver = Driver(cloud, scratch / "contracts")
         sampler = Sampler(cloud)
-        runs = [AppRun(i, folders[i % len(folders)]) for i in range(count)]
+        runs = [AppRun(i, folder_for(i, folders, copies)) for i in range(count)]
         steady = int(round(count * (1 - burst_share)))
         load_started = time.time()
         sampler.start()
@@ -200,7 +211,8 @@ def write_report(data: dict, out: Path) -> None:
         f"{data['applications']} applications: {data['steady']} at {data['rate_per_minute']} per minute, then "
         f"{data['burst']} at once; {data['officers']} officers (driver threads); {data['distinct_folders']} distinct "
         f"generated folders cycled (seed {data['seed']}). Documents: the testkit generator's clean tier, statements "
-        "as text-layer PDFs, photos as generated (`benchmarks/runkit.py`). Command: `make load` "
+        "as text-layer PDFs, photos as generated for the first application of each folder, at half size after "
+        "(`benchmarks/runkit.py`). Command: `make load` "
         "(`python -m benchmarks.load`). Data: `benchmarks/load-report.json`; plot: `benchmarks/load-report.png`.",
         "",
         f"**Reconciliation: {'PASSED' if rec['ok'] else 'FAILED'}**",
@@ -246,10 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distinct", type=int, default=10)
     parser.add_argument("--officers", type=int, default=12)
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--corpus", default=None, help="keep the generated folders here (reused within the hour)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "load-report"))
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="loanpipe-load-") as scratch:
-        data = run(args.count, args.rate, args.burst_share, args.distinct, args.officers, args.seed, Path(scratch))
+        data = run(args.count, args.rate, args.burst_share, args.distinct, args.officers, args.seed, Path(scratch),
+                   corpus=Path(args.corpus) if args.corpus else None)
     write_report(data, Path(args.out))
     print(f"load: reconciliation {'passed' if data['reconciliation']['ok'] else 'FAILED'}; report {args.out}.md")
     return 0 if data["reconciliation"]["ok"] else 1
