@@ -81,6 +81,7 @@ class AppRun:
     step: str = "create"  # create -> upload -> documents -> decision -> sign -> done
     application_id: str | None = None
     uploads: list[dict] = field(default_factory=list)  # S3 notification records of the uploads
+    uploaded: set[str] = field(default_factory=set)  # file names uploaded (a resumed run does not upload them again)
     created: float | None = None
     last_upload: float | None = None
     decided: float | None = None
@@ -168,7 +169,10 @@ class Driver:
     def _upload(self, api, run: AppRun) -> None:
         s3 = self.cloud.client("s3")
         for path in document_files(run.folder):
+            if path.name in run.uploaded:
+                continue
             grant = api.upload(run.application_id, path)
+            run.uploaded.add(path.name)
             head = s3.head_object(Bucket=self.bucket, Key=grant["key"])
             run.uploads.append({"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Post",
                                 "s3": {"bucket": {"name": self.bucket},
@@ -329,6 +333,8 @@ def reconcile(cloud, runs: list[AppRun], bus_events: list[dict], disbursements: 
         settles = [e for e in trails[record.application_id] if e.document_id == doc.document_id
                    and e.action in SETTLE_ACTIONS]
         counts[f"documents_{doc.state.value}"] += 1
+        if doc.state.value == "SUPERSEDED" and len(settles) <= 1:
+            continue  # replaced by a later upload of its slot: it may have been read once, or never
         if doc.state.value not in SETTLED or len(settles) != 1:
             problems.append(f"object {key}: document {doc.state.value}, settled {len(settles)} times")
 
