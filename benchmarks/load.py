@@ -6,7 +6,7 @@ The first ``1 - burst_share`` of the applications start at ``rate`` per minute, 
 carried by a field officer through the API (create, upload, submit once the documents are read; a customer
 signs the approved ones), with the cheap documents of ``runkit`` (text-layer statements, half-size photos).
 Measured: throughput (decisions per minute), the time from an application's last upload to its decision as the
-officer's polling sees it (1 s resolution), per queue the age of the messages when a poller picks them up and
+officer's polling sees it (every 4 s), per queue the age of the messages when a poller picks them up and
 the visible backlog, sampled every 10 s (the oldest-message age: moto has no CloudWatch SQS metrics, so the age
 is taken at pickup, where it is largest), peak memory per function (the highest VmHWM of its worker processes),
 and the reconciliation of the chaos run. Report: benchmarks/load-report.md, .json and .png.
@@ -211,8 +211,9 @@ def write_report(data: dict, out: Path) -> None:
         f"{data['applications']} applications: {data['steady']} at {data['rate_per_minute']} per minute, then "
         f"{data['burst']} at once; {data['officers']} officers (driver threads); {data['distinct_folders']} distinct "
         f"generated folders cycled (seed {data['seed']}). Documents: the testkit generator's clean tier, statements "
-        "as text-layer PDFs, photos as generated for the first application of each folder, at half size after "
-        "(`benchmarks/runkit.py`). Command: `make load` "
+        "as text-layer PDFs, documents as generated for the first application of each folder; the later "
+        "ones carry the statement, ID card photos at 0.15 scale and no certificate (`benchmarks/runkit.py`). "
+        "Command: `make load` "
         "(`python -m benchmarks.load`). Data: `benchmarks/load-report.json`; plot: `benchmarks/load-report.png`.",
         "",
         f"**Reconciliation: {'PASSED' if rec['ok'] else 'FAILED'}**",
