@@ -135,7 +135,7 @@ def write_report(data: dict, out: Path) -> None:
         f"{data['minutes']} min (of which {data['generation_minutes']} min generating the folders). Documents: the "
         "testkit generator's clean tier, statements as text-layer PDFs (no OCR), documents as generated for the first "
         "application of each folder; the later ones (which go to review as reused pictures anyway) carry the "
-        "statement, ID card photos at 0.15 scale and no certificate, to spare OCR (`benchmarks/runkit.py`). Command: "
+        "text-layer statement only, to spare OCR on a crowded machine (`benchmarks/runkit.py`). Command: "
         "`make chaos` (`python -m benchmarks.chaos`). Data: "
         "`benchmarks/chaos-report.json`.",
         "",

@@ -212,7 +212,7 @@ def write_report(data: dict, out: Path) -> None:
         f"{data['burst']} at once; {data['officers']} officers (driver threads); {data['distinct_folders']} distinct "
         f"generated folders cycled (seed {data['seed']}). Documents: the testkit generator's clean tier, statements "
         "as text-layer PDFs, documents as generated for the first application of each folder; the later "
-        "ones carry the statement, ID card photos at 0.15 scale and no certificate (`benchmarks/runkit.py`). "
+        "ones carry the text-layer statement only (`benchmarks/runkit.py`). "
         "Command: `make load` "
         "(`python -m benchmarks.load`). Data: `benchmarks/load-report.json`; plot: `benchmarks/load-report.png`.",
         "",
