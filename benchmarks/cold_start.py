@@ -2,10 +2,14 @@
 
 Each built function (``.aws-sam/build``, from ``make build``) is laid out as Lambda lays it out
 (``loanpipe_infra.deploy.lambdalike``: python3.13 with boto3 only, layers under an /opt of their own, bytecode
-not written) and its handler module imported in a fresh process, ``--runs`` times; for the extract function the
-OCR engines are then created, as its first document does. Reported: the median wall and CPU seconds of the import
-(and of the engines), with tracing as the template's default has it and with ``Tracing=Active``, and which heavy
-packages the import loaded. Targets (issue 11): api, validate, score <= 0.3 s; extract <= 1.5 s with its engines.
+not written) and its handler module imported in a fresh process, ``--runs`` times. In the same process the probe
+then builds what the function defers to its first message or request (a queue-driven function's
+``runner.prepare()``: batch and idempotency machinery, message model, settings, boto3 clients, policy, the stage's
+services; the API's ``api_deps()`` and the modules of the route a field officer's first request takes), and for
+the extract function creates the OCR engines, as its first document does. Reported: the median and the range
+(min-max) of the wall and CPU seconds of the import, the median of the first use and of the engines, with tracing
+as the template's default has it and with ``Tracing=Active``, and which heavy packages the import loaded. Targets
+(issue 11): api, validate, score import <= 0.3 s; extract <= 1.5 s with its engines.
 
 Wall time is what an officer waits on an idle machine; on a busy one (the load average is in the report) the CPU
 seconds are the steadier figure. Writes benchmarks/cold-start.md and benchmarks/cold-start.json.
@@ -27,24 +31,35 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / ".aws-sam" / "build"
 LAYOUT = ROOT / ".aws-sam" / "lambda"
 REPORT = ROOT / "benchmarks" / "cold-start.md"
-HEAVY = ("boto3", "botocore", "aws_xray_sdk", "pydantic_settings", "numpy", "cv2", "onnxruntime", "PIL",
+HEAVY = ("boto3", "botocore", "aws_xray_sdk", "pydantic", "pydantic_settings", "numpy", "cv2", "onnxruntime", "PIL",
          "reportlab", "pypdfium2", "pyhanko", "yaml")
 TARGETS = {"ApiFunction": 0.3, "ValidateFunction": 0.3, "ScoreFunction": 0.3, "ExtractFunction": 1.5}
 ENGINES = ["rapidocr", "tesseract"]
-# The clients each function makes when its first message or request comes (loanpipe.entry.bootstrap).
-_PORTS = ["dynamodb", "s3", "sqs", "events"]
-CLIENTS = {"ApiFunction": [*_PORTS, "sns"], "ExtractFunction": _PORTS, "ValidateFunction": [*_PORTS, "cognito-idp"],
-           "ScoreFunction": _PORTS, "ContractFunction": _PORTS}
+# What the API's first request imports besides its dependencies: the modules of the route a field officer calls
+# first (POST /applications, loanpipe.entry.http.create).
+API_FIRST_REQUEST = ["loanpipe.domain.application", "loanpipe.service.intake", "loanpipe.service.views"]
+
+
+def _spread(answers: list[dict], key: str) -> dict[str, float]:
+    values = sorted(a[key] for a in answers)
+    return {"median": statistics.median(values), "min": values[0], "max": values[-1]}
 
 
 def measure(template: dict, function: str, python: Path, runs: int, parameters: dict[str, str]) -> dict:
     lambda_like = prepare(function, template, BUILD, python, LAYOUT, parameters)
-    request = {"first_use": CLIENTS[function], **({"engines": ENGINES} if function == "ExtractFunction" else {})}
+    request: dict = {"first_use": API_FIRST_REQUEST if function == "ApiFunction" else []}
+    if function == "ExtractFunction":
+        request["engines"] = ENGINES
     answers = [lambda_like.probe(request) for _ in range(runs)]
-    row = {
+    row: dict = {
         "import_wall": statistics.median(a["import_seconds"] for a in answers),
         "import_cpu": statistics.median(a["import_cpu_seconds"] for a in answers),
+        "import_wall_runs": [a["import_seconds"] for a in answers],
+        "import_cpu_runs": [a["import_cpu_seconds"] for a in answers],
+        "import_wall_range": [_spread(answers, "import_seconds")[k] for k in ("min", "max")],
+        "import_cpu_range": [_spread(answers, "import_cpu_seconds")[k] for k in ("min", "max")],
         "heavy_modules": sorted(set(answers[0]["modules"]) & set(HEAVY)),
+        "first_use_heavy_modules": sorted(set(answers[0]["first_use_modules"]) & set(HEAVY)),
     }
     row["first_use_wall"] = statistics.median(a["first_use_seconds"] for a in answers)
     row["first_use_cpu"] = statistics.median(a["first_use_cpu_seconds"] for a in answers)
@@ -53,21 +68,28 @@ def measure(template: dict, function: str, python: Path, runs: int, parameters: 
         row["engines_cpu"] = statistics.median(a["engine_cpu_seconds"] for a in answers)
     row["start_wall"] = row["import_wall"] + row.get("engines_wall", 0.0)
     row["start_cpu"] = row["import_cpu"] + row.get("engines_cpu", 0.0)
+    # Everything before the first message's own work: import, what it defers, the engines.
+    row["ready_cpu"] = row["start_cpu"] + row["first_use_cpu"]
     return row
 
 
 def _table(results: dict[str, dict[str, dict]]) -> list[str]:
-    lines = ["| function | tracing | import wall s | import CPU s | + engines wall / CPU s | import+engines CPU s "
-             "| target s | + first use wall / CPU s | heavy packages the import loaded |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| function | tracing | import wall s (min-max) | import CPU s (min-max) | target s "
+             "| + engines wall / CPU s | import+engines CPU s | + first use wall / CPU s | ready CPU s "
+             "| heavy packages the import loaded | ... and the first use |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for tracing, rows in results.items():
         for function, row in rows.items():
             engines = (f"{row['engines_wall']:.2f} / {row['engines_cpu']:.2f}" if "engines_cpu" in row else "")
-            target = TARGETS.get(function)
-            lines.append(f"| {function} | {tracing} | {row['import_wall']:.2f} | {row['import_cpu']:.2f} | {engines} "
-                         f"| {row['start_cpu']:.2f} | {target if target else ''} | "
-                         f"{row['first_use_wall']:.2f} / {row['first_use_cpu']:.2f} | "
-                         f"{', '.join(row['heavy_modules']) or '-'} |")
+            wall_low, wall_high = row["import_wall_range"]
+            cpu_low, cpu_high = row["import_cpu_range"]
+            later = sorted(set(row["first_use_heavy_modules"]) - set(row["heavy_modules"]))
+            lines.append(f"| {function} | {tracing} | {row['import_wall']:.3f} ({wall_low:.3f}-{wall_high:.3f}) "
+                         f"| {row['import_cpu']:.3f} ({cpu_low:.3f}-{cpu_high:.3f}) | {TARGETS.get(function, '')} "
+                         f"| {engines} | {row['start_cpu']:.2f} "
+                         f"| {row['first_use_wall']:.2f} / {row['first_use_cpu']:.2f} | {row['ready_cpu']:.2f} "
+                         f"| {', '.join(row['heavy_modules']) or '-'} "
+                         f"| {', '.join(later) or '-'} |")
     return lines
 
 
@@ -88,12 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Cold starts of the built functions",
         "",
-        f"`make bench-imports` (benchmarks/cold_start.py): median of {args.runs} fresh python3.13 processes per "
-        "function, laid out as on Lambda (loanpipe_infra.deploy.lambdalike). Import: `import app` of the handler; "
-        "engines: creating RapidOCR and Tesseract, as the extract function's first document does. Tracing: the "
-        "template's `Tracing` parameter (PassThrough is its default). First use: what a function defers to its "
-        "first message or request (boto3 and its clients, made without calling AWS; powertools' batch and "
-        "idempotency), paid then instead of at import.",
+        f"`make bench-imports` (benchmarks/cold_start.py): median (and range) of {args.runs} fresh python3.13 "
+        "processes per function, laid out as on Lambda (loanpipe_infra.deploy.lambdalike). Import: `import app` of "
+        "the handler; engines: creating RapidOCR and Tesseract, as the extract function's first document does. "
+        "Tracing: the template's `Tracing` parameter (PassThrough is its default). First use: what a function "
+        "defers to its first message or request, built without calling AWS (a stage's `runner.prepare()`: "
+        "powertools' batch and idempotency, the message model, settings, boto3 clients, the policy, the stage's "
+        "services, for extract the OCR stack; the API's `api_deps()` and the modules of `POST /applications`), "
+        "paid then instead of at import. Ready: import + engines + first use, all a function spends before its "
+        "first message's own work.",
         "",
         f"Load average while measuring: {load_before[0]:.1f} -> {load_after[0]:.1f} on {os.cpu_count()} cores "
         "(on a busy machine wall time stretches; CPU seconds are the steadier figure).",

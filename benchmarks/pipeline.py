@@ -93,15 +93,8 @@ class PrecomputedReader:
 def run_chain(folders: list[Path], reads_by_path: dict[str, Read]) -> list[dict]:
     from loanpipe.adapters.fraud import DynamoOpenApplications
     from loanpipe.domain.application import read_declared
-    from loanpipe.entry.bootstrap import (
-        ExtractSettings,
-        Ports,
-        ScoreSettings,
-        ValidateSettings,
-        extract_deps,
-        score_deps,
-        validate_deps,
-    )
+    from loanpipe.entry.bootstrap import Ports, extract_deps, score_deps, validate_deps
+    from loanpipe.entry.settings import ExtractSettings, ScoreSettings, ValidateSettings
     from loanpipe.service.access import Caller, Role
     from loanpipe.service.dispatch import dispatch
     from loanpipe.service.extraction import handle_upload

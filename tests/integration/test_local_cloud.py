@@ -60,6 +60,24 @@ def test_queues_tables_and_buckets_exist_with_their_settings(local_cloud):
     assert rule["SSEAlgorithm"] == "aws:kms" and rule["KMSMasterKeyID"] == resources["DataKey"]["Arn"]
 
 
+def test_function_roles_log_groups_and_access_logging_are_provisioned(local_cloud):
+    # moto creates each function's role with its policy (checking the grammar as IAM does; it enforces none),
+    # the log groups with their retention, and the buckets' access logging to the log bucket
+    iam, logs, s3 = local_cloud.client("iam"), local_cloud.client("logs"), local_cloud.client("s3")
+    resources = local_cloud.stack.resources
+    role = resources["ExtractFunctionRole"]["Ref"]
+    (policy,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    statements = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]["Statement"]
+    reads = next(s for s in statements if s["Sid"] == "ReadUploads")
+    assert reads["Resource"] == f"{resources['UploadsBucket']['Arn']}/uploads/*"
+    assert "Traces" not in {s["Sid"] for s in statements}  # tracing is off unless Tracing=Active
+    (group,) = logs.describe_log_groups(logGroupNamePrefix=resources["ExtractFunctionLogs"]["Ref"])["logGroups"]
+    assert group["retentionInDays"] == 365
+    for bucket in ("UploadsBucket", "ResultsBucket", "ContractsBucket", "ConsoleBucket"):
+        enabled = s3.get_bucket_logging(Bucket=resources[bucket]["Ref"])["LoggingEnabled"]
+        assert enabled["TargetBucket"] == resources["AccessLogsBucket"]["Ref"], bucket
+
+
 def test_functions_get_the_template_environment_with_references_resolved(local_cloud):
     env = local_cloud.pools["ExtractFunction"]._env
     resources = local_cloud.stack.resources

@@ -55,11 +55,14 @@ def phone_documents(tmp_path_factory) -> list[dict]:
 def test_a_light_function_starts_with_its_layers_and_loads_nothing_from_this_machine(template, baseline, function):
     # Given the function laid out as Lambda lays it out
     lambda_like = _function(template, function)
-    # When its handler module is imported by python3.13
-    answer = lambda_like.probe({})
-    # Then it starts on 3.13, without the OCR engines, the PDF stack or a library Lambda does not have
+    # When its handler module is imported by python3.13, then what it defers to its first message or request is
+    # built (settings, boto3 clients, policy, message models: no AWS call)
+    answer = lambda_like.probe({"first_use": []})
+    # Then it starts on 3.13, without the OCR engines, the PDF stack or a library Lambda does not have, and what it
+    # deferred imports there too
     assert answer["python"].startswith("3.13.")
-    assert not {"cv2", "onnxruntime", "rapidocr_onnxruntime", "pyhanko", "reportlab"} & set(answer["modules"])
+    assert not {"cv2", "onnxruntime", "rapidocr_onnxruntime", "pyhanko", "reportlab"} & set(answer["first_use_modules"])
+    assert {"boto3", "pydantic", "yaml"} <= set(answer["first_use_modules"]) - set(answer["modules"])
     assert lambda_like.foreign_libraries(answer, baseline) == []
 
 

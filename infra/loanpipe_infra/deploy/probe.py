@@ -4,7 +4,8 @@ what the request asks, and prints one JSON line. Standard library only, besides 
 
 Request (a JSON file named by argv[1]):
   {"baseline": true}                      only the interpreter and its standard library (no handler)
-  {"first_use": ["dynamodb", ...]}        then import boto3 and make those clients, as the first message would
+  {"first_use": [module, ...]}            then build what the first message builds (a stage's runner.prepare()),
+                                          or the API's dependencies and those modules (a first request's route)
   {"engines": ["rapidocr", ...]}          create the OCR engines once, as the first document would
   {"extract": [{"path", "type", "engine"}]} read documents with extract_document (the extract stage's reader)
   {"contract": {"out", "key_pem", "chain_pem", "crl_der", "signature_png"}}
@@ -111,23 +112,28 @@ def main():
         print(json.dumps(answer))
         return
     started, started_cpu = time.perf_counter(), time.process_time()
-    import app  # noqa: F401  the handler module, as Lambda's bootstrap imports it
+    import app  # the handler module, as Lambda's bootstrap imports it
 
     answer["import_seconds"] = round(time.perf_counter() - started, 4)
     answer["import_cpu_seconds"] = round(time.process_time() - started_cpu, 4)
     answer["modules"] = sorted({name.split(".")[0] for name in sys.modules})
-    if request.get("first_use"):
-        # What a function defers to its first message or request: boto3 and its clients (no call is made), the
-        # stage runner's batch and idempotency machinery.
+    if request.get("first_use") is not None:
+        # What a function defers to its first message or request, built without calling AWS: a queue-driven
+        # function's runner builds its batch and idempotency machinery, message model and the stage's
+        # dependencies (settings, boto3 clients, policy); the API its dependencies, then imports the modules
+        # named (those of the route a first request takes).
         started, started_cpu = time.perf_counter(), time.process_time()
-        import boto3
+        if hasattr(app, "runner"):
+            app.runner.prepare()
+        else:
+            from loanpipe.entry.bootstrap import api_deps
 
-        for service in request["first_use"]:
-            boto3.client(service)
-        __import__("aws_lambda_powertools.utilities.idempotency")
-        __import__("aws_lambda_powertools.utilities.batch")
+            api_deps()
+            for name in request["first_use"]:
+                __import__(name)
         answer["first_use_seconds"] = round(time.perf_counter() - started, 4)
         answer["first_use_cpu_seconds"] = round(time.process_time() - started_cpu, 4)
+        answer["first_use_modules"] = sorted({name.split(".")[0] for name in sys.modules})
     if request.get("engines"):
         from loanpipe.extraction.engines import get_engine
 

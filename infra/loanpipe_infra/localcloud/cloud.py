@@ -150,6 +150,10 @@ class LocalCloud:
     def _start_moto(self) -> tuple[boto3.Session, str]:
         from moto.server import ThreadedMotoServer
 
+        from loanpipe_infra.localcloud.motofix import serialise_dynamodb
+
+        serialise_dynamodb()  # moto's cancelled transactions roll back other requests' writes (motofix)
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
@@ -166,7 +170,7 @@ class LocalCloud:
         """The development CA for the contract seal: the function that seals names the KMS key and the chain
         secret in its environment; the CA certifies that key and writes the chain into that secret. When the
         template names no TSA, a local one (certified by the same CA) serves the function."""
-        from loanpipe.entry.bootstrap import ContractSettings
+        from loanpipe.entry.settings import ContractSettings
 
         assert self.stack is not None
         for spec in self.stack.functions.values():

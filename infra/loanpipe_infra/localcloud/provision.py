@@ -67,6 +67,8 @@ class Provisioner(DataResources, MessagingResources, IdentityResources, HostingR
             "AWS::DynamoDB::Table": self._dynamodb_table,
             "AWS::SNS::Topic": self._sns_topic,
             "AWS::CloudWatch::Alarm": self._cloudwatch_alarm,
+            "AWS::Logs::LogGroup": self._log_group,
+            "AWS::IAM::Role": self._iam_role,
             "AWS::Events::EventBus": self._event_bus,
             "AWS::Events::Rule": self._event_rule,
             "AWS::Cognito::UserPool": self._user_pool,

@@ -18,17 +18,14 @@ from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.lifecycle import AppState, DocState
 from loanpipe.domain.records import ApplicationRecord, DocumentRecord
 from loanpipe.entry.bootstrap import (
-    ContractSettings,
-    ExtractSettings,
     Ports,
-    ScoreSettings,
-    ValidateSettings,
     contract_deps,
     extract_deps,
     score_deps,
     seal_deps,
     validate_deps,
 )
+from loanpipe.entry.settings import ContractSettings, ExtractSettings, ScoreSettings, ValidateSettings
 from loanpipe.service.contracting import handle_contract
 from loanpipe.service.intake import IntakeConfig, UploadRequest, request_upload
 from loanpipe.service.messages import (

@@ -147,7 +147,7 @@ def _runner(error: Exception, recorded: list):
     def fail(**_):
         raise error
 
-    runner = StageRunner(ScoreRequested, lambda *a, **k: None, lambda: None, lambda: "t", lambda: None,
+    runner = StageRunner(lambda: ScoreRequested, lambda *a, **k: None, lambda: None, lambda: "t", lambda: None,
                          logger=Logger(service="test"), metrics=Metrics(namespace="test"), metric_prefix="Decision",
                          messages=lambda record: [message],
                          on_exhausted=lambda m, e: recorded.append((m.application_id, type(e).__name__)),

@@ -84,7 +84,9 @@ def test_buckets_are_private_encrypted_with_the_customer_key_and_refuse_plain_ht
         props = bucket["Properties"]
         assert all(props["PublicAccessBlockConfiguration"].values()), name
         rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
-        if name != "ConsoleBucket":  # the console's pages hold no personal data (see the next test)
+        # the console's pages hold no personal data (see the next test); S3's logging service cannot write to a
+        # bucket encrypted with a KMS key, so the access logs (which hold no personal data either) use SSE-S3
+        if name not in ("ConsoleBucket", "AccessLogsBucket"):
             assert rule["SSEAlgorithm"] == "aws:kms" and _ref_target(rule["KMSMasterKeyID"]) == "DataKey", name
         denies_http = [s for s in policies[name]["Statement"]
                        if s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"]
@@ -178,9 +180,10 @@ def test_cognito_has_the_three_staff_groups(template):
 
 @pytest.mark.parametrize("function", ["ExtractFunction", "ValidateFunction", "ScoreFunction", "ContractFunction"])
 def test_each_stage_may_only_send_to_the_queues_it_feeds(template, function):
-    props = template["Resources"][function]["Properties"]
-    sends = {_ref_target(p["SQSSendMessagePolicy"]["QueueName"]) for p in props["Policies"]
-             if isinstance(p, dict) and "SQSSendMessagePolicy" in p}
+    from loanpipe_infra.checks.permissions import function_reach
+
+    sends = {queue for queue, actions in function_reach(template)[function].actions().items()
+             if "sqs:SendMessage" in actions}
     expected = {"ExtractFunction": {"ValidateQueue"}, "ValidateFunction": {"ScoreQueue"},
                 "ScoreFunction": {"ContractQueue"}, "ContractFunction": set()}[function]
     assert sends == expected
@@ -188,7 +191,8 @@ def test_each_stage_may_only_send_to_the_queues_it_feeds(template, function):
 
 def _settings_model(function_dir: Path):
     """The settings model a function reads: the composition root's (the API's, or a queue-driven stage's)."""
-    from loanpipe.entry.bootstrap import STAGES, ApiSettings
+    from loanpipe.entry.bootstrap import STAGES
+    from loanpipe.entry.settings import ApiSettings
     from loanpipe.entry.stalls import StallSettings
 
     if function_dir.name == "api":
@@ -208,3 +212,36 @@ def test_environment_variables_of_handlers_match_their_settings_models(template,
         missing = [var for var in required if var not in env]
         assert required, f"{name}: no settings found"
         assert not missing, f"{name} needs {missing} from the template"
+
+
+def test_every_bucket_logs_its_access_to_the_log_bucket_which_takes_logs_from_them_only(template):
+    from loanpipe_infra.checks.permissions import resolver_for
+
+    resolver = resolver_for(template)
+    buckets = _resources(template, "AWS::S3::Bucket")
+    logging = {name: b["Properties"].get("LoggingConfiguration") for name, b in buckets.items()}
+    assert logging.pop("AccessLogsBucket") is None  # the log bucket does not log into itself
+    assert all(_ref_target(config["DestinationBucketName"]) == "AccessLogsBucket" for config in logging.values())
+    # Its policy names the sources (a reference back would be a cycle): every logging bucket, nothing else.
+    policy = template["Resources"]["AccessLogsBucketPolicy"]["Properties"]["PolicyDocument"]
+    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"} and allow["Action"] == "s3:PutObject"
+    sources = set(resolver.resolve(allow["Condition"]["StringEquals"]["aws:SourceArn"]))
+    assert sources == {resolver.attrs[name]["Arn"] for name in logging}
+
+
+def test_the_http_api_logs_each_request_without_its_content(template):
+    settings = template["Resources"]["HttpApi"]["Properties"]["AccessLogSettings"]
+    assert _ref_target(settings["DestinationArn"]) == "HttpApiAccessLogs"
+    fields = set(re.findall(r"\$context\.([\w.]+)", settings["Format"]))
+    assert {"requestId", "routeKey", "status", "identity.sourceIp", "authorizer.claims.sub"} <= fields
+    assert not {f for f in fields if "body" in f.lower() or "query" in f.lower() or f.startswith("path")}
+
+
+def test_log_groups_expire_and_are_encrypted_with_the_customer_key(template):
+    groups = _resources(template, "AWS::Logs::LogGroup")
+    functions = _resources(template, "AWS::Serverless::Function")
+    assert {_ref_target(fn["Properties"]["LoggingConfig"]["LogGroup"]) for fn in functions.values()} < set(groups)
+    for name, group in groups.items():
+        assert _ref_target(group["Properties"]["KmsKeyId"]) == "DataKey", name
+        assert _ref_target(group["Properties"]["RetentionInDays"]) == "LogRetentionDays", name

@@ -40,6 +40,6 @@ def test_readable_but_useless_photo_asks_for_a_retake(item):
 def test_corpus_covers_every_input_rejection_the_extractor_can_raise():
     # Given the INPUT reasons that concern the file itself
     file_codes = {"empty_file", "unsupported_type", "type_mismatch", "file_too_large", "image_too_large",
-                  "corrupt_file", "pdf_encrypted", "too_many_pages"}
+                  "corrupt_file", "pdf_encrypted", "too_many_pages", "pdf_active_content", "pdf_content_too_large"}
     # Then the corpus holds at least one file for each
     assert file_codes <= {item.rejected for item in CORPUS if item.rejected}

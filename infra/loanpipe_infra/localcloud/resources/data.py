@@ -149,6 +149,13 @@ def _lifecycle(s3: Any, name: str, setting: dict) -> None:
     s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
 
 
+def _logging(s3: Any, name: str, setting: dict) -> None:
+    """Server access logs to the log bucket: moto checks that the log bucket's policy lets S3's logging service
+    write there, as AWS does (it writes no log lines itself)."""
+    enabled = {"TargetBucket": setting["DestinationBucketName"], "TargetPrefix": setting.get("LogFilePrefix", "")}
+    s3.put_bucket_logging(Bucket=name, BucketLoggingStatus={"LoggingEnabled": enabled})
+
+
 def _cors(s3: Any, name: str, setting: dict) -> None:
     rules = [
         {key: value for key, value in rule.items() if key in
@@ -177,5 +184,6 @@ _BUCKET_SETTINGS: dict[str, Callable[[Any, str, dict], None]] = {
     "ObjectLockConfiguration": _object_lock,
     "LifecycleConfiguration": _lifecycle,
     "CorsConfiguration": _cors,
+    "LoggingConfiguration": _logging,
     "NotificationConfiguration": _notifications,
 }

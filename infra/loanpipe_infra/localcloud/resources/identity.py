@@ -1,7 +1,8 @@
-"""Cognito user pools, their app clients and groups."""
+"""Cognito user pools, their app clients and groups; the functions' IAM roles."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from loanpipe_infra.localcloud.resources import ResourceMaker
@@ -52,3 +53,17 @@ class IdentityResources(ResourceMaker):
             UserPoolId=props["UserPoolId"], GroupName=props["GroupName"], Description=props.get("Description", "")
         )
         self._set(logical_id, props["GroupName"])
+
+    def _iam_role(self, logical_id: str, resource: dict, properties: dict) -> None:
+        """The role and its inline policies, created in moto's IAM: moto checks each policy document's grammar as
+        IAM does, so a malformed statement fails here. moto does not enforce roles on calls; which resources a
+        role reaches is proven on the template (tests/unit/backbone/test_least_privilege.py)."""
+        props = self._props(properties)
+        iam = self._client("iam")
+        name = props.get("RoleName") or self._physical_name(logical_id, 64)
+        role = iam.create_role(RoleName=name, Description=props.get("Description", ""),
+                               AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]))["Role"]
+        for policy in props.get("Policies", []):
+            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"],
+                                PolicyDocument=json.dumps(policy["PolicyDocument"]))
+        self._set(logical_id, name, Arn=role["Arn"], RoleId=role["RoleId"])

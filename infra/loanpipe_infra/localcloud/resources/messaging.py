@@ -1,4 +1,4 @@
-"""SQS queues and queue policies, SNS topics, CloudWatch alarms, EventBridge buses and rules."""
+"""SQS queues and queue policies, SNS topics, CloudWatch alarms and log groups, EventBridge buses and rules."""
 
 from __future__ import annotations
 
@@ -62,6 +62,18 @@ class MessagingResources(ResourceMaker):
             AlarmActions=props.get("AlarmActions", []),
         )
         self._set(logical_id, name, Arn=f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{name}")
+
+    def _log_group(self, logical_id: str, resource: dict, properties: dict) -> None:
+        props = self._props(properties)
+        logs = self._client("logs")
+        name = props.get("LogGroupName") or self._physical_name(logical_id, 512)
+        kwargs = {"logGroupName": name}
+        if "KmsKeyId" in props:
+            kwargs["kmsKeyId"] = props["KmsKeyId"]
+        logs.create_log_group(**kwargs)
+        if "RetentionInDays" in props:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+        self._set(logical_id, name, Arn=f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*")
 
     def _event_bus(self, logical_id: str, resource: dict, properties: dict) -> None:
         props = self._props(properties)

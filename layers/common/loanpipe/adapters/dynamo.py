@@ -33,15 +33,34 @@ def _encode_cursor(key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
-def _decode_cursor(cursor: str | None) -> dict | None:
+MAX_CURSOR_CHARS = 2048
+
+
+def _decode_cursor(cursor: str | None, keys: tuple[str, ...] = (),
+                   match: tuple[str, str] | None = None) -> dict | None:
+    """The start key a cursor of ``_encode_cursor`` carries. Anything else is ``bad_cursor`` (400), never a query
+    DynamoDB refuses (a 500): the cursor must hold exactly ``keys``, each a string of DynamoDB's key size, and
+    ``match`` (name, value): the index's partition key must be the one queried (no page of someone else's list)."""
     if not cursor:
         return None
-    try:
-        return json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, json.JSONDecodeError) as exc:
-        from loanpipe.domain.errors import UserInputError
+    from loanpipe.domain.errors import UserInputError
 
-        raise UserInputError("bad_cursor", "the page cursor is not valid") from exc
+    refused = UserInputError("bad_cursor", "the page cursor is not valid")
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise refused
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise refused from exc
+    if not isinstance(key, dict) or (keys and set(key) != set(keys)):
+        raise refused
+    for value in key.values():
+        if not (isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
+                and 0 < len(value["S"].encode("utf-8", errors="replace")) <= 1024):
+            raise refused
+    if match is not None and key.get(match[0], {}).get("S") != match[1]:
+        raise refused
+    return key
 
 
 class DynamoApplicationRepository:
@@ -168,7 +187,7 @@ class DynamoApplicationRepository:
         return json.loads(item["body"]["S"]) if item else None
 
     # -------------------------------------------------------------- indexes
-    def _page(self, index: str, key_name: str, key_value: str, limit: int, cursor: str | None,
+    def _page(self, index: str, key_name: str, key_value: str, range_name: str, limit: int, cursor: str | None,
               newest_first: bool) -> Page:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -179,7 +198,7 @@ class DynamoApplicationRepository:
             "Limit": max(1, min(limit, 200)),
             "ScanIndexForward": not newest_first,
         }
-        start = _decode_cursor(cursor)
+        start = _decode_cursor(cursor, ("pk", "sk", key_name, range_name), (key_name, key_value))
         if start:
             kwargs["ExclusiveStartKey"] = start
         response = self._db.query(**kwargs)
@@ -214,10 +233,10 @@ class DynamoApplicationRepository:
 
     def list_by_state(self, state: str, limit: int = 50, cursor: str | None = None) -> Page:
         # The review queue is oldest first: the applicant who waited longest is served first.
-        return self._page("by-state", "state", state, limit, cursor, newest_first=False)
+        return self._page("by-state", "state", state, "updated_at", limit, cursor, newest_first=False)
 
     def list_by_officer(self, officer_id: str, limit: int = 50, cursor: str | None = None) -> Page:
-        return self._page("by-officer", "officer_id", officer_id, limit, cursor, newest_first=True)
+        return self._page("by-officer", "officer_id", officer_id, "created_at", limit, cursor, newest_first=True)
 
     def with_id_number(self, id_number_hash_: str) -> list[ApplicationSummary]:
         response = self._db.query(

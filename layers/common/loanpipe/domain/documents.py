@@ -48,6 +48,9 @@ FIELDS: dict[DocType, tuple[str, ...]] = {
     ),
 }
 
+# The largest document file accepted: the upload grant's limit and the extraction's first check (``sniff``).
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a 48 MP phone JPEG is 8-15 MB; a statement PDF a few MB
+
 # Fields that decide a loan: a wrong value here is a bad loan, so they get the strictest confidence.
 DECISIVE_FIELDS = frozenset({"name", "id_number", "account_holder", "monthly_income", "opening_balance",
                              "closing_balance", "birth_date", "valid_until"})

@@ -6,6 +6,9 @@ The queue's figures (depth, oldest wait, SLA breaches) are answered with the que
 metrics (embedded metric format, flushed by the function's ``log_metrics``) each time the queue is read: the
 console reads it every few seconds while reviewers work. Nobody reading the queue means no data points, which an
 alarm on them treats as "not breaching".
+
+Each route imports the services it calls when it is first called (``web`` says why): a field officer's request
+never loads the review queue, the checks view or the audit trail's proof.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loanpipe.domain.errors import NotFound
-from loanpipe.domain.records import utcnow
+from loanpipe.domain.lifecycle import DocState
 from loanpipe.entry.bootstrap import ApiDeps
 from loanpipe.entry.observability import make_metrics, mask_text
 from loanpipe.entry.web import (
@@ -34,20 +37,6 @@ from loanpipe.entry.web import (
     viewable,
 )
 from loanpipe.service.access import Role, require
-from loanpipe.service.audit_trail import verify_trail
-from loanpipe.service.checks_view import failing_checks, latest_report
-from loanpipe.service.review import (
-    FieldCorrections,
-    Reassignment,
-    ReviewDecision,
-    claim,
-    correct_fields,
-    decide,
-    reassign,
-    release,
-)
-from loanpipe.service.review_queue import review_queue
-from loanpipe.service.views import application_view, document_view
 
 router = Router()
 metrics = make_metrics()
@@ -56,6 +45,9 @@ metrics = make_metrics()
 # ------------------------------------------------------------------ the queue and its leases
 @router.get("/review")
 def queue(caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.domain.records import utcnow
+    from loanpipe.service.review_queue import review_queue
+
     event = router.current_event
     found = review_queue(deps.repo, caller, deps.review.rules, utcnow(), limit=limit(event),
                          cursor=query(event, "cursor"))
@@ -68,22 +60,34 @@ def queue(caller: SignedIn, deps: Deps) -> Response:
 
 @router.post("/review/<application_id>/claim")
 def claim_review(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.review import claim
+    from loanpipe.service.views import application_view
+
     return reply(200, application_view(claim(deps.repo, caller, application_id), caller))
 
 
 @router.post("/review/<application_id>/release")
 def release_review(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.review import release
+    from loanpipe.service.views import application_view
+
     return reply(200, application_view(release(deps.repo, caller, application_id), caller))
 
 
 @router.post("/review/<application_id>/reassign")
 def reassign_review(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.review import Reassignment, reassign
+    from loanpipe.service.views import application_view
+
     request = read_body(router.current_event, Reassignment)
     return reply(200, application_view(reassign(deps.repo, caller, application_id, request), caller))
 
 
 @router.post("/review/<application_id>/decision")
 def decide_review(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.review import ReviewDecision, decide
+    from loanpipe.service.views import application_view
+
     record, change = decide(deps.repo, deps.review, caller, application_id,
                             read_body(router.current_event, ReviewDecision))
     send(deps, change)
@@ -93,9 +97,11 @@ def decide_review(application_id: str, caller: SignedIn, deps: Deps) -> Response
 # ------------------------------------------------------------------ the item page
 @router.get("/applications/<application_id>/documents/<document_id>")
 def get_document(application_id: str, document_id: str, caller: SignedIn, deps: Deps) -> Response:
-    """A document. The back office also gets the upload (``image_url``), the first page as it was read
-    (``page_image_url``, ``page_size``: the image the boxes are normalised to), the rows and the text read, with
-    ID and account numbers masked unless revealed."""
+    """A document. The back office also gets the upload (``image_url``; never a file refused as input), the first
+    page as it was read (``page_image_url``, ``page_size``: the image the boxes are normalised to), the rows and the
+    text read, with ID and account numbers masked unless revealed."""
+    from loanpipe.service.views import document_view
+
     record = viewable(deps, caller, application_id)
     doc = record.documents.get(document_id)
     if doc is None:
@@ -107,7 +113,7 @@ def get_document(application_id: str, document_id: str, caller: SignedIn, deps: 
     if not caller.back_office:
         return reply(200, view)
     view.update(page_image_url=None, page_size=None)
-    if doc.uploaded_at:
+    if doc.uploaded_at and doc.state != DocState.REJECTED_INPUT:  # a refused file (a script, a bomb) is never served
         view["image_url"] = _presigned(deps, deps.intake.uploads_bucket, doc.key)
     if doc.result_key:
         result = json.loads(deps.blobs.get(deps.results_bucket, doc.result_key))
@@ -122,6 +128,9 @@ def get_document(application_id: str, document_id: str, caller: SignedIn, deps: 
 
 @router.patch("/applications/<application_id>/documents/<document_id>")
 def correct_document(application_id: str, document_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.review import FieldCorrections, correct_fields
+    from loanpipe.service.views import application_view
+
     record = correct_fields(deps.repo, caller, application_id, document_id,
                             read_body(router.current_event, FieldCorrections))
     return reply(200, application_view(record, caller))
@@ -130,6 +139,8 @@ def correct_document(application_id: str, document_id: str, caller: SignedIn, de
 @router.get("/applications/<application_id>/checks")
 def checks(application_id: str, caller: SignedIn, deps: Deps) -> Response:
     """The failing checks of the last validation, each with the figures behind it (back office)."""
+    from loanpipe.service.checks_view import failing_checks, latest_report
+
     require(caller, Role.REVIEWER, Role.ADMIN)
     record = deps.repo.get(application_id)
 
@@ -156,6 +167,8 @@ def audit(application_id: str, caller: SignedIn, deps: Deps) -> Response:
 @router.get("/applications/<application_id>/audit/verify")
 def audit_verify(application_id: str, caller: SignedIn, deps: Deps) -> Response:
     """Whether the trail is whole and ends at the head kept on the application (admins)."""
+    from loanpipe.service.audit_trail import verify_trail
+
     require(caller, Role.ADMIN)
     return reply(200, {"application_id": application_id,
                        **verify_trail(deps.repo, application_id).model_dump(mode="json")})

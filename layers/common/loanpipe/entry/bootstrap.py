@@ -3,6 +3,11 @@
 Handlers (``functions/*/app.py``) call ``stage_runner(name, ...)`` or ``api_deps()`` and nothing else of the
 wiring; benchmarks and tests build the same graph with other adapters through the ``*_deps`` builders.
 Nothing here runs at import time: settings are read and clients created on the first message.
+
+Importing this module imports no pydantic model, no powertools utility and no boto3 (a handler imports it when its
+execution environment starts; ``tests/unit/backbone/test_cold_imports.py`` keeps it so): the settings models
+(``entry.settings``), the messages between stages (``service.messages``) and each stage's services are imported
+when the stage is first built.
 """
 
 from __future__ import annotations
@@ -12,30 +17,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-
-from loanpipe.domain.environment import EnvironmentSettings
-from loanpipe.service.messages import (
-    ContractQueueMessage,
-    ContractRequested,
-    S3EventRecord,
-    S3Notification,
-    ScoreRequested,
-    SealRequested,
-    ValidateRequested,
-)
-
 # A function imports what its own stage needs when it is built (its first message or request), nothing of the
 # other stages: the API does not load scoring, validation or the OCR stack; boto3 comes with the first client.
 if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Metrics
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
     from loanpipe.contracts.seal import SigningIdentity
     from loanpipe.entry.runner import StageRunner
+    from loanpipe.entry.settings import (
+        ContractSettings,
+        ExtractSettings,
+        ScoreSettings,
+        StageSettings,
+        ValidateSettings,
+    )
     from loanpipe.policy.model import Policy
     from loanpipe.service.contracting import ContractDeps
     from loanpipe.service.extraction import ExtractDeps
     from loanpipe.service.intake import IntakeConfig
+    from loanpipe.service.messages import (
+        ContractRequested,
+        S3EventRecord,
+        ScoreRequested,
+        SealRequested,
+        ValidateRequested,
+    )
     from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
     from loanpipe.service.review import ReviewConfig
     from loanpipe.service.scoring import ScoreDeps
@@ -43,44 +50,6 @@ if TYPE_CHECKING:
     from loanpipe.service.signing import SigningConfig, SmsSender
     from loanpipe.service.validation import ValidateDeps
     from loanpipe.validation.ports import FraudPorts
-
-
-class StageSettings(EnvironmentSettings):
-    """What every queue-driven function reads from its environment (template.yaml sets it)."""
-
-    applications_table: str
-    idempotency_table: str
-    event_bus_name: str
-
-
-class ExtractSettings(StageSettings):
-    uploads_bucket: str
-    results_bucket: str
-    validate_queue_url: str
-
-
-class ValidateSettings(StageSettings):
-    results_bucket: str
-    image_index_table: str
-    score_queue_url: str
-    user_pool_id: str
-    credit_policy: str = "default"
-
-
-class ScoreSettings(StageSettings):
-    results_bucket: str
-    contract_queue_url: str
-    credit_policy: str = "default"
-
-
-class ContractSettings(StageSettings):
-    contracts_bucket: str
-    loanpipe_font_path: str | None = None
-    lender_name: str = "示范汽车金融有限公司"
-    credit_policy: str = "default"
-    contract_signing_key_id: str | None = None        # the seal's KMS key (ECC_NIST_P256, SIGN_VERIFY)
-    contract_signing_chain_secret: str | None = None  # its certificate chain (loanpipe.adapters.signing)
-    contract_tsa_url: str | None = None               # RFC 3161 TSA; empty: no signature timestamp
 
 
 @dataclass(frozen=True)
@@ -95,14 +64,15 @@ class Ports:
 
 
 def _ports(settings: StageSettings) -> Ports:
-    """The AWS adapters: DynamoDB, S3, SQS, EventBridge."""
+    """The AWS adapters: DynamoDB, S3, SQS, EventBridge; the clients every stage does not need on every message
+    are made when first used."""
     from loanpipe.adapters.aws import EventBridgePublisher, S3BlobStore, SqsStageQueue
-    from loanpipe.adapters.clients import client
+    from loanpipe.adapters.clients import client, deferred_client
     from loanpipe.adapters.dynamo import DynamoApplicationRepository
 
     return Ports(repo=DynamoApplicationRepository(client("dynamodb"), settings.applications_table),
-                 blobs=S3BlobStore(client("s3")), queue=SqsStageQueue(client("sqs")),
-                 events=EventBridgePublisher(client("events"), settings.event_bus_name))
+                 blobs=S3BlobStore(deferred_client("s3")), queue=SqsStageQueue(deferred_client("sqs")),
+                 events=EventBridgePublisher(deferred_client("events"), settings.event_bus_name))
 
 
 def extract_deps(settings: ExtractSettings, ports: Ports, *, read_document: Callable[..., Any],
@@ -220,6 +190,8 @@ def _aws_validate_deps(settings: ValidateSettings) -> ValidateDeps:
 
 
 def _handle_contract(message: ContractRequested | SealRequested, deps: ContractStageDeps) -> Any:
+    from loanpipe.service.messages import SealRequested
+
     if isinstance(message, SealRequested):
         from loanpipe.service.sealing import handle_seal
 
@@ -230,6 +202,8 @@ def _handle_contract(message: ContractRequested | SealRequested, deps: ContractS
 
 
 def _uploads(record: SQSRecord) -> list[S3EventRecord]:
+    from loanpipe.service.messages import S3Notification
+
     notification = S3Notification.model_validate_json(record.body)  # malformed -> retried, then the DLQ
     return [] if notification.is_test_event else notification.Records
 
@@ -243,13 +217,25 @@ def _upload_owner(upload: S3EventRecord) -> str | None:
 
 @dataclass(frozen=True)
 class _Stage:
-    settings: type[StageSettings]
+    settings_model: str  # its settings model in ``loanpipe.entry.settings``
     build: Callable[[Any], Any]
-    message: Any  # a message model, or a discriminated union of them
+    message_model: str  # its message model (or a discriminated union of them) in ``loanpipe.service.messages``
     run: Callable[..., Any]
     metric_prefix: str
     messages: Callable[[SQSRecord], Any] | None = None
     correlation_id: Callable[[Any], str | None] | None = None
+
+    @property
+    def settings(self) -> type[StageSettings]:
+        from loanpipe.entry import settings
+
+        return getattr(settings, self.settings_model)  # type: ignore[no-any-return]
+
+    @property
+    def message(self) -> Any:
+        from loanpipe.service import messages
+
+        return getattr(messages, self.message_model)
 
 
 def _run_extract(upload: S3EventRecord, deps: ExtractDeps, budget_seconds: float) -> dict:
@@ -271,12 +257,12 @@ def _run_score(message: ScoreRequested, deps: ScoreDeps, budget_seconds: float) 
 
 
 STAGES: dict[str, _Stage] = {
-    "extract": _Stage(ExtractSettings, _aws_extract_deps, S3EventRecord, _run_extract, "Upload",
+    "extract": _Stage("ExtractSettings", _aws_extract_deps, "S3EventRecord", _run_extract, "Upload",
                       messages=_uploads, correlation_id=_upload_owner),
-    "validate": _Stage(ValidateSettings, _aws_validate_deps, ValidateRequested, _run_validate, "Validation"),
-    "score": _Stage(ScoreSettings, lambda settings: score_deps(settings, _ports(settings)), ScoreRequested,
+    "validate": _Stage("ValidateSettings", _aws_validate_deps, "ValidateRequested", _run_validate, "Validation"),
+    "score": _Stage("ScoreSettings", lambda settings: score_deps(settings, _ports(settings)), "ScoreRequested",
                     _run_score, "Decision"),
-    "contract": _Stage(ContractSettings, _aws_contract_deps, ContractQueueMessage,
+    "contract": _Stage("ContractSettings", _aws_contract_deps, "ContractQueueMessage",
                        lambda message, deps, budget_seconds: _handle_contract(message, deps), "Contract"),
 }
 
@@ -290,32 +276,34 @@ def _dynamodb() -> Any:
 def stage_runner(name: str, *, logger: Logger, metrics: Metrics) -> StageRunner:
     """The runner of one queue-driven function; its settings and dependencies are built on first use."""
     from loanpipe.entry.runner import StageRunner  # the batch and idempotency machinery: not the API's
-    from loanpipe.entry.stalls import max_receive_count, record_exhausted
 
     stage = STAGES[name]
-    settings = functools.cache(stage.settings)
+    settings = functools.cache(lambda: stage.settings())
     deps = functools.cache(lambda: stage.build(settings()))
-    return StageRunner(stage.message, stage.run, deps, lambda: settings().idempotency_table,
+    return StageRunner(lambda: stage.message, stage.run, deps, lambda: settings().idempotency_table,
                        _dynamodb, logger=logger, metrics=metrics, metric_prefix=stage.metric_prefix,
                        messages=stage.messages, correlation_id=stage.correlation_id,
-                       on_exhausted=record_exhausted(settings), max_receive_count=max_receive_count)
+                       on_exhausted=_record_exhausted(settings), max_receive_count=_max_receive_count)
+
+
+def _record_exhausted(settings: Callable[[], Any]) -> Callable[[Any, BaseException], None]:
+    """``entry.stalls.record_exhausted``, imported when a last attempt fails (not when the function starts)."""
+
+    def record(message: Any, error: BaseException) -> None:
+        from loanpipe.entry.stalls import record_exhausted
+
+        record_exhausted(settings)(message, error)
+
+    return record
+
+
+def _max_receive_count(queue_arn: str) -> int | None:
+    from loanpipe.entry.stalls import max_receive_count
+
+    return max_receive_count(queue_arn)
 
 
 # ------------------------------------------------------------------ the HTTP API
-
-
-class ApiSettings(StageSettings):
-    """What the API function reads from its environment (template.yaml sets it)."""
-
-    uploads_bucket: str
-    results_bucket: str
-    contracts_bucket: str
-    validate_queue_url: str
-    contract_queue_url: str
-    upload_url_ttl_seconds: int = 900
-    signing_code_ttl_seconds: int = 300
-    sms_sender_id: str | None = None
-    credit_policy: str = "default"  # its review rules: the queue's SLA and the four-eyes amount
 
 
 @dataclass(frozen=True)
@@ -346,7 +334,8 @@ def api_deps() -> ApiDeps:
     """The API function's dependencies, built from its settings on the first request and kept for the
     execution environment. Routes take them with ``Depends(api_deps)``; tests override that dependency."""
     from loanpipe.adapters.aws import SnsSmsSender
-    from loanpipe.adapters.clients import client
+    from loanpipe.adapters.clients import deferred_client
+    from loanpipe.entry.settings import ApiSettings
     from loanpipe.service.intake import IntakeConfig
     from loanpipe.service.policy_source import policy_in_force
     from loanpipe.service.review import ReviewConfig
@@ -360,7 +349,7 @@ def api_deps() -> ApiDeps:
                                        settings.upload_url_ttl_seconds),
                    review=ReviewConfig(settings.validate_queue_url, settings.contract_queue_url, policy.review),
                    results_bucket=settings.results_bucket, contracts_bucket=settings.contracts_bucket,
-                   sms=SnsSmsSender(client("sns"), settings.sms_sender_id),
+                   sms=SnsSmsSender(deferred_client("sns"), settings.sms_sender_id),
                    signing=SigningConfig(settings.contracts_bucket, settings.contract_queue_url,
                                          settings.signing_code_ttl_seconds),
                    policy=policy)

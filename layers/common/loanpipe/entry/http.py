@@ -6,9 +6,13 @@ below). Each route parses its request, calls the service and answers JSON with `
 the caller, the dependencies and the request helpers are in ``web``.
 
 - What a user can get wrong answers ``{"error": code, "message"}`` with the status of its typed error
-  (``loanpipe.domain.errors``); a body that is not JSON is 400 ``bad_json``; invalid fields are 422 with the
-  fields named and their values never echoed (they can hold personal data); an illegal transition is 409.
+  (``loanpipe.domain.errors``); a malformed request (``web.malformed``: a body not sent as JSON is 415, one that
+  is not JSON 400 ``bad_json``, a path id that cannot be one 400 ``bad_id``) is refused on every route alike;
+  invalid fields are 422 with the fields named and their values never echoed (they can hold personal data); an
+  illegal transition is 409.
   Anything else is the platform's fault and propagates (the function fails: 500).
+
+Each route imports the services it calls when it is first called (``web`` says why).
 """
 
 from __future__ import annotations
@@ -21,9 +25,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError  # pydantic's (pydantic.ValidationError), without pydantic's models
 
-from loanpipe.domain.application import ApplicationRequest
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import AppState, IllegalTransition
 from loanpipe.entry.backoffice import router as backoffice
@@ -35,6 +38,7 @@ from loanpipe.entry.web import (
     audit_reveal,
     flag,
     limit,
+    malformed,
     page,
     query,
     read_body,
@@ -42,9 +46,6 @@ from loanpipe.entry.web import (
     send,
     viewable,
 )
-from loanpipe.service.intake import SubmitRequest, UploadRequest, create_application, request_upload, submit_application
-from loanpipe.service.signing import CodeRequest, SignatureUpload, capture_signature, request_code, unlock_signing
-from loanpipe.service.views import application_view
 
 logger = make_logger()
 metrics = make_metrics()
@@ -59,7 +60,16 @@ def _correlate(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) 
     return next_middleware(router)
 
 
-app.use(middlewares=[_correlate])
+def _well_formed(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """A malformed request is refused before its route runs, whether or not the route reads a body."""
+    refused = malformed(router.current_event)
+    if refused is not None:
+        logger.info("request refused", error=refused.code, status=refused.status)
+        return reply(refused.status, {"error": refused.code, "message": refused.message})
+    return next_middleware(router)
+
+
+app.use(middlewares=[_well_formed, _correlate])
 
 
 # ------------------------------------------------------------------ errors
@@ -89,6 +99,10 @@ def _no_route(exc: NotFoundError) -> Response:
 # ------------------------------------------------------------------ the field app
 @app.post("/applications")
 def create(caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.domain.application import ApplicationRequest
+    from loanpipe.service.intake import create_application
+    from loanpipe.service.views import application_view
+
     declared = read_body(app.current_event, ApplicationRequest, decimal_numbers=True).declared()
     record = create_application(deps.repo, caller, declared, replay=flag(app.current_event, "replay"))
     metrics.add_metric(name="ApplicationsCreated", unit=MetricUnit.Count, value=1)
@@ -114,6 +128,8 @@ def list_applications(caller: SignedIn, deps: Deps) -> Response:
 
 @app.get("/applications/<application_id>")
 def get_application(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.views import application_view
+
     record = viewable(deps, caller, application_id)
     reveal = flag(app.current_event, "reveal") and caller.back_office
     if reveal:
@@ -123,6 +139,8 @@ def get_application(application_id: str, caller: SignedIn, deps: Deps) -> Respon
 
 @app.post("/applications/<application_id>/documents")
 def upload_slot(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.intake import UploadRequest, request_upload
+
     grant = request_upload(deps.repo, deps.blobs, deps.intake, caller, application_id,
                            read_body(app.current_event, UploadRequest))
     return reply(201, grant)
@@ -130,6 +148,9 @@ def upload_slot(application_id: str, caller: SignedIn, deps: Deps) -> Response:
 
 @app.post("/applications/<application_id>/submit")
 def submit(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.intake import SubmitRequest, submit_application
+    from loanpipe.service.views import application_view
+
     record, change = submit_application(deps.repo, deps.blobs, deps.intake, caller, application_id,
                                         read_body(app.current_event, SubmitRequest))
     send(deps, change)
@@ -139,6 +160,8 @@ def submit(application_id: str, caller: SignedIn, deps: Deps) -> Response:
 # ------------------------------------------------------------------ what came of an application
 @app.get("/applications/<application_id>/decision")
 def decision(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.views import application_view
+
     record = viewable(deps, caller, application_id)
     if record.decision is None:
         raise Conflict("no_decision", f"the application is {record.state}; there is no decision yet")
@@ -168,6 +191,8 @@ def contract(application_id: str, caller: SignedIn, deps: Deps) -> Response:
 # ------------------------------------------------------------------ the signing ceremony at the door
 @app.post("/applications/<application_id>/signing/code")
 def signing_code(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.signing import CodeRequest, request_code
+
     answer, change = request_code(deps.repo, deps.sms, deps.signing, caller, application_id,
                                   read_body(app.current_event, CodeRequest))
     send(deps, change)
@@ -176,18 +201,18 @@ def signing_code(application_id: str, caller: SignedIn, deps: Deps) -> Response:
 
 @app.post("/applications/<application_id>/signing/signature")
 def signing_signature(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.signing import SignatureUpload, capture_signature
+
     answer, change = capture_signature(deps.repo, deps.blobs, deps.signing, caller, application_id,
                                        read_body(app.current_event, SignatureUpload))
     send(deps, change)
     return reply(202, answer)
 
 
-class UnlockRequest(BaseModel):
-    note: str = ""
-
-
 @app.post("/review/<application_id>/signing/unlock")
 def signing_unlock(application_id: str, caller: SignedIn, deps: Deps) -> Response:
+    from loanpipe.service.signing import UnlockRequest, unlock_signing
+
     note = read_body(app.current_event, UnlockRequest).note
     return reply(200, unlock_signing(deps.repo, caller, application_id, note))
 

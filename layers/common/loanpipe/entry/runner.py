@@ -6,6 +6,9 @@ never the SQS message id), then log and count the outcome.
 A malformed message raises (pydantic ValidationError): it is reported as a batch item failure, retried,
 and reaches the DLQ after maxReceiveCount, where operators see it; it never blocks the rest of its batch.
 
+The machinery is built on the first batch (or by ``prepare``), not when the handler is imported: powertools'
+batch utilities (with asyncio), its idempotency (with boto3), pydantic and the stage's message model.
+
 When the stage raises on a message's last attempt (its receive count has reached the queue's maxReceiveCount,
 read once from the queue's redrive policy), the runner records the failure on the application before the
 message goes to the DLQ (``on_exhausted``: ``service.stalls``), so the officer sees a stage that gave up
@@ -18,16 +21,16 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, TypeAdapter
 
 if TYPE_CHECKING:
-    # Imported on the first message: powertools' idempotency brings boto3 with it.
+    # Imported on the first message: powertools' batch brings asyncio, its idempotency boto3.
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pydantic import BaseModel, TypeAdapter
 
 IDEMPOTENCY_HOURS = 24
 SAFETY_MARGIN_SECONDS = 10.0  # left to the stage to write its outcome after its own work
@@ -52,20 +55,20 @@ def time_budget(context: LambdaContext | None) -> float:
 class StageRunner:
     """Runs ``stage(message, deps, budget_seconds=...)`` once per business key for every message of a record.
 
-    ``messages(record)`` turns one SQS record into the stage's messages (one, or several for an S3
-    notification; none for S3's test event). The stage returns its outcome: a string, or a dict with an
-    ``outcome`` key and what else the logs should carry.
+    ``message_type()`` returns the stage's message model, or a discriminated union of models (one queue carrying
+    several kinds of message); it is called on the first message. ``messages(record)`` turns one SQS record into
+    the stage's messages (one, or several for an S3 notification; none for S3's test event). The stage returns
+    its outcome: a string, or a dict with an ``outcome`` key and what else the logs should carry.
     """
 
-    def __init__(self, message_type: Any, stage: Callable[..., Any], deps: Callable[[], Any],
+    def __init__(self, message_type: Callable[[], Any], stage: Callable[..., Any], deps: Callable[[], Any],
                  idempotency_table: Callable[[], str], dynamodb: Callable[[], Any], *, logger: Logger,
                  metrics: Metrics, metric_prefix: str,
                  messages: Callable[[SQSRecord], Iterable[BaseModel]] | None = None,
                  correlation_id: Callable[[Any], str | None] | None = None,
                  on_exhausted: Callable[[Any, BaseException], None] | None = None,
                  max_receive_count: Callable[[str], int | None] | None = None):
-        # A model, or a discriminated union of models (one queue carrying several kinds of message).
-        self._adapter: TypeAdapter[BaseModel] = TypeAdapter(message_type)
+        self._message_type = message_type
         self._stage = stage
         self._deps = deps
         self._table = idempotency_table
@@ -78,7 +81,24 @@ class StageRunner:
         self._on_exhausted = on_exhausted
         self._max_receive_count = functools.cache(max_receive_count) if max_receive_count else None
         self._context: LambdaContext | None = None
-        self.processor = BatchProcessor(event_type=EventType.SQS)
+
+    def prepare(self) -> None:
+        """Build now what the first batch would build: the batch processor, the message model, the idempotency
+        store (its DynamoDB client) and the stage's dependencies (settings, clients, policy). Calls no AWS API."""
+        _ = self.processor, self._adapter, self._run_once
+        self._deps()
+
+    @functools.cached_property
+    def processor(self) -> BatchProcessor:
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+        return BatchProcessor(event_type=EventType.SQS)
+
+    @functools.cached_property
+    def _adapter(self) -> TypeAdapter[BaseModel]:
+        from pydantic import TypeAdapter
+
+        return TypeAdapter(self._message_type())
 
     @functools.cached_property
     def idempotency(self) -> IdempotencyConfig:
@@ -135,6 +155,8 @@ class StageRunner:
 
     def handle_batch(self, event: dict, context: LambdaContext) -> dict:
         """The whole SQS batch, reported as partial failures (one bad record never fails the others)."""
+        from aws_lambda_powertools.utilities.batch import process_partial_response
+
         self._context = context
         self.idempotency.register_lambda_context(context)
         return process_partial_response(event=event, record_handler=self, processor=self.processor,

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
+from typing import TYPE_CHECKING, Any
 
 from loanpipe.domain.environment import EnvironmentSettings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Metrics
 
 
 def max_receive_count(queue_arn: str) -> int | None:

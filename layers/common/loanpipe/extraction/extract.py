@@ -76,10 +76,16 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     """Read one uploaded document (JPEG/PNG photo or scan, or PDF) into the extraction contract.
 
     ``expected_type``: the slot the officer used (None: classify). ``engine``: rapidocr | tesseract |
-    consensus (default from ``LOANPIPE_OCR_ENGINE``). Raises ``RejectedInput`` for unusable files."""
-    deadline = Deadline(budget_seconds)
+    consensus (default from ``LOANPIPE_OCR_ENGINE``). ``budget_seconds``: the wall-clock time left (capped by
+    ``LOANPIPE_READ_WALL_SECONDS``); the CPU budget is ``LOANPIPE_READ_CPU_SECONDS``. Raises ``RejectedInput`` for
+    unusable files and for documents that need more work than the CPU budget, ``ReadOutOfTime`` (a platform
+    error, retried) when the wall clock runs out first."""
+    settings = extraction_settings()
+    if settings.read_wall_seconds is not None:
+        budget_seconds = min(budget_seconds, settings.read_wall_seconds)
+    deadline = Deadline(budget_seconds, settings.read_cpu_seconds)
     started_cpu = time.process_time()
-    mode = engine or extraction_settings().ocr_engine
+    mode = engine or settings.ocr_engine
     engines = choose_engines(mode)
     if expected_type is not None:
         expected_type = DocType(expected_type)

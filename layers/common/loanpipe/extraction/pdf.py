@@ -1,8 +1,10 @@
-"""PDF input: open safely, read the text layer (bank-exported statements need no OCR), or render
-image-only pages for OCR with a pixel cap."""
+"""PDF input: open safely (``pdfguard`` reads the file's structure first: no active content, bounded
+inflation), read the text layer (bank-exported statements need no OCR), or render image-only pages for OCR
+with a pixel cap."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,17 +15,22 @@ from PIL import Image
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.normalize import clean_text
+from loanpipe.extraction.pdfguard import active, scan_pdf
 from loanpipe.extraction.sniff import MAX_OCR_PAGES, MAX_PDF_PAGE_POINTS, MAX_PDF_PAGES
 
 RENDER_DPI = 200
 RENDER_MAX_PIXELS = 12_000_000  # a rendered page never exceeds this, whatever its MediaBox says
 MIN_TEXT_CHARS = 20  # a page with fewer real characters in its text layer is treated as image-only
+MAX_PAGE_CHARS = 60_000  # a dense statement page has about 5,000; each character read costs a few hundred bytes
+_XFA_FORMS = (pdfium_c.FORMTYPE_XFA_FULL, pdfium_c.FORMTYPE_XFA_FOREGROUND)
 TEXT_LAYER = "pdf-text"  # the source of a page read from its text layer (no OCR)
 
 
 @contextmanager
 def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
-    """Open a PDF from bytes; encrypted, malformed, empty and over-long documents are refused."""
+    """Open a PDF from bytes; active, inflating, encrypted, malformed, empty and over-long documents are
+    refused (the structure is checked before pdfium parses anything)."""
+    structure = scan_pdf(data)
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -36,16 +43,35 @@ def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
             raise RejectedInput("corrupt_file", "the PDF has no pages")
         if pages > MAX_PDF_PAGES:
             raise RejectedInput("too_many_pages", f"the PDF has {pages} pages; at most {MAX_PDF_PAGES} are read")
+        _check_opened(document, encrypted=structure.encrypted)
         yield document
     finally:
         document.close()
 
 
-def check_ocr_pages(count: int) -> None:
-    """Refuse a scanned PDF with more image-only pages than can be read within the time budget."""
-    if count > MAX_OCR_PAGES:
-        raise RejectedInput("too_many_pages",
-                            f"the PDF has more than {MAX_OCR_PAGES} scanned pages; send at most {MAX_OCR_PAGES}")
+def _check_opened(document: pdfium.PdfDocument, *, encrypted: bool) -> None:
+    """What pdfium sees after decryption: document scripts, attachments, XFA. An encrypted file (an owner
+    password, no user password: pdfium opens it) hides its streams from the raw scan, so its decrypted copy
+    is scanned again."""
+    raw = document.raw
+    if pdfium_c.FPDFDoc_GetJavaScriptActionCount(raw) > 0:
+        raise active("JavaScript")
+    if pdfium_c.FPDFDoc_GetAttachmentCount(raw) > 0:
+        raise active("an embedded file")
+    if pdfium_c.FPDF_GetFormType(raw) in _XFA_FORMS:
+        raise active("an XFA form")
+    if encrypted:
+        copy = io.BytesIO()
+        document.save(copy, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+        scan_pdf(copy.getvalue())
+
+
+def check_ocr_pages(count: int, engines: int = 1) -> None:
+    """Refuse a scanned PDF with more image-only pages than the CPU budget reads (``MAX_OCR_PAGES`` page
+    reads: consensus mode reads each page twice). Decided on the counts alone, before any OCR or clock."""
+    allowed = MAX_OCR_PAGES // max(1, engines)
+    if count > allowed:
+        raise RejectedInput("too_many_pages", f"the PDF has more than {allowed} scanned pages; send at most {allowed}")
 
 
 def page_size(page: pdfium.PdfPage) -> tuple[float, float]:
@@ -65,6 +91,9 @@ def read_text_layer(page: pdfium.PdfPage) -> PageText | None:
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
+        if count > MAX_PAGE_CHARS:
+            raise RejectedInput("pdf_content_too_large",
+                                f"a PDF page holds more than {MAX_PAGE_CHARS:,} characters; no statement page does")
         chars: list[TextBox] = []
         for index in range(count):
             code = pdfium_c.FPDFText_GetUnicode(textpage.raw, index)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from loanpipe.domain.errors import PlatformError
+from loanpipe.domain.errors import PlatformError, RejectedInput
 from loanpipe.extraction.engines import EngineChoice, get_engine
 from loanpipe.extraction.layout import PageText
 from loanpipe.extraction.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
@@ -22,21 +22,35 @@ from loanpipe.extraction.sniff import FileKind, open_image
 
 
 class ReadOutOfTime(PlatformError):
-    """The read did not finish within the function's time budget. The page limits (``MAX_PDF_PAGES``,
-    ``MAX_OCR_PAGES``) already refuse what no budget could read, so running out of time here is the platform's
-    doing (a busy host, a slow cold start): the message is retried with a fresh budget, then dead-lettered,
-    never blamed on the officer as a bad document."""
+    """The read did not finish within the function's wall-clock time. What a document costs to read is judged
+    by work, never by the clock (``MAX_OCR_PAGES`` before any OCR, then ``Deadline``'s CPU seconds), so
+    running out of wall-clock time is the platform's doing (a busy host, a slow cold start): the message is
+    retried with a fresh budget, then dead-lettered, never blamed on the officer as a bad document."""
 
 
 class Deadline:
-    def __init__(self, seconds: float):
+    """The read's two budgets. CPU seconds (``time.process_time``, the work this read has done) decide
+    whether a document is too much to read: ``document_too_complex``, the same verdict on a busy and an idle
+    machine. Wall-clock seconds are the function's time: running out is ``ReadOutOfTime``, retried.
+    The CPU budget is below the wall-clock one on an idle Lambda (one thread: CPU ~ wall), so a document
+    that needs too much work is refused by its work, before the clock runs out."""
+
+    def __init__(self, seconds: float, cpu_seconds: float = float("inf")):
         self.seconds = seconds
+        self.cpu_seconds = cpu_seconds
         self.started = time.monotonic()
+        self.cpu_started = time.process_time()
 
     def remaining(self) -> float:
         return self.seconds - (time.monotonic() - self.started)
 
+    def cpu_used(self) -> float:
+        return time.process_time() - self.cpu_started
+
     def check(self, what: str) -> None:
+        if self.cpu_used() > self.cpu_seconds:
+            raise RejectedInput("document_too_complex", f"reading the document needs more than "
+                                                        f"{self.cpu_seconds:.0f} CPU seconds; send fewer pages")
         if self.remaining() <= 0:
             raise ReadOutOfTime(f"the read ran out of its {self.seconds:.0f} s budget ({what})")
 
@@ -127,14 +141,14 @@ def read_pdf(data: bytes, engines: EngineChoice, deadline: Deadline) -> PagesRea
     second: list[Page] = []
     with open_pdf(data) as document:
         layers: list[PageText | None] = []
-        for index in range(len(document)):
-            deadline.check(f"text of page {index + 1}")
+        for index in range(len(document)):  # no clock here: the verdict on the page counts never depends on it
             page = document[index]
             try:
                 layers.append(read_text_layer(page))
             finally:
                 page.close()
-        check_ocr_pages(sum(1 for layer in layers if layer is None))
+        check_ocr_pages(sum(1 for layer in layers if layer is None), engines=1 if engines.second is None else 2)
+        deadline.check("text layers read")
         for index, layer in enumerate(layers):
             if layer is not None:
                 pages.append(Page(layer, None, max(layer.width, layer.height) / max(1.0, min(layer.width,

@@ -23,7 +23,10 @@ class ExtractionSettings(EnvironmentSettings):
     """``LOANPIPE_OCR_ENGINE``: rapidocr | tesseract | consensus. ``LOANPIPE_TESSERACT_CMD``: the tesseract
     binary (default: on PATH, else the Lambda layer's /opt/bin/tesseract). ``LOANPIPE_OCR_THREADS``:
     threads per OCR call (1 is the cheapest in CPU seconds; Lambda at 2048 MB has a bit over one vCPU).
-    Tesseract finds its language data through its own ``TESSDATA_PREFIX`` (/opt/tessdata on Lambda)."""
+    Tesseract finds its language data through its own ``TESSDATA_PREFIX`` (/opt/tessdata on Lambda).
+    ``LOANPIPE_READ_CPU_SECONDS``: the CPU seconds one document may cost (beyond: ``document_too_complex``);
+    ``LOANPIPE_READ_WALL_SECONDS``: a cap on the wall-clock budget the function's remaining time gives (beyond:
+    a platform retry), for operators and tests."""
 
     env_prefix: ClassVar[str] = "LOANPIPE_"
 
@@ -31,6 +34,8 @@ class ExtractionSettings(EnvironmentSettings):
     tesseract_cmd: str | None = None
     tesseract_lang: str = "chi_sim+eng"
     ocr_threads: int = Field(default=1, ge=1, le=8)
+    read_cpu_seconds: float = Field(default=40.0, gt=0)
+    read_wall_seconds: float | None = Field(default=None, ge=0)
 
     def tesseract_binary(self) -> str:
         if self.tesseract_cmd:

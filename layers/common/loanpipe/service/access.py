@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from loanpipe.domain.errors import Forbidden
-from loanpipe.domain.records import ApplicationRecord
+
+if TYPE_CHECKING:  # the API's caller is resolved on every request, before any record model is needed
+    from loanpipe.domain.records import ApplicationRecord
 
 
 class Role(StrEnum):

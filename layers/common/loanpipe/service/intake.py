@@ -10,11 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from loanpipe.domain.application import DeclaredApplication
 from loanpipe.domain.audit import AuditEntry
-from loanpipe.domain.documents import DocType
+from loanpipe.domain.documents import MAX_FILE_BYTES, DocType
 from loanpipe.domain.errors import Conflict, Forbidden, UserInputError
 from loanpipe.domain.lifecycle import UPLOAD_OPEN_STATES, AppState, DocState
 from loanpipe.domain.records import MULTI_SLOTS, ApplicationRecord, DocumentRecord, new_id, utcnow
-from loanpipe.extraction.sniff import MAX_FILE_BYTES
 from loanpipe.service.access import Caller, Role, require, require_owner
 from loanpipe.service.fanin import resend_if_validating, start_validation_if_ready
 from loanpipe.service.ports import ApplicationRepository, BlobStore

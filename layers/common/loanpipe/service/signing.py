@@ -97,6 +97,12 @@ class SignatureUpload(BaseModel):
         return data
 
 
+class UnlockRequest(BaseModel):
+    """The back office lifts a signing lock; ``note`` says why (after calling the customer)."""
+
+    note: str = ""
+
+
 def _awaiting(record: ApplicationRecord) -> None:
     if record.state != AppState.AWAITING_SIGNATURE or record.contract is None:
         raise Conflict("not_awaiting_signature", f"the application is {record.state}; there is nothing to sign")
