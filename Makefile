@@ -27,7 +27,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
 
 .PHONY: help setup system-deps demo test test-unit test-integration test-smoke lint lint-code lint-architecture lint-template \
         lint-policies lint-security build bench-imports bench bench-all capacity bench-extract bench-decision bench-devset \
-        bench-pipeline bench-console bench-libraries bench-bombs clean
+        bench-pipeline bench-console bench-libraries bench-bombs chaos load clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
@@ -203,6 +203,19 @@ bench-pipeline: setup
 # -> benchmarks/console-report.md (a few minutes: the review items go through the whole chain first).
 bench-console: setup
 	$(BIN)/python -m benchmarks.console $(ARGS)
+
+# Exactly-once under faults (issue 12): 200 applications through the local cloud with injected faults (raise, time
+# out, killed mid-message, DynamoDB throttles), every S3 event delivered twice out of order, pollers crashing
+# mid-batch; then the operator's redrive and a reconciliation -> benchmarks/chaos-report.md (+ .json). Not in make
+# test (tens of minutes on 2 cores); ARGS="--count 20" while developing.
+chaos: setup
+	$(BIN)/python -m benchmarks.chaos $(ARGS)
+
+# Load: applications at a steady rate, then a burst; throughput, upload-to-decision p50/p95, queue ages, peak memory
+# per function, the same reconciliation -> benchmarks/load-report.md (+ .json, + .png drawn with matplotlib, from
+# the [bench] extra installed into .venv only).
+load: setup $(BIN)/.bench-plots
+	$(BIN)/python -m benchmarks.steady_burst $(ARGS)
 
 clean:
 	rm -rf .aws-sam .loanpipe build *.egg-info

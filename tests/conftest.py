@@ -23,10 +23,17 @@ def template() -> dict:
 
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory):
-    """One local cloud for the integration and end-to-end tests (failed messages retried after 1 s)."""
+    """One local cloud for the integration and end-to-end tests (failed messages retried after 1 s, or once the
+    idempotency lock of an invocation that died has lapsed). One fault is armed by a test only: removing the file
+    ``cloud.kill_once_file`` makes the next extract invocation die mid-read (``localcloud.faults``)."""
     from loanpipe_infra.localcloud.cloud import LocalCloud
 
-    cloud = LocalCloud(ROOT, retry_delay=1, state_dir=tmp_path_factory.mktemp("localcloud"))
+    state_dir = tmp_path_factory.mktemp("localcloud")
+    kill_once = state_dir / "extract-killed-once"
+    kill_once.touch()  # disarmed
+    cloud = LocalCloud(ROOT, retry_delay=1, state_dir=state_dir,
+                       faults={"functions": ["ExtractFunction"], "kill_once_file": str(kill_once), "kill_within": 0.5})
+    cloud.kill_once_file = kill_once
     cloud.start()
     yield cloud
     cloud.stop()

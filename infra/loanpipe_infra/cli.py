@@ -182,6 +182,14 @@ def cmd_ops_redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ops_stalled(args: argparse.Namespace) -> int:
+    from loanpipe_infra.ops import stalled, stalled_lines
+
+    rows = stalled(LocalCloudState.read(_state_path()), older_than=args.older_than)
+    print(json.dumps(rows, indent=2) if args.json else "\n".join(stalled_lines(rows)))
+    return 0
+
+
 def cmd_policy_check(args: argparse.Namespace) -> int:
     from loanpipe.policy.model import PolicyError, load_policy
 
@@ -358,6 +366,11 @@ def _operator_commands(sub: argparse._SubParsersAction) -> None:
     redrive_parser = ops_sub.add_parser("redrive", help="move a stage's dead letters back to its queue")
     redrive_parser.add_argument("queue", choices=["extract", "validate", "score", "contract"])
     redrive_parser.set_defaults(func=cmd_ops_redrive)
+    stalled_parser = ops_sub.add_parser("stalled", help="applications a stage gave up on (cause, age), and those "
+                                                        "waiting longer than --older-than with no message in flight")
+    stalled_parser.add_argument("--older-than", type=float, default=900.0, help="seconds (default 900)")
+    stalled_parser.add_argument("--json", action="store_true")
+    stalled_parser.set_defaults(func=cmd_ops_stalled)
 
     policy = sub.add_parser("policy", help="credit policies")
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)

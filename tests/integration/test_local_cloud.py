@@ -44,7 +44,7 @@ def test_every_function_runs_with_its_event_sources_and_routes(local_cloud, temp
         for name, fn in template["Resources"].items() if fn["Type"] == "AWS::Serverless::Function"
         for event in fn["Properties"].get("Events", {}).values() if event["Type"] == "Schedule"
     }
-    assert {(t._pool.spec.logical_id, t.source.expression) for t in local_cloud.schedules} == schedules
+    assert {(t.pool.spec.logical_id, t.source.expression) for t in local_cloud.schedules} == schedules
 
 
 def test_queues_tables_and_buckets_exist_with_their_settings(local_cloud):
@@ -163,7 +163,7 @@ def test_an_application_with_bad_fields_is_refused_with_the_fields_named_and_no_
 def test_every_function_handles_its_events_sample(local_cloud, sample):
     function = {"api": "ApiFunction", "extract": "ExtractFunction", "validate": "ValidateFunction",
                 "score": "ScoreFunction", "contract": "ContractFunction",
-                "sweep": "DraftSweepFunction"}[sample.split("_")[0]]
+                "sweep": "DraftSweepFunction", "stalls": "StallFunction"}[sample.split("_")[0]]
     event = json.loads((ROOT / "events" / sample).read_text())
     result = local_cloud.pools[function].invoke(event)
     assert result.ok, result.error_message
@@ -174,6 +174,8 @@ def test_every_function_handles_its_events_sample(local_cloud, sample):
         assert json.loads(result.result["body"])
     elif function == "DraftSweepFunction":
         assert set(result.result) == {"expired", "still_open"}
+    elif function == "StallFunction":  # a scheduled run: what it read in the stage DLQs and recorded
+        assert set(result.result) == {"dead_letters", "recorded", "unattached"}, result.result
     else:
         assert result.result == {"batchItemFailures": []}
 

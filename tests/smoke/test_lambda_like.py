@@ -51,7 +51,8 @@ def phone_documents(tmp_path_factory) -> list[dict]:
     return [{"path": str(doc.path), "type": str(doc.doc_type), "fields": doc.fields} for doc in documents]
 
 
-@pytest.mark.parametrize("function", ["ApiFunction", "ValidateFunction", "ScoreFunction", "DraftSweepFunction"])
+@pytest.mark.parametrize("function", ["ApiFunction", "ValidateFunction", "ScoreFunction", "DraftSweepFunction",
+                                      "StallFunction"])
 def test_a_light_function_starts_with_its_layers_and_loads_nothing_from_this_machine(template, baseline, function):
     # Given the function laid out as Lambda lays it out
     lambda_like = _function(template, function)

@@ -15,6 +15,7 @@ from botocore.config import Config
 from loanpipe_infra.localcloud.auth import JwksCache, create_staff_user, issue_token
 from loanpipe_infra.localcloud.console import ConsoleFiles, ConsoleSite, content_security_policy, local_console_config
 from loanpipe_infra.localcloud.devca import DevCertificateAuthority, install_dev_ca
+from loanpipe_infra.localcloud.faults import ENV as FAULTS_ENV
 from loanpipe_infra.localcloud.gateway import HttpApiGateway
 from loanpipe_infra.localcloud.meter import TrafficMeter
 from loanpipe_infra.localcloud.pollers import QueuePoller, wait_until_idle
@@ -96,12 +97,13 @@ class LocalCloud:
         moto_port: int = 0,
         api_port: int = 0,
         concurrency: int | None = None,
-        retry_delay: int = 2,
+        retry_delay: float | None = None,  # None: a failed message returns after its VisibilityTimeout
         parameter_overrides: dict[str, str] | None = None,
         state_dir: Path | None = None,
         warm: bool = True,
         stack_name: str = STACK_NAME,
         console_port: int | None = 0,
+        faults: dict | None = None,
     ):
         self.root = root or project_root()
         self.state_dir = state_dir or self.root / ".loanpipe"
@@ -113,6 +115,7 @@ class LocalCloud:
         self._warm = warm
         self._stack_name = stack_name
         self._console_port = console_port  # None: the console is not served
+        self._faults = faults  # chaos: localcloud.faults configuration for the functions it names
         self.console: ConsoleSite | None = None
         self._moto = None
         self.stack: ProvisionedStack | None = None
@@ -207,7 +210,10 @@ class LocalCloud:
                 filter(None, [self._concurrency, spec.reserved_concurrency,
                               *[s.maximum_concurrency for s in spec.sqs_sources]])
             )
-            self.pools[logical_id] = FunctionPool(spec, base_env, log_dir, concurrency)
+            env = base_env
+            if self._faults and logical_id in self._faults.get("functions", []):
+                env = {**base_env, FAULTS_ENV: json.dumps(self._faults)}
+            self.pools[logical_id] = FunctionPool(spec, env, log_dir, concurrency)
         for logical_id, spec in self.stack.functions.items():
             for source in spec.sqs_sources:
                 self.pollers.append(QueuePoller(self._sqs, self.pools[logical_id], source,
@@ -250,6 +256,11 @@ class LocalCloud:
             signing_root_pem=self.signing_ca.root_pem.decode("ascii") if self.signing_ca else None,
             tsa_url=self.tsa.url if self.tsa else None,
         )
+
+    def schedule(self, logical_id: str) -> ScheduleTimer:
+        """The schedule of a function (its ``fire()`` runs it now, as an operator or a test does)."""
+        [timer] = [t for t in self.schedules if t.pool.spec.logical_id == logical_id]
+        return timer
 
     def stop(self) -> None:
         for poller in self.pollers:

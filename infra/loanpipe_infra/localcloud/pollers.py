@@ -46,12 +46,13 @@ def sqs_event(messages: list[dict], source: SqsEventSource) -> dict:
 
 
 class QueuePoller:
-    def __init__(self, sqs: Any, pool: FunctionPool, source: SqsEventSource, retry_delay: int = 2,
+    def __init__(self, sqs: Any, pool: FunctionPool, source: SqsEventSource, retry_delay: float | None = None,
                  concurrency: int | None = None):
         self._sqs = sqs
         self._pool = pool
         self.source = source
         self._retry_delay = retry_delay
+        self.visibility_timeout = self._visibility_timeout()
         self._concurrency = concurrency or pool.concurrency
         self._stop = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=self._concurrency,
@@ -60,8 +61,25 @@ class QueuePoller:
         self._thread = threading.Thread(target=self._run, daemon=True, name=f"poller-{source.name}")
         self.batches = 0
         self.failed_items = 0
+        self.lost_batches = 0
+        self.pickups: list[tuple[float, float]] = []  # (time received, age in s since sent): queue wait, for benchmarks
+        self._generation = 0  # bumped by crash(): batches of an older generation are forgotten
         self._busy = 0
         self._busy_lock = threading.Lock()
+
+    def _visibility_timeout(self) -> int:
+        attrs = self._sqs.get_queue_attributes(QueueUrl=self.source.queue_url,
+                                               AttributeNames=["VisibilityTimeout"])["Attributes"]
+        return int(attrs.get("VisibilityTimeout", 30))
+
+    def retry_after(self, died: bool, elapsed: float) -> int:
+        """Seconds until a failed message is visible again (see the module's docstring)."""
+        if self._retry_delay is None:
+            return self.visibility_timeout
+        wait = float(self._retry_delay)
+        if died:  # the dead invocation's idempotency lock holds until its deadline
+            wait = max(wait, self._pool.spec.timeout - elapsed + 1)
+        return max(0, min(int(round(wait)), self.visibility_timeout))
 
     def start(self) -> None:
         self._thread.start()
@@ -70,6 +88,12 @@ class QueuePoller:
         self._stop.set()
         self._thread.join(timeout=10)
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def crash(self) -> None:
+        """The poller dies and restarts mid-batch (chaos): the batches it was running finish in their functions,
+        but their results are lost, so nothing is deleted and their messages come back after the queue's
+        visibility timeout, as when Lambda's poller loses a batch."""
+        self._generation += 1
 
     @property
     def busy(self) -> bool:
@@ -90,9 +114,12 @@ class QueuePoller:
             if not messages:
                 self._inflight.release()
                 continue
+            now = time.time()
+            self.pickups += [(now, now - int(m.get("Attributes", {}).get("SentTimestamp", now * 1000)) / 1000)
+                             for m in messages]
             with self._busy_lock:
                 self._busy += 1
-            self._executor.submit(self._process, messages)
+            self._executor.submit(self._process, messages, self._generation)
 
     def _receive(self) -> list[dict]:
         response = self._sqs.receive_message(
@@ -104,10 +131,16 @@ class QueuePoller:
         )
         return response.get("Messages", [])
 
-    def _process(self, messages: list[dict]) -> None:
+    def _process(self, messages: list[dict], generation: int = 0) -> None:
         try:
             self.batches += 1
+            started = time.monotonic()
             result = self._pool.invoke(sqs_event(messages, self.source))
+            if generation != self._generation:
+                self.lost_batches += 1
+                return
+            died = not result.ok and (result.error_type or "").startswith(("Sandbox.", "Runtime.Exit"))
+            wait = self.retry_after(died, time.monotonic() - started)
             by_id = {message["MessageId"]: message for message in messages}
             if not result.ok:
                 failed = set(by_id)
@@ -127,7 +160,7 @@ class QueuePoller:
                 )
             for mid in failed:
                 self.failed_items += 1
-                self._retry_later(by_id[mid])
+                self._retry_later(by_id[mid], wait)
         except Exception:
             log.exception("processing a batch from %s failed", self.source.name)
         finally:
@@ -135,12 +168,14 @@ class QueuePoller:
                 self._busy -= 1
             self._inflight.release()
 
-    def _retry_later(self, message: dict) -> None:
+    def _retry_later(self, message: dict, wait: int) -> None:
+        if wait >= self.visibility_timeout:
+            return  # the message comes back after the queue's visibility timeout by itself
         try:
             self._sqs.change_message_visibility(
                 QueueUrl=self.source.queue_url,
                 ReceiptHandle=message["ReceiptHandle"],
-                VisibilityTimeout=self._retry_delay,
+                VisibilityTimeout=wait,
             )
         except ClientError:
             log.warning("could not shorten the visibility of a failed message; it returns after the timeout")

@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,7 @@ class FunctionPool:
         self.invocations = 0
         self.errors = 0
         self.log = InvocationLog()
+        self.error_types: Counter[str] = Counter()
 
     @staticmethod
     def _environment(spec: FunctionSpec, base_env: dict[str, str]) -> dict[str, str]:
@@ -282,6 +284,7 @@ class FunctionPool:
         self.log.record(result)
         if not result.ok:
             self.errors += 1
+            self.error_types[result.error_type or "unknown"] += 1
             log.warning("%s invocation failed: %s %s", self.spec.logical_id, result.error_type, result.error_message)
         return result
 

@@ -41,8 +41,9 @@ def scheduled_event(rule_name: str) -> dict:
 
 class ScheduleTimer:
     def __init__(self, pool: FunctionPool, source: ScheduleSource):
-        self._pool = pool
+        self.pool = pool
         self.source = source
+        self._lock = threading.Lock()  # one run at a time (the scheduled functions' reserved concurrency is 1)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name=f"schedule-{source.name}")
         self.runs = 0
@@ -55,10 +56,11 @@ class ScheduleTimer:
         self._thread.join(timeout=10)
 
     def fire(self) -> InvocationResult:
-        result = self._pool.invoke(scheduled_event(f"{self._pool.spec.logical_id}-{self.source.name}"))
-        self.runs += 1
+        with self._lock:
+            result = self.pool.invoke(scheduled_event(f"{self.pool.spec.logical_id}-{self.source.name}"))
+            self.runs += 1
         if result.ok:
-            log.info("%s ran on schedule: %s", self._pool.spec.logical_id, json.dumps(result.result, default=str)[:200])
+            log.info("%s ran on schedule: %s", self.pool.spec.logical_id, json.dumps(result.result, default=str)[:200])
         return result
 
     def _run(self) -> None:
@@ -66,4 +68,4 @@ class ScheduleTimer:
             try:
                 self.fire()
             except Exception:  # a failed run is the function's; the next period runs again, as on AWS
-                log.exception("scheduled run of %s failed", self._pool.spec.logical_id)
+                log.exception("scheduled run of %s failed", self.pool.spec.logical_id)

@@ -63,6 +63,16 @@ def measured(before: tuple[float, float, int, int]) -> dict:
             "max_rss_kb": after[2], "child_max_rss_kb": after[3]}
 
 
+def _faults():
+    """Chaos configuration of the local cloud (``localcloud.faults``), None when off (always, outside chaos)."""
+    from loanpipe_infra.localcloud.faults import Faults
+
+    faults = Faults.from_environment()
+    if faults:
+        faults.install_throttling()
+    return faults
+
+
 def main() -> int:
     code_dir, handler_spec = sys.argv[1], sys.argv[2]
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -72,6 +82,7 @@ def main() -> int:
     module_name, function_name = handler_spec.rsplit(".", 1)
     function_arn = os.environ.get("LOANPIPE_FUNCTION_ARN", "")
     memory_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+    faults = _faults()
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
         protocol.write(json.dumps({"ready": True}) + "\n")
@@ -85,7 +96,13 @@ def main() -> int:
                                 request["deadline"], request_id, function_arn)
         before = _usage()
         try:
-            result = handler(request["event"], context)
+            if faults:
+                faults.before()
+            try:
+                result = handler(request["event"], context)
+            finally:
+                if faults:
+                    faults.after(request["deadline"])
             answer = {"ok": True, "result": result}
         except Exception as exc:
             traceback.print_exc()

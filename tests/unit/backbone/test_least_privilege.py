@@ -15,7 +15,7 @@ from loanpipe_infra.checks.permissions import OUTSIDE, function_reach, wildcards
 from loanpipe_infra.localcloud.template import references
 
 FUNCTIONS = ["ApiFunction", "ExtractFunction", "ValidateFunction", "ScoreFunction", "ContractFunction",
-             "DraftSweepFunction"]
+             "DraftSweepFunction", "StallFunction"]
 LOG = {"logs:CreateLogStream", "logs:PutLogEvents"}
 POLL = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 RECORDS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
@@ -57,6 +57,11 @@ NEEDS: dict[str, dict[str, set[str]]] = {
         "ResultsBucket": {"s3:GetObject"}, "ContractQueue": {"sqs:SendMessage"},
         "DomainEventBus": {"events:PutEvents"}, "DataKey": DATA_KEY,
     },
+    "StallFunction": {  # the stall recorder: reads the stage DLQs (never deletes), records stalls on applications
+        "StallFunctionLogs": LOG, "ApplicationsTable": RECORDS - {"dynamodb:Query"}, "DataKey": DATA_KEY,
+        **{dlq: {"sqs:ReceiveMessage", "sqs:GetQueueAttributes"}
+           for dlq in ("ExtractDLQ", "ValidateDLQ", "ScoreDLQ", "ContractDLQ")},
+    },
     "ContractFunction": {
         "ContractFunctionLogs": LOG, "ContractQueue": POLL, "ApplicationsTable": RECORDS, "IdempotencyTable": ONCE,
         "ContractsBucket": {"s3:GetObject", "s3:PutObject", "s3:ListBucket"},  # HeadObject tells 404 from 403
@@ -78,9 +83,11 @@ def _settings_fields(template: dict, function: str) -> set[str]:
     from loanpipe.entry.bootstrap import STAGES
     from loanpipe.entry.housekeeping import SweepSettings
     from loanpipe.entry.settings import ApiSettings
+    from loanpipe.entry.stalls import StallSettings
 
     code_dir = template["Resources"][function]["Properties"]["CodeUri"].strip("/").split("/")[-1]
-    model = {"api": ApiSettings, "sweep": SweepSettings}.get(code_dir) or STAGES[code_dir].settings
+    own = {"api": ApiSettings, "sweep": SweepSettings, "stalls": StallSettings}
+    model = own.get(code_dir) or STAGES[code_dir].settings
     return {name.upper() for name in model.model_fields}
 
 

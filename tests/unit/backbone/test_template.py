@@ -207,6 +207,7 @@ def _settings_model(function_dir: Path):
     """The settings model a function reads: the composition root's (the API's, or a queue-driven stage's)."""
     from loanpipe.entry.bootstrap import STAGES
     from loanpipe.entry.settings import ApiSettings
+    from loanpipe.entry.stalls import StallSettings
 
     if function_dir.name == "api":
         return ApiSettings
@@ -214,6 +215,8 @@ def _settings_model(function_dir: Path):
         from loanpipe.entry.housekeeping import SweepSettings
 
         return SweepSettings
+    if function_dir.name == "stalls":
+        return StallSettings
     return STAGES[function_dir.name].settings
 
 

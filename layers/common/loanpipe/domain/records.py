@@ -172,6 +172,29 @@ class Erasure(BaseModel):
     retained: list[RetainedObject] = Field(default_factory=list)
 
 
+class StageStall(BaseModel):
+    """A stage that gave up on this application: its message is in the stage's dead-letter queue.
+
+    ``cause`` is ``stage_error`` (the stage raised on its last attempt; ``error`` names the exception class,
+    never its message, which could carry personal data) or ``no_answer`` (the last attempt ended without an
+    answer: the function was killed, ran out of memory or timed out). Which message it was is named by the
+    message's own keys (``stage``, ``document_id`` for an upload, ``round``, ``ceremony_id`` for a seal), so
+    ``ApplicationRecord.stall_live`` can tell once the stage has completed after a redrive: the flag then
+    clears by itself, with no second writer to forget it."""
+
+    stage: str  # extract | validate | score | contract | seal
+    cause: str  # stage_error | no_answer
+    error: str | None = None
+    document_id: str | None = None
+    round: int | None = None
+    ceremony_id: str | None = None
+    since: datetime
+
+    def same_message(self, other: StageStall) -> bool:
+        return (self.stage, self.document_id, self.round, self.ceremony_id) == (
+            other.stage, other.document_id, other.round, other.ceremony_id)
+
+
 class ApplicationRecord(BaseModel):
     application_id: str
     state: AppState = AppState.DRAFT
@@ -197,6 +220,7 @@ class ApplicationRecord(BaseModel):
     flagged_by: list[str] = Field(default_factory=list)
     audit_head: AuditHead = Field(default_factory=AuditHead)  # the end of the hash-chained audit trail
     erased: Erasure | None = None  # the personal data was erased (what was kept, and why)
+    stalls: list[StageStall] = Field(default_factory=list)  # stages that gave up (dead letters), see StageStall
 
     # -------------------------------------------------------------- erasure
     def erase_personal_data(self, erasure: Erasure) -> None:
@@ -224,6 +248,25 @@ class ApplicationRecord(BaseModel):
         if self.state not in UPLOAD_OPEN_STATES:
             return None
         return self.capture_expires_at or self.created_at + default_open_for
+
+    def stall_live(self, stall: StageStall) -> bool:
+        """The stage named by ``stall`` still has to run: the application waits where that stage left it."""
+        if stall.stage == "extract":
+            doc = self.documents.get(stall.document_id or "")
+            return doc is not None and doc.state in (DocState.PENDING_UPLOAD, DocState.EXTRACTING)
+        if stall.round != self.round:
+            return False
+        waiting_in = {"validate": AppState.VALIDATING, "score": AppState.SCORING, "contract": AppState.APPROVED,
+                      "seal": AppState.AWAITING_SIGNATURE}.get(stall.stage)
+        if self.state != waiting_in:
+            return False
+        if stall.stage == "seal":
+            ceremony = self.signing
+            return ceremony is not None and ceremony.ceremony_id == stall.ceremony_id and ceremony.signed is None
+        return True
+
+    def live_stalls(self) -> list[StageStall]:
+        return [stall for stall in self.stalls if self.stall_live(stall)]
 
     def active_documents(self, slot: DocType | None = None) -> list[DocumentRecord]:
         return [

@@ -284,7 +284,25 @@ def stage_runner(name: str, *, logger: Logger, metrics: Metrics) -> StageRunner:
     deps = functools.cache(lambda: stage.build(settings()))
     return StageRunner(lambda: stage.message, stage.run, deps, lambda: settings().idempotency_table,
                        _dynamodb, logger=logger, metrics=metrics, metric_prefix=stage.metric_prefix,
-                       messages=stage.messages, correlation_id=stage.correlation_id)
+                       messages=stage.messages, correlation_id=stage.correlation_id,
+                       on_exhausted=_record_exhausted(settings), max_receive_count=_max_receive_count)
+
+
+def _record_exhausted(settings: Callable[[], Any]) -> Callable[[Any, BaseException], None]:
+    """``entry.stalls.record_exhausted``, imported when a last attempt fails (not when the function starts)."""
+
+    def record(message: Any, error: BaseException) -> None:
+        from loanpipe.entry.stalls import record_exhausted
+
+        record_exhausted(settings)(message, error)
+
+    return record
+
+
+def _max_receive_count(queue_arn: str) -> int | None:
+    from loanpipe.entry.stalls import max_receive_count
+
+    return max_receive_count(queue_arn)
 
 
 # ------------------------------------------------------------------ the HTTP API

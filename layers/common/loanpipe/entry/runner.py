@@ -8,6 +8,11 @@ and reaches the DLQ after maxReceiveCount, where operators see it; it never bloc
 
 The machinery is built on the first batch (or by ``prepare``), not when the handler is imported: powertools'
 batch utilities (with asyncio), its idempotency (with boto3), pydantic and the stage's message model.
+
+When the stage raises on a message's last attempt (its receive count has reached the queue's maxReceiveCount,
+read once from the queue's redrive policy), the runner records the failure on the application before the
+message goes to the DLQ (``on_exhausted``: ``service.stalls``), so the officer sees a stage that gave up
+instead of "wait". A function that dies cannot do this; the stall recorder does it from the dead letter.
 """
 
 from __future__ import annotations
@@ -60,7 +65,9 @@ class StageRunner:
                  idempotency_table: Callable[[], str], dynamodb: Callable[[], Any], *, logger: Logger,
                  metrics: Metrics, metric_prefix: str,
                  messages: Callable[[SQSRecord], Iterable[BaseModel]] | None = None,
-                 correlation_id: Callable[[Any], str | None] | None = None):
+                 correlation_id: Callable[[Any], str | None] | None = None,
+                 on_exhausted: Callable[[Any, BaseException], None] | None = None,
+                 max_receive_count: Callable[[str], int | None] | None = None):
         self._message_type = message_type
         self._stage = stage
         self._deps = deps
@@ -71,6 +78,8 @@ class StageRunner:
         self._prefix = metric_prefix
         self._messages = messages or (lambda record: [self._adapter.validate_json(record.body)])
         self._correlation_id = correlation_id or (lambda message: message.application_id)
+        self._on_exhausted = on_exhausted
+        self._max_receive_count = functools.cache(max_receive_count) if max_receive_count else None
         self._context: LambdaContext | None = None
 
     def prepare(self) -> None:
@@ -109,11 +118,35 @@ class StageRunner:
 
         return run
 
+    def _last_attempt(self, record: SQSRecord) -> bool:
+        if self._max_receive_count is None:
+            return False
+        try:
+            limit = self._max_receive_count(record.event_source_arn)
+        except Exception:  # noqa: BLE001 - cannot tell: the stall recorder still records it from the DLQ
+            self._logger.warning("could not read the queue's redrive policy", exc_info=True)
+            return False
+        return limit is not None and int(record.attributes.approximate_receive_count) >= limit
+
+    def _run(self, record: SQSRecord, message: BaseModel) -> dict:
+        try:
+            return self._run_once(request={"key": message.idempotency_key(), "message": message.model_dump()},
+                                  budget_seconds=time_budget(self._context))
+        except Exception as exc:
+            # A key in progress elsewhere is a duplicate: the copy that holds it does the work (or dies, and
+            # its own message is retried), so it is no stage failure.
+            duplicate = type(exc).__name__ == "IdempotencyAlreadyInProgressError"
+            if self._on_exhausted is not None and not duplicate and self._last_attempt(record):
+                try:
+                    self._on_exhausted(message, exc)
+                except Exception:  # noqa: BLE001 - the stall recorder records it from the DLQ instead
+                    self._logger.warning("could not record the stage failure", exc_info=True)
+            raise
+
     def __call__(self, record: SQSRecord) -> None:
         for message in self._messages(record):
             self._logger.set_correlation_id(self._correlation_id(message))
-            result = self._run_once(request={"key": message.idempotency_key(), "message": message.model_dump()},
-                                    budget_seconds=time_budget(self._context))
+            result = self._run(record, message)
             details = {k: v for k, v in result.items() if k != "outcome"}
             if hasattr(message, "round"):
                 details["round"] = message.round

@@ -12,6 +12,7 @@ from loanpipe.domain.masking import mask_account, mask_id_number
 from loanpipe.domain.reasons import describe
 from loanpipe.domain.records import ApplicationRecord, DocumentRecord, Erasure, ReviewState, utcnow
 from loanpipe.service.access import Caller
+from loanpipe.service.stalls import stall_view
 
 _ID_FIELDS = {"id_number"}
 _ACCOUNT_FIELDS = {"account_number"}
@@ -85,6 +86,9 @@ def next_step(record: ApplicationRecord) -> str:
     closed = {"CANCELLED": "none: cancelled", "EXPIRED": "none: the capture expired; start a new application"}
     if record.state.value in closed:
         return closed[record.state.value]
+    stalled = record.live_stalls()
+    if stalled:  # a stage gave up: say so rather than "wait" (operations are alerted; the reason is in "stalled")
+        return "stalled: " + ", ".join(sorted({s.stage for s in stalled})) + " (operations alerted)"
     retakes = [d for d in record.documents.values() if d.state in (DocState.RETAKE_REQUESTED, DocState.REJECTED_INPUT)]
     if retakes:
         return "retake: " + ", ".join(sorted({d.slot.value for d in retakes}))
@@ -137,6 +141,7 @@ def application_view(record: ApplicationRecord, caller: Caller, *, reveal: bool 
         "review": None,
         "contract": None,
         "flags": [describe(code) for code in record.flags],
+        "stalled": [stall_view(stall) for stall in record.live_stalls()],
     }
     if record.decision:
         decision = record.decision
