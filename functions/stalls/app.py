@@ -11,11 +11,12 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loanpipe.entry.observability import make_logger, make_metrics
-from loanpipe.entry.stalls import dead_letter_recorder
+from loanpipe.entry.stalls import dead_letter_recorder, prepare
 
 logger = make_logger()
 metrics = make_metrics()
 record_dead_letters = dead_letter_recorder(logger=logger, metrics=metrics)
+__all__ = ["handler", "prepare"]  # prepare: what the first run builds (the Lambda-like smoke test calls it)
 
 
 @logger.inject_lambda_context(clear_state=True)

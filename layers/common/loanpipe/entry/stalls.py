@@ -57,6 +57,21 @@ class StallSettings(EnvironmentSettings):
         return [self.extract_dlq_url, self.validate_dlq_url, self.score_dlq_url, self.contract_dlq_url]
 
 
+@functools.cache
+def _settings() -> StallSettings:
+    return StallSettings()
+
+
+def prepare() -> None:
+    """Build what the first run builds (settings, the table and queue clients), without calling AWS."""
+    from loanpipe.adapters.clients import client
+    from loanpipe.adapters.dynamo import DynamoApplicationRepository
+    from loanpipe.service.stalls import record_stall  # noqa: F401 - imported for its first run
+
+    DynamoApplicationRepository(client("dynamodb"), _settings().applications_table)
+    client("sqs")
+
+
 PEEK_SECONDS = 2  # how long a dead letter is invisible while the recorder reads it (redrive waits for it)
 MAX_PER_QUEUE = 1000  # dead letters read per queue and run (the rest on the next run)
 
@@ -79,7 +94,7 @@ def dead_letter_recorder(*, logger: Logger, metrics: Metrics) -> Callable[[dict,
     application (``service.stalls``: cause ``no_answer`` unless the stage's last attempt recorded its error).
     The dead letters stay where they are, for the DLQ alarms and ``loanpipe ops redrive``. A dead letter that
     names no application is counted and logged; ``loanpipe ops stalled`` lists it."""
-    settings = functools.cache(StallSettings)
+    settings = _settings
 
     def handle(event: dict, context: Any) -> dict:
         from aws_lambda_powertools.metrics import MetricUnit
