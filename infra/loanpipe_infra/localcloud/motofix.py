@@ -9,12 +9,26 @@ test_bad_input_corpus.py): an upload slot granted while the extract stage lost a
 application.
 
 The local cloud's moto server runs in this process (``ThreadedMotoServer``), so its DynamoDB backend's item
-operations are serialised here by one lock: a transaction, its copy and its rollback happen with no other write in
-between, as DynamoDB's isolation promises. Reads take the lock too (a copy must not see a half-made write).
+operations are serialised here by one lock: a transaction and its rollback happen with no other write in between,
+as DynamoDB's isolation promises. Reads take the lock too (they must not see a half-made write).
+
+The whole-table copy also made every transaction cost time in proportion to the table: with a few hundred
+applications and their audit entries in the table, a load run spent most of the local cloud's CPU copying it
+(py-spy of ``benchmarks.load``: ``DynamoType.__deepcopy__`` under ``transact_write_items``), and each application
+slowed the next. ``transact_write_items`` here checks every condition first and writes only when all hold (under the
+lock nothing changes in between), keeping a copy of just the items it writes, put back if a write fails. It is what
+DynamoDB does for the caller: all or nothing, the same cancellation reasons in the same order.
+
+A query of the table itself (not an index) by its partition key sorted every item of the table to find the
+partition's (``Table.all_items``): it is given the partition alone.
+
+``list_of_moto_modules``, which moto's server calls for every request, lists moto's package folder each time: its
+answer is kept (the folder does not change while the cloud runs).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections.abc import Callable
@@ -36,11 +50,128 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _item_key(table: Any, op_type: str, op: dict) -> dict:
+    if op_type != "Put":
+        return op["Key"]
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    """DynamoDB's TransactWriteItems on moto's backend without copying whole tables (see the module's note)."""
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    targets: set[tuple[str, str]] = set()
+    reasons: list[tuple[str | None, str | None, dict | None]] = []
+    writes: list[tuple[int, str, dict, dict, Any]] = []  # position, type, operation, key, the item before
+    for position, item in enumerate(transact_items):
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(item.items()))
+        if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+            raise ValueError("Unsupported transaction operation")
+        table = backend.get_table(op["TableName"])
+        key = _item_key(table, op_type, op)
+        target = (str(op["TableName"]), str(dict(sorted(key.items()))))
+        if target in targets:
+            raise MultipleTransactionsException()
+        targets.add(target)
+        current = backend.get_item(op["TableName"], key)
+        condition = op.get("ConditionExpression")
+        if condition is not None and not get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")).expr(current):
+            old = current.to_json()["Attributes"] if (
+                op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current) else None
+            reasons.append(("ConditionalCheckFailed", str(ConditionalCheckFailed().message), old))
+            continue
+        reasons.append((None, None, None))
+        if op_type != "ConditionCheck":
+            writes.append((position, op_type, op, key, copy.deepcopy(current)))
+    if any(code is not None for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+
+    done: list[tuple[str, dict, Any]] = []
+    failing = 0
+    try:
+        for position, op_type, op, key, before in writes:
+            failing = position
+            done.append((op["TableName"], key, before))
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                backend.put_item(op["TableName"], op["Item"], expression_attribute_names=names,
+                                 expression_attribute_values=values)
+            elif op_type == "Delete":
+                backend.delete_item(op["TableName"], key, expression_attribute_names=names,
+                                    expression_attribute_values=values)
+            else:
+                backend.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
+                                    expression_attribute_names=names, expression_attribute_values=values)
+    except (MultipleTransactionsException, MockValidationException):
+        _put_back(backend, done)
+        raise
+    except Exception as exc:  # noqa: BLE001 - moto's own: the write's error is the transaction's reason
+        _put_back(backend, done)
+        failed = [(None, None, None)] * len(transact_items)
+        failed[failing] = (type(exc).__name__, str(exc), None)
+        raise TransactionCanceledException(failed) from exc
+
+
+def _put_back(backend: Any, done: list[tuple[str, dict, Any]]) -> None:
+    """Undo the writes made so far: each item as it was before (or gone, when there was none)."""
+    for table_name, key, before in reversed(done):
+        table = backend.get_table(table_name)
+        if before is None:
+            table.delete_item(*backend.get_keys_value(table, key))
+        else:
+            table.put_item(before.to_json()["Attributes"], overwrite=True)
+
+
+def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's ``Table.query`` on a view of the table holding only the queried partition (a table query reads one
+    partition; an index query is left as it is)."""
+
+    @functools.wraps(query)
+    def partition_query(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None or not table.range_key_attr:
+            return query(table, hash_key, *args, **kwargs)
+        view = copy.copy(table)
+        view.items = {hash_key: table.items[hash_key]} if hash_key in table.items else {}
+        return query(view, hash_key, *args, **kwargs)
+
+    setattr(partition_query, _PATCHED, True)
+    return partition_query
+
+
 def serialise_dynamodb() -> None:
     """Idempotent: patch moto's DynamoDB backend once per process."""
+    from moto import backends
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
 
+    if not getattr(Table.query, _PATCHED, False):
+        Table.query = _partition_query(Table.query)
+    if not getattr(DynamoDBBackend.transact_write_items, _PATCHED, False):
+        DynamoDBBackend.transact_write_items = transact_write_items
     for name in _OPERATIONS:
         method = getattr(DynamoDBBackend, name, None)
         if method is not None and not getattr(method, _PATCHED, False):
             setattr(DynamoDBBackend, name, _serialised(method))
+    if not getattr(backends.list_of_moto_modules, _PATCHED, False):
+        modules = tuple(backends.list_of_moto_modules())
+        listed = functools.wraps(backends.list_of_moto_modules)(lambda: iter(modules))
+        setattr(listed, _PATCHED, True)
+        backends.list_of_moto_modules = listed
