@@ -156,10 +156,10 @@ class LocalCloud:
     def _start_moto(self) -> tuple[boto3.Session, str]:
         from moto.server import ThreadedMotoServer
 
-        from loanpipe_infra.localcloud.motofix import serialise_dynamodb
+        from loanpipe_infra.localcloud.motofix import fix_moto
         from loanpipe_infra.localcloud.s3events import add_version_ids
 
-        serialise_dynamodb()  # moto's cancelled transactions roll back other requests' writes (motofix)
+        fix_moto()  # moto's cancelled transactions roll back other requests' writes (motofix)
         add_version_ids()  # notifications of the versioned uploads bucket name their version, as on AWS
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)

@@ -22,6 +22,11 @@ DynamoDB does for the caller: all or nothing, the same cancellation reasons in t
 A query of the table itself (not an index) by its partition key sorted every item of the table to find the
 partition's (``Table.all_items``): it is given the partition alone.
 
+S3's ListObjectVersions deep-copied every version of every object of the bucket, contents included, before
+filtering by prefix; the extract stage lists the versions of one key to pin what it reads, so each read copied
+every upload made so far (the saturation run's process grew past 9 GB in five minutes). It is given the keys under
+the prefix alone.
+
 ``list_of_moto_modules``, which moto's server calls for every request, lists moto's package folder each time: its
 answer is kept (the folder does not change while the cloud runs).
 """
@@ -156,8 +161,34 @@ def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
     return partition_query
 
 
-def serialise_dynamodb() -> None:
-    """Idempotent: patch moto's DynamoDB backend once per process."""
+def _prefix_versions(list_versions: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's ``S3Backend.list_object_versions`` on a view of the bucket holding only the keys under the prefix."""
+    import inspect
+
+    signature = inspect.signature(list_versions)
+
+    @functools.wraps(list_versions)
+    def listed(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        call = signature.bind(backend, *args, **kwargs)
+        prefix = call.arguments.get("prefix") or ""
+        if not prefix:
+            return list_versions(backend, *args, **kwargs)
+        bucket = backend.get_bucket(call.arguments["bucket_name"])
+        view = copy.copy(bucket)
+        view.keys = type(bucket.keys)()
+        for key, versions in bucket.keys.iterlists():
+            if key.startswith(prefix):
+                dict.__setitem__(view.keys, key, list(versions))
+        proxy = copy.copy(backend)
+        proxy.get_bucket = lambda name: view
+        return list_versions(proxy, *args, **kwargs)
+
+    setattr(listed, _PATCHED, True)
+    return listed
+
+
+def fix_moto() -> None:
+    """Idempotent: patch moto once per process (see the module note)."""
     from moto import backends
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
@@ -170,6 +201,10 @@ def serialise_dynamodb() -> None:
         method = getattr(DynamoDBBackend, name, None)
         if method is not None and not getattr(method, _PATCHED, False):
             setattr(DynamoDBBackend, name, _serialised(method))
+    from moto.s3.models import S3Backend
+
+    if not getattr(S3Backend.list_object_versions, _PATCHED, False):
+        S3Backend.list_object_versions = _prefix_versions(S3Backend.list_object_versions)
     if not getattr(backends.list_of_moto_modules, _PATCHED, False):
         modules = tuple(backends.list_of_moto_modules())
         listed = functools.wraps(backends.list_of_moto_modules)(lambda: iter(modules))

@@ -61,3 +61,32 @@ def test_the_s3_store_erases_every_version_under_a_prefix_and_names_what_object_
     assert contracts.held[0].retain_until is not None
     # And with the right to bypass governance it goes too
     assert store.erase_prefix("contracts", "contracts/LA1/", bypass_governance=True).deleted == 1
+
+
+@mock_aws
+def test_listing_the_versions_under_a_prefix_pages_through_those_keys_alone_newest_first():
+    # Given the local cloud's moto (its version listing reads the keys under the prefix only) and a versioned bucket
+    # with two versions of one upload, one of another, and uploads of other applications
+    from loanpipe_infra.localcloud.motofix import fix_moto
+
+    fix_moto()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="uploads")
+    s3.put_bucket_versioning(Bucket="uploads", VersioningConfiguration={"Status": "Enabled"})
+    front = [s3.put_object(Bucket="uploads", Key="uploads/LA1/D1/front.jpg", Body=body)["VersionId"]
+             for body in (b"first", b"second")]
+    back = s3.put_object(Bucket="uploads", Key="uploads/LA1/D2/back.jpg", Body=b"back")["VersionId"]
+    for index in range(5):
+        s3.put_object(Bucket="uploads", Key=f"uploads/LA2/D{index}/front.jpg", Body=b"other")
+    # When the versions under the first application are listed two to a page
+    pages = list(s3.get_paginator("list_object_versions").paginate(
+        Bucket="uploads", Prefix="uploads/LA1/", PaginationConfig={"PageSize": 2}))
+    listed = [(v["Key"], v["VersionId"], v["IsLatest"]) for page in pages for v in page.get("Versions", [])]
+    # Then they are that application's, by key, newest first, each once, across the pages
+    assert listed == [("uploads/LA1/D1/front.jpg", front[1], True), ("uploads/LA1/D1/front.jpg", front[0], False),
+                      ("uploads/LA1/D2/back.jpg", back, True)]
+    assert len(pages) == 2
+    # And the blob store's versions of one key name that key's alone, oldest first
+    from loanpipe.adapters.aws import S3BlobStore
+
+    assert [v.version_id for v in S3BlobStore(s3).versions("uploads", "uploads/LA1/D1/front.jpg")] == front
