@@ -1,6 +1,6 @@
 """Memory and CPU of reading the corpus's hostile PDFs: ``make bench-bombs`` (``python -m benchmarks.bombs``).
 
-Each file of tests/fixtures/bad_inputs (our own generator: the bombs and one active PDF) is read by
+Each file of testkit.bad_inputs (our own generator: the bombs and one active PDF) is read by
 ``extract_document`` in a fresh process; reported: the verdict, the process's peak resident memory (``ru_maxrss``)
 before and after the read, and the read's CPU and wall seconds. ``--root DIR`` reads with the ``loanpipe`` of another
 checkout (e.g. main before the guard) to show what the same file did there; the extract function has 2,048 MB.
@@ -22,9 +22,8 @@ FILES = ["flate_bomb", "double_flate_bomb", "object_stream_bomb", "lzw_bomb", "i
          "open_action_with_embedded_executable"]
 
 _CHILD = """
-import importlib.util, json, resource, sys, time
-spec = importlib.util.spec_from_file_location("corpus", sys.argv[2])
-corpus = sys.modules["corpus"] = importlib.util.module_from_spec(spec); spec.loader.exec_module(corpus)
+import json, resource, sys, time
+from testkit import bad_inputs as corpus
 data = getattr(corpus, sys.argv[1])()
 from loanpipe.extraction.extract import extract_document
 from loanpipe.domain.errors import RejectedInput
@@ -43,9 +42,8 @@ print(json.dumps({"bytes": len(data), "verdict": verdict, "before_mb": before,
 
 def measure(name: str, root: Path, timeout: float) -> dict:
     env = {**os.environ, "PYTHONPATH": str(root / "layers" / "common")}
-    corpus = ROOT / "tests" / "fixtures" / "bad_inputs" / "corpus.py"
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD, name, str(corpus)], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-c", _CHILD, name], capture_output=True, text=True,
                               env=env, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"verdict": f"no verdict in {timeout:.0f} s"}
@@ -61,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [(name, measure(name, args.root.resolve(), args.timeout)) for name in FILES]
     lines = [f"# Hostile PDFs: memory and CPU of a read ({args.root.resolve()})", "",
              "`python -m benchmarks.bombs" + (f" --root {args.root}" if args.root != ROOT else "") + "`; files of "
-             "tests/fixtures/bad_inputs (our generator); one fresh process per file; load average "
+             "testkit.bad_inputs (our generator); one fresh process per file; load average "
              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
              "| file | bytes | verdict | peak RSS MB (before read) | CPU s | wall s |", "|---|---:|---|---:|---:|---:|"]
     for name, row in rows:

@@ -351,13 +351,8 @@ def calibration_table(runs: list[DocRun]) -> list[str]:
 
 
 def bad_input_rows() -> list[str]:
-    import importlib.util
+    from testkit import bad_inputs as module
 
-    name = "loanpipe_bench_bad_inputs"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "fixtures" / "bad_inputs" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
     lines = ["| input | expected | outcome | wall s | CPU s | max RSS MB |", "|---|---|---|---|---|---|"]
     for item in module.CORPUS:
         data = item.build()
@@ -508,7 +503,7 @@ def write_report(docs: list[dict], all_runs: dict[str, list[DocRun]], default_en
                 lines.append(f"- {run.file} turned {run.turned}: wrong {', '.join(wrong)}"
                              + (f" (retake: {', '.join(run.reasons)})" if run.retake else ""))
     if bad_inputs:
-        lines += ["", "## Bad-input corpus (tests/fixtures/bad_inputs)", "", "Each must end as REJECTED_INPUT or "
+        lines += ["", "## Bad-input corpus (testkit.bad_inputs)", "", "Each must end as REJECTED_INPUT or "
                   "RETAKE_REQUESTED quickly, far below the 60 s function timeout, without exhausting memory "
                   "(max RSS is the process's peak so far).", ""] + bad_inputs
     lines += ["", "## Notes", "", NOTES.strip(), ""]

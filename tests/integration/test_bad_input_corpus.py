@@ -8,10 +8,8 @@ it), not an assertion on speed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ import requests
 from integration.support import card_photo, declared, document_settled, write
 from loanpipe.domain.reasons import ReasonKind, kind_of
 from loanpipe_infra.client import ApiClient, ApiError
+from testkit.bad_inputs import CORPUS
 
 pytestmark = pytest.mark.integration
 
@@ -27,19 +26,6 @@ BUDGET_SECONDS = float(os.environ.get("LOANPIPE_CORPUS_BUDGET", "240"))
 FILES_PER_APPLICATION = 10
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
 TERMINAL_ACTIONS = ("document.extracted", "document.retake_requested", "document.rejected")
-
-
-_CORPUS_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "bad_inputs" / "corpus.py"
-
-
-def _corpus():
-    name = "loanpipe_tests_bad_inputs"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _CORPUS_PATH)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +62,7 @@ def _upload(api: ApiClient, application_id: str, item, data: bytes) -> str:
 
 def test_every_bad_file_ends_in_its_state_with_its_reason_and_nothing_else_changes(
         local_cloud, officer_api, reviewer_api, admin_api, bystander):
-    corpus = _corpus()
+    corpus = CORPUS
     # Given the corpus uploaded into a few applications, ten files each
     uploaded: list[tuple[str, str, object]] = []
     for start in range(0, len(corpus), FILES_PER_APPLICATION):
@@ -188,4 +174,4 @@ def test_the_masked_document_view_shows_no_id_number_unless_revealed_and_the_rev
 
 
 def test_the_corpus_holds_at_least_forty_files_and_requests():
-    assert len(_corpus()) + len(REQUEST_ATTACKS) + len(BAD_CURSORS) >= 40
+    assert len(CORPUS) + len(REQUEST_ATTACKS) + len(BAD_CURSORS) >= 40

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from doc_test_support import load_bad_inputs
 
 from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.reasons import ReasonKind, kind_of
 from loanpipe.extraction.extract import extract_document
-
-CORPUS = load_bad_inputs().CORPUS
+from testkit.bad_inputs import CORPUS
 
 
 @pytest.mark.parametrize("item", [i for i in CORPUS if i.rejected], ids=lambda i: i.name)

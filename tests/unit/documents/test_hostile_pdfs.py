@@ -11,7 +11,6 @@ import tracemalloc
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from doc_test_support import load_bad_inputs
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
@@ -20,8 +19,7 @@ from loanpipe.domain.reasons import ReasonKind, describe, kind_of
 from loanpipe.extraction.extract import extract_document
 from loanpipe.extraction.pdfguard import MAX_STREAM_INFLATED, scan_pdf
 from loanpipe.extraction.pdfstreams import decoded
-
-corpus = load_bad_inputs()
+from testkit import bad_inputs as corpus
 
 ACTIVE = [
     corpus.open_action_javascript, corpus.javascript_name_tree, corpus.page_open_action, corpus.launch_action,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from doc_test_support import load_bad_inputs
 from reportlab.pdfgen import canvas
 
 from loanpipe.domain.errors import PlatformError, RejectedInput, UserInputError
@@ -15,8 +14,7 @@ from loanpipe.extraction.extract import extract_document
 from loanpipe.extraction.reading import ReadOutOfTime
 from loanpipe.extraction.settings import extraction_settings
 from loanpipe.extraction.sniff import MAX_OCR_PAGES
-
-corpus = load_bad_inputs()
+from testkit import bad_inputs as corpus
 
 
 @pytest.fixture
