@@ -190,8 +190,17 @@ class Driver:
             self.on_uploaded(run.uploads)
 
     def _wait(self, api, run: AppRun, deadline: float, done) -> dict | None:
+        from loanpipe_infra.client import ApiError
+
         while True:
-            view = api.get(f"/applications/{run.application_id}")
+            try:
+                view = api.get(f"/applications/{run.application_id}")
+            except ApiError as exc:  # the officer looks again (a refresh), the failure stays in the report
+                if exc.status < 500 or time.monotonic() > deadline:
+                    raise
+                run.notes.append(f"poll: HTTP {exc.status}")
+                time.sleep(self.poll)
+                continue
             run.state = view["state"]
             run.decision = (view.get("decision") or {}).get("decision")
             run.reasons = [r["code"] for r in (view.get("decision") or {}).get("reasons", [])]
