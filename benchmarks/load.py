@@ -269,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=int, default=11,
                         help="applications whose two ID sides are sent one by one (the first warms the environment)")
     parser.add_argument("--seed", type=int, default=2031)
-    parser.add_argument("--poll", type=float, default=1.0, help="seconds between an officer's looks at the table")
+    parser.add_argument("--poll", type=float, default=3.0,
+                        help="seconds between an officer's looks at the table (each look is a query the local cloud "
+                             "serves: CPU of the harness, not of the stages)")
     args = parser.parse_args(argv)
 
     from loanpipe_infra.localcloud.cloud import LocalCloud
