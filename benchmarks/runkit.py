@@ -50,11 +50,14 @@ def make_corpus(out_dir: Path, count: int, seed: int) -> list[Path]:
 def smaller_copies(folders: list[Path], out_dir: Path, scale: float = PHOTO_SCALE) -> list[Path]:
     """Cheap copies of ``folders`` for the later applications of each (they go to review whatever they carry): the
     text-layer statement as it is (read for real, no OCR) and nothing else: no photo to OCR; the application is
-    submitted as final and validated as ``document_missing``. (``scale`` > 0 keeps the ID card photos, scaled.)"""
+    submitted as final and validated as ``document_missing``. (``scale`` > 0 keeps the ID card photos, scaled.)
+    A folder whose statement is a scan (the generator makes some) gets no copy."""
     from PIL import Image
 
     copies = []
     for folder in folders:
+        if not _has_text_layer(folder / "bank_statement.pdf"):
+            continue  # a scanned statement is read by OCR, page by page: not the cheap document these runs want
         copy = out_dir / folder.name
         copy.mkdir(parents=True, exist_ok=True)
         for path in folder.iterdir():
@@ -73,6 +76,18 @@ def smaller_copies(folders: list[Path], out_dir: Path, scale: float = PHOTO_SCAL
             (copy / path.name).write_bytes(buffer.getvalue())
         copies.append(copy)
     return copies
+
+
+def _has_text_layer(pdf: Path) -> bool:
+    import pypdfium2
+
+    if not pdf.exists():
+        return False
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return all(document[index].get_textpage().count_chars() > 0 for index in range(len(document)))
+    finally:
+        document.close()
 
 
 def document_files(folder: Path) -> list[Path]:
