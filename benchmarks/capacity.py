@@ -153,14 +153,17 @@ STATE_OF_WRITER = {"ApiFunction": "DRAFT", "ExtractFunction": "DRAFT"}  # later 
 
 
 def template_settings(template: dict) -> dict:
-    """Each function's event source: MaximumConcurrency and BatchSize (None for the API)."""
+    """Each function's event source: MaximumConcurrency and BatchSize (None for the API and the schedules), and the
+    type of its first event (SQS, HttpApi, Schedule)."""
     settings = {}
     for name, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
-        sqs = [e["Properties"] for e in resource["Properties"].get("Events", {}).values() if e["Type"] == "SQS"]
+        events = list(resource["Properties"].get("Events", {}).values())
+        sqs = [e["Properties"] for e in events if e["Type"] == "SQS"]
         settings[name] = {"maximum_concurrency": (sqs[0].get("ScalingConfig") or {}).get("MaximumConcurrency")
-                          if sqs else None, "batch_size": sqs[0].get("BatchSize") if sqs else None}
+                          if sqs else None, "batch_size": sqs[0].get("BatchSize") if sqs else None,
+                          "trigger": events[0]["Type"] if events else None}
     return settings
 
 
@@ -235,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     if not inputs:
         raise SystemExit(f"{args.report} has no saturation run (capacity_inputs): run make bench")
     from benchmarks.capacity_page import render
+    from loanpipe_infra.localcloud.template import load_template
 
+    triggers = {name: s["trigger"] for name, s in template_settings(load_template(ROOT / "template.yaml")).items()}
+    for name, function in inputs["functions"].items():
+        function.setdefault("trigger", triggers.get(name))  # a report written before the trigger was recorded
     result = plan(inputs, args.monthly, args.peak_factor)
     PAGE.write_text(render(result, inputs, report, args.report), encoding="utf-8")
     print(PAGE.read_text(encoding="utf-8"))

@@ -11,6 +11,10 @@ def _n(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _unbounded(trigger: str | None) -> str:
+    return {"HttpApi": "- (HTTP API)", "Schedule": "- (schedule, reserved 1)"}.get(trigger or "", "-")
+
+
 def lambda_rows(result: dict, inputs: dict) -> list[str]:
     lines = ["| function | invocations per application | invocations/s at peak | mean duration s (CPU-bound / "
              "measured here) | concurrency needed (CPU-bound / measured) | MaximumConcurrency (template) |",
@@ -20,7 +24,7 @@ def lambda_rows(result: dict, inputs: dict) -> list[str]:
         lines.append(f"| {name} | {f['invocations']:.2f} | {_n(stage['invocations_per_s'], 2)} | "
                      f"{f['cpu_bound_duration_s']:.2f} / {f['measured_duration_s']:.2f} | "
                      f"{_n(stage['concurrency'])} / {_n(stage['concurrency_measured'])} | "
-                     f"{stage['maximum_concurrency'] or '- (HTTP API)'} |")
+                     f"{stage['maximum_concurrency'] or _unbounded(f.get('trigger'))} |")
     return lines + ["", f"All functions together need {_n(result['total_concurrency'])} concurrent executions at the "
                         f"CPU-bound durations (account default {Limits().account_concurrency}).", ""]
 

@@ -119,5 +119,6 @@ def test_band_keys_count_every_value_of_every_band_and_settings_come_from_the_te
         "ApiFunction": {"Type": "AWS::Serverless::Function", "Properties": {"Events": {"Get": {
             "Type": "HttpApi", "Properties": {}}}}},
         "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
-    assert template_settings(template) == {"ExtractFunction": {"maximum_concurrency": 20, "batch_size": 1},
-                                           "ApiFunction": {"maximum_concurrency": None, "batch_size": None}}
+    assert template_settings(template) == {
+        "ExtractFunction": {"maximum_concurrency": 20, "batch_size": 1, "trigger": "SQS"},
+        "ApiFunction": {"maximum_concurrency": None, "batch_size": None, "trigger": "HttpApi"}}
