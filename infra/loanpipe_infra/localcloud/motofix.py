@@ -19,8 +19,9 @@ slowed the next. ``transact_write_items`` here checks every condition first and 
 lock nothing changes in between), keeping a copy of just the items it writes, put back if a write fails. It is what
 DynamoDB does for the caller: all or nothing, the same cancellation reasons in the same order.
 
-A query of the table itself (not an index) by its partition key sorted every item of the table to find the
-partition's (``Table.all_items``): it is given the partition alone.
+A query sorted every item of the table (``Table.all_items``) before picking the partition's, or for an index the
+items with the index key: it is given those items alone (for an index still a pass over the table, without the
+sort).
 
 S3's ListObjectVersions deep-copied every version of every object of the bucket, contents included, before
 filtering by prefix; the extract stage lists the versions of one key to pin what it reads, so each read copied
@@ -144,13 +145,31 @@ def _put_back(backend: Any, done: list[tuple[str, dict, Any]]) -> None:
             table.put_item(before.to_json()["Attributes"], overwrite=True)
 
 
+def _holds(found: Any, expected: Any) -> bool:
+    return found is not None and found == expected
+
+
+def _items(table: Any) -> list[Any]:
+    if not table.range_key_attr:
+        return list(table.items.values())
+    return [item for partition in list(table.items.values()) for item in list(partition.values())]
+
+
 def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
-    """moto's ``Table.query`` on a view of the table holding only the queried partition (a table query reads one
-    partition; an index query is left as it is)."""
+    """moto's ``Table.query`` on a view of the table holding only the queried partition, or for an index query the
+    items whose index key matches (moto sorted every item of the table for either)."""
 
     @functools.wraps(query)
     def partition_query(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        conditions = kwargs.get("hash_key_conditions") or []
+        if index_name and conditions:  # the items whose index key matches (moto sorts them all before matching)
+            view = copy.copy(table)
+            matching = [item for item in _items(table)
+                        if all(_holds(item.attrs.get(name), value) for name, value in conditions)]
+            view.items = ({n: {n: item} for n, item in enumerate(matching)} if table.range_key_attr
+                          else dict(enumerate(matching)))
+            return query(view, hash_key, *args, **kwargs)
         if index_name or hash_key is None or not table.range_key_attr:
             return query(table, hash_key, *args, **kwargs)
         view = copy.copy(table)
