@@ -407,6 +407,17 @@ def reconcile(cloud, runs: list[AppRun], bus_events: list[dict], disbursements: 
     return {"ok": not problems, "problems": problems, "counts": dict(sorted(counts.items()))}
 
 
+def reconciliation_lines(result: dict, driver_notes: list[str]) -> list[str]:
+    """The end of a run's report: the reconciliation's counts, its problems, and what the driver noted."""
+    lines = ["## Reconciliation counts", "", "| count | value |", "|---|---|",
+             *[f"| {k} | {v} |" for k, v in result["counts"].items()], ""]
+    if result["problems"]:
+        lines += ["## Problems", "", *[f"- {p}" for p in result["problems"][:100]], ""]
+    if driver_notes:
+        lines += ["## Driver notes", "", *[f"- {n}" for n in driver_notes], ""]
+    return lines
+
+
 def parse_contract_owner(key: str) -> str:
     """contracts/<application>/... -> the application id."""
     parts = key.split("/")

@@ -32,6 +32,7 @@ from benchmarks.runkit import (
     folder_for,
     make_corpus,
     reconcile,
+    reconciliation_lines,
     smaller_copies,
     tap_event_bus,
 )
@@ -237,17 +238,8 @@ def write_report(data: dict, out: Path) -> None:
         "",
         "![load](load-report.png)",
         "",
-        "## Reconciliation counts",
-        "",
-        "| count | value |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in rec["counts"].items()],
-        "",
+        *reconciliation_lines(rec, data["driver_notes"]),
     ]
-    if rec["problems"]:
-        lines += ["## Problems", "", *[f"- {p}" for p in rec["problems"][:100]], ""]
-    if data["driver_notes"]:
-        lines += ["## Driver notes", "", *[f"- {n}" for n in data["driver_notes"]], ""]
     out.with_suffix(".md").write_text("\n".join(lines))
 
 
