@@ -71,7 +71,6 @@ def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> 
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.exceptions import (
         ConditionalCheckFailed,
-        MockValidationException,
         MultipleTransactionsException,
         TooManyTransactionsException,
         TransactionCanceledException,
@@ -109,6 +108,17 @@ def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> 
     if any(code is not None for code, _, _ in reasons):
         raise TransactionCanceledException(reasons)
 
+    _write_all(backend, writes, len(transact_items))
+
+
+def _write_all(backend: Any, writes: list[tuple[int, str, dict, dict, Any]], count: int) -> None:
+    """The transaction's writes, its conditions all held; a write that fails undoes those before it."""
+    from moto.dynamodb.exceptions import (
+        MockValidationException,
+        MultipleTransactionsException,
+        TransactionCanceledException,
+    )
+
     done: list[tuple[str, dict, Any]] = []
     failing = 0
     try:
@@ -130,7 +140,7 @@ def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> 
         raise
     except Exception as exc:  # noqa: BLE001 - moto's own: the write's error is the transaction's reason
         _put_back(backend, done)
-        failed = [(None, None, None)] * len(transact_items)
+        failed = [(None, None, None)] * count
         failed[failing] = (type(exc).__name__, str(exc), None)
         raise TransactionCanceledException(failed) from exc
 
