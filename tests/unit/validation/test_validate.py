@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -144,6 +144,30 @@ def test_the_later_application_names_the_earlier_one_to_flag():
     assert report_second.cross_flags == [first.application_id]
     detail = report_second.check("duplicate_images")[0].detail
     assert first.application_id in detail and "2 bits apart" in detail
+
+
+def test_a_picture_reused_in_many_applications_flags_the_newest_ten_and_every_earlier_one_is_flagged_once_named():
+    # Given fourteen applications, received a minute apart, each carrying the first one's certificate
+    first, _ = two_applications_sharing_a_picture()
+    shared = next(d for d in first.documents if d.doc_type == DocType.INCOME_CERTIFICATE)
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    cases = [first.model_copy(update={"received_at": start})]
+    for n in range(1, 14):
+        case = build_scenario("clean", 300 + n).case
+        evidence = next(d for d in case.documents if d.doc_type == DocType.INCOME_CERTIFICATE).evidence
+        case = with_document(case, DocType.INCOME_CERTIFICATE, extraction=shared.extraction,
+                             evidence=evidence.model_copy(update={"phash": shared.evidence.phash, "received_at": None}))
+        cases.append(case.model_copy(update={"received_at": start + timedelta(minutes=n)}))
+    # When they are validated in turn
+    ports = in_memory_fraud_ports()
+    reports = [judge(case, ports)[0] for case in cases]
+    # Then the last one names the ten newest others to flag (not all thirteen: a write each)
+    earlier = [case.application_id for case in cases[:-1]]
+    assert reports[-1].cross_flags == sorted(earlier[-10:])
+    assert "duplicate_image" in reports[-1].reason_codes
+    # And every earlier application was named by a later one, so each is flagged
+    named = {other for report in reports for other in report.cross_flags}
+    assert named == set(earlier)
 
 
 def test_validating_the_same_application_again_is_not_a_duplicate_of_itself():

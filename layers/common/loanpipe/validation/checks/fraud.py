@@ -31,6 +31,10 @@ PICTURE = "picture"
 # characters only); a picture re-compressed at JPEG 60 and 70 % size moves up to 12-26 bits, so such a copy
 # is caught by what it says (both texts read), not by this distance.
 DETAIL_MAX_DISTANCE = 2
+# The other applications a duplicate flags: the newest ones only. The older ones were flagged when the newer were
+# validated, each finding the same picture; flagging all of them again made one picture reused a thousand times
+# cost each validation a thousand writes (the load run's validations timed out on it).
+MAX_CROSS_FLAGS = 10
 
 
 def check_images(log: CheckLog, case: ApplicationCase, rules: FraudRules, image_index: ImageIndex) -> set[str]:
@@ -135,7 +139,8 @@ def _check_duplicates(log: CheckLog, case: ApplicationCase, rules: FraudRules, i
                    if m.application_id != case.application_id and same_picture(mine, m, unread_distance)]
         if matches:
             duplicates = True
-            flagged.update(match.application_id for match in matches)
+            newest = sorted(matches, key=lambda m: (m.recorded_at, m.application_id))[-MAX_CROSS_FLAGS:]
+            flagged.update(match.application_id for match in newest)
             log.failed("duplicate_images", "duplicate_image",
                        f"{LABEL[document.doc_type]}: {_matches_text(matches)}", document)
     if unhashed:
