@@ -62,6 +62,7 @@ def run(count: int, distinct: int, concurrency: int, seed: int, scratch: Path, f
         phase_timeout: float = 5400.0, idle_timeout: float = 1500.0, corpus: Path | None = None,
         poll: float = 10.0) -> dict:
     """The whole run; returns the report's data (also used by the small version in the tests)."""
+    from loanpipe.entry.stalls import PEEK_SECONDS
     from loanpipe_infra.localcloud.cloud import LocalCloud
     from loanpipe_infra.ops import queue_depths, redrive, stalled
 
@@ -89,6 +90,7 @@ def run(count: int, distinct: int, concurrency: int, seed: int, scratch: Path, f
         redeliver.drain()
         idle_before = cloud.wait_idle(timeout=idle_timeout)
         cloud.schedule("StallFunction").fire()
+        time.sleep(PEEK_SECONDS + 1)  # the recorder's read hides each dead letter for PEEK_SECONDS: count them after
         before = {"queues": queue_depths(cloud.state), "stalled": stalled(cloud.state, older_than=600)}
         # The operator: the cause is fixed (faults off), every stage's dead letters go back to their queue.
         off_file.touch()
@@ -99,6 +101,7 @@ def run(count: int, distinct: int, concurrency: int, seed: int, scratch: Path, f
             list(pool.map(lambda app: driver.drive(app, second), [r for r in runs if r.step != "done"]))
         idle_after = cloud.wait_idle(timeout=idle_timeout)
         cloud.schedule("StallFunction").fire()
+        time.sleep(PEEK_SECONDS + 1)
         after = {"queues": queue_depths(cloud.state), "stalled": stalled(cloud.state, older_than=600)}
         sqs = cloud.client("sqs")
         bus_events = drain_queue(sqs, tap)
@@ -134,9 +137,10 @@ def write_report(data: dict, out: Path) -> None:
         f"{data['applications']} applications ({data['distinct_folders']} distinct generated folders cycled; "
         f"{data['concurrency']} officers at once; seed {data['seed']}) through the local cloud with faults on, in "
         f"{data['minutes']} min (of which {data['generation_minutes']} min generating the folders). Documents: the "
-        "testkit generator's clean tier, statements as text-layer PDFs (no OCR), documents as generated for the first "
-        "application of each folder; the later ones (which go to review as reused pictures anyway) carry the "
-        "text-layer statement only, to spare OCR on a crowded machine (`benchmarks/runkit.py`). Command: "
+        "testkit generator's clean tier, every document as generated for the first application of each folder (some "
+        "statements are scans, read by OCR); the later ones (which go to review as reused pictures anyway) carry a "
+        "text-layer statement only, each with an ID number of its own, to spare OCR (`benchmarks/runkit.py`). "
+        "Command: "
         "`make chaos` (`python -m benchmarks.chaos`). Data: "
         "`benchmarks/chaos-report.json`.",
         "",

@@ -2,7 +2,7 @@
 local cloud, a tap on the event bus, and the reconciliation that proves exactly-once effects.
 
 Documents come from the testkit's sample generator (its own generator, not the dev set: these runs measure the
-platform, not reading accuracy): clean-tier applications whose statements are text-layer PDFs (no OCR). A few
+platform, not reading accuracy): clean-tier applications (most statements text-layer PDFs, some scans). A few
 distinct folders are cycled: the first application of each carries its documents as generated (photos read with
 OCR; it may be approved, signed and paid out); the later ones carry the statement only (``smaller_copies``: read
 for real from its text layer; submitted as final, validated as ``document_missing``, sent to review). On this

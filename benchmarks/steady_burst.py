@@ -211,11 +211,11 @@ def write_report(data: dict, out: Path) -> None:
         "",
         f"{data['applications']} applications: {data['steady']} at {data['rate_per_minute']} per minute, then "
         f"{data['burst']} at once; {data['officers']} officers (driver threads); {data['distinct_folders']} distinct "
-        f"generated folders cycled (seed {data['seed']}). Documents: the testkit generator's clean tier, statements "
-        "as text-layer PDFs, documents as generated for the first application of each folder; the later "
-        "ones carry the text-layer statement only (`benchmarks/runkit.py`). "
-        "Command: `make load` "
-        "(`python -m benchmarks.load`). Data: `benchmarks/load-report.json`; plot: `benchmarks/load-report.png`.",
+        f"generated folders cycled (seed {data['seed']}). Documents: the testkit generator's clean tier, "
+        "every document as generated for the first application of each folder (some statements are scans, read by "
+        "OCR); the later ones carry a text-layer statement only, each with an ID number of its own "
+        "(`benchmarks/runkit.py`). Command: `make load` (`python -m benchmarks.steady_burst`). "
+        "Data: `benchmarks/load-report.json`; plot: `benchmarks/load-report.png`.",
         "",
         f"**Reconciliation: {'PASSED' if rec['ok'] else 'FAILED'}**",
         "",
