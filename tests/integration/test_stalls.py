@@ -20,7 +20,7 @@ def _extractions(api, application_id, document_id):
 
 
 def test_a_worker_killed_mid_read_does_not_dead_letter_its_upload(local_cloud, officer_api, tmp_path):
-    # Given the next extract invocation will die half a second into its read (its idempotency lock then held)
+    # Given the next extract invocation will die 0.15 s into its handler (its idempotency lock then held)
     assert local_cloud.wait_idle(120)
     sqs, extract = local_cloud.client("sqs"), local_cloud.pools["ExtractFunction"]
     dead_before, errors_before = queue_depth(sqs, local_cloud.queue_url("ExtractDLQ")), extract.errors
