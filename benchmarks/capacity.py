@@ -238,11 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     if not inputs:
         raise SystemExit(f"{args.report} has no saturation run (capacity_inputs): run make bench")
     from benchmarks.capacity_page import render
-    from loanpipe_infra.localcloud.template import load_template
 
-    triggers = {name: s["trigger"] for name, s in template_settings(load_template(ROOT / "template.yaml")).items()}
-    for name, function in inputs["functions"].items():
-        function.setdefault("trigger", triggers.get(name))  # a report written before the trigger was recorded
     result = plan(inputs, args.monthly, args.peak_factor)
     PAGE.write_text(render(result, inputs, report, args.report), encoding="utf-8")
     print(PAGE.read_text(encoding="utf-8"))

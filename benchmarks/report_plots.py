@@ -14,6 +14,14 @@ def _pyplot():
     return plt
 
 
+def _saved(plt, figure, out: Path) -> str:
+    """Lay the figure out, write it as PNG, free it; the file's name for the report."""
+    figure.tight_layout()
+    figure.savefig(out, dpi=110)
+    plt.close(figure)
+    return out.name
+
+
 def plot_extraction(extraction: dict, out: Path) -> str | None:
     sets = [(name, s) for name, s in extraction["sets"].items() if s.get("by_type")]
     if not sets:
@@ -30,10 +38,7 @@ def plot_extraction(extraction: dict, out: Path) -> str | None:
         axis.set_ylabel("median CPU s per document")
         axis.set_title(f"{name}: {data['source']}", fontsize=7)
         axis.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(out, dpi=110)
-    plt.close(figure)
-    return out.name
+    return _saved(plt, figure, out)
 
 
 def plot_latency(saturation: dict, idle: dict, out: Path) -> str:
@@ -55,10 +60,7 @@ def plot_latency(saturation: dict, idle: dict, out: Path) -> str:
     axes[2].legend(fontsize=7)
     figure.suptitle(f"local cloud, {saturation['applications']} generated applications, "
                     f"{saturation['officers']} officers at once", fontsize=9)
-    figure.tight_layout()
-    figure.savefig(out, dpi=110)
-    plt.close(figure)
-    return out.name
+    return _saved(plt, figure, out)
 
 
 def plot_memory(saturation: dict, out: Path) -> str:
@@ -74,10 +76,7 @@ def plot_memory(saturation: dict, out: Path) -> str:
     axis.set_ylabel("MB")
     axis.set_title("peak memory per function at saturation (local runtime, getrusage)", fontsize=9)
     axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(out, dpi=110)
-    plt.close(figure)
-    return out.name
+    return _saved(plt, figure, out)
 
 
 def plot_cost(cost: dict, out: Path) -> str:
@@ -91,10 +90,7 @@ def plot_cost(cost: dict, out: Path) -> str:
                    fontsize=8)
     axis.axvline(2.0, color="red", linewidth=0.8, label="target total: $2 per 1,000")
     axis.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(out, dpi=110)
-    plt.close(figure)
-    return out.name
+    return _saved(plt, figure, out)
 
 
 def plot_all(data: dict, folder: Path) -> dict[str, str]:
