@@ -52,7 +52,6 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
         with _LOCK:
             return method(*args, **kwargs)
 
-    setattr(call, _PATCHED, True)
     return call
 
 
@@ -186,7 +185,6 @@ def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
         view.items = {hash_key: table.items[hash_key]} if hash_key in table.items else {}
         return query(view, hash_key, *args, **kwargs)
 
-    setattr(partition_query, _PATCHED, True)
     return partition_query
 
 
@@ -212,8 +210,22 @@ def _prefix_versions(list_versions: Callable[..., Any]) -> Callable[..., Any]:
         proxy.get_bucket = lambda name: view
         return list_versions(proxy, *args, **kwargs)
 
-    setattr(listed, _PATCHED, True)
     return listed
+
+
+def _patch(owner: Any, name: str, wrap: Callable[[Any], Any]) -> None:
+    """``owner.name`` replaced by ``wrap(owner.name)`` once per process (a patched attribute carries a mark)."""
+    current = getattr(owner, name, None)
+    if current is None or getattr(current, _PATCHED, False):
+        return
+    patched = wrap(current)
+    setattr(patched, _PATCHED, True)
+    setattr(owner, name, patched)
+
+
+def _listed_once(list_modules: Callable[[], Any]) -> Callable[[], Any]:
+    modules = tuple(list_modules())
+    return functools.wraps(list_modules)(lambda: iter(modules))
 
 
 def fix_moto() -> None:
@@ -221,21 +233,11 @@ def fix_moto() -> None:
     from moto import backends
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
-
-    if not getattr(Table.query, _PATCHED, False):
-        Table.query = _partition_query(Table.query)
-    if not getattr(DynamoDBBackend.transact_write_items, _PATCHED, False):
-        DynamoDBBackend.transact_write_items = transact_write_items
-    for name in _OPERATIONS:
-        method = getattr(DynamoDBBackend, name, None)
-        if method is not None and not getattr(method, _PATCHED, False):
-            setattr(DynamoDBBackend, name, _serialised(method))
     from moto.s3.models import S3Backend
 
-    if not getattr(S3Backend.list_object_versions, _PATCHED, False):
-        S3Backend.list_object_versions = _prefix_versions(S3Backend.list_object_versions)
-    if not getattr(backends.list_of_moto_modules, _PATCHED, False):
-        modules = tuple(backends.list_of_moto_modules())
-        listed = functools.wraps(backends.list_of_moto_modules)(lambda: iter(modules))
-        setattr(listed, _PATCHED, True)
-        backends.list_of_moto_modules = listed
+    _patch(Table, "query", _partition_query)
+    _patch(DynamoDBBackend, "transact_write_items", lambda _: _serialised(transact_write_items))
+    for name in _OPERATIONS:
+        _patch(DynamoDBBackend, name, _serialised)
+    _patch(S3Backend, "list_object_versions", _prefix_versions)
+    _patch(backends, "list_of_moto_modules", _listed_once)
