@@ -3,8 +3,13 @@
 - ``DynamoImageIndex``: the perceptual-hash index in the ImageIndex table (with the hashed key fields of
   what each image says, so one template with other text is not "the same picture"). Each image is stored once
   (``pk=IMG#<application>#<document>``) and once per band of its hash (``pk=BAND#<band>``,
-  ``sk=<application>#<document>``); a search reads the bands of the hash and keeps the candidates
-  within the distance (two hashes within d bits share at least one of d+1 bands exactly).
+  ``sk=<recorded_at>#<application>#<document>``); a search reads the bands of the hash and keeps the
+  candidates within the distance (two hashes within d bits share at least one of d+1 bands exactly).
+  A search reads the ``BAND_READ_LIMIT`` newest members of each band, one page each: its cost stays the same
+  however many images share a band. Pictures of one template share bands, and a picture reused a thousand times
+  fills its bands with itself; reading whole bands made each validation slower with every application stored
+  (the load run's validations timed out on it). The price: a duplicate older than the newest hundred members of
+  every band it shares with the new picture is not found.
 - ``DynamoOpenApplications``: other open applications with the same ID number, from the
   applications table's by-id-number index (keyed by a hash of the number, never the number).
 - ``CognitoOfficerDirectory``: officers are the user pool's field_officer group; their registered
@@ -21,12 +26,15 @@ from loanpipe.domain.lifecycle import OPEN_APP_STATES
 from loanpipe.domain.records import id_number_hash
 from loanpipe.validation.ports import ImageMatch, OpenApplication, hamming, hash_bands
 
+BAND_READ_LIMIT = 100
+
 
 class DynamoImageIndex:
-    def __init__(self, client: Any, table_name: str, band_distance: int):
+    def __init__(self, client: Any, table_name: str, band_distance: int, read_limit: int = BAND_READ_LIMIT):
         self._db = client
         self._table = table_name
         self._band_distance = band_distance
+        self._read_limit = read_limit
 
     def record(self, application_id: str, document_id: str, phash: str, officer_id: str,
                recorded_at: datetime, content: dict[str, str] | None = None) -> None:
@@ -52,9 +60,10 @@ class DynamoImageIndex:
         stored = self._db.get_item(TableName=self._table, Key={"pk": {"S": f"IMG#{member}"}, "sk": {"S": "IMG"}},
                                    ConsistentRead=True)["Item"]
         attributes["recorded_at"] = stored["recorded_at"]
+        sort_key = f"{stored['recorded_at']['S']}#{member}"  # the first recording time: a re-delivery rewrites it
         for band in hash_bands(phash, self._band_distance):
             self._db.put_item(TableName=self._table,
-                              Item={"pk": {"S": f"BAND#{band}"}, "sk": {"S": member}, **attributes})
+                              Item={"pk": {"S": f"BAND#{band}"}, "sk": {"S": sort_key}, **attributes})
 
     def forget(self, application_id: str, document_id: str) -> int:
         member = f"{application_id}#{document_id}"
@@ -63,8 +72,10 @@ class DynamoImageIndex:
         if item is None:
             return 0
         bands = hash_bands(item["phash"]["S"], self._band_distance)
+        sort_key = f"{item['recorded_at']['S']}#{member}"
         for band in bands:
-            self._db.delete_item(TableName=self._table, Key={"pk": {"S": f"BAND#{band}"}, "sk": {"S": member}})
+            for sk in (sort_key, member):  # and the key band members had before they were sorted by time
+                self._db.delete_item(TableName=self._table, Key={"pk": {"S": f"BAND#{band}"}, "sk": {"S": sk}})
         self._db.delete_item(TableName=self._table, Key=key)
         return len(bands) + 1
 
@@ -73,27 +84,20 @@ class DynamoImageIndex:
             raise ValueError("the index was banded for a smaller distance")
         found: dict[str, ImageMatch] = {}
         for band in hash_bands(phash, self._band_distance):
-            kwargs: dict[str, Any] = {
-                "TableName": self._table,
-                "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": {":pk": {"S": f"BAND#{band}"}},
-            }
-            while True:
-                response = self._db.query(**kwargs)
-                for item in response.get("Items", []):
-                    distance = hamming(phash, item["phash"]["S"])
-                    if distance <= max_distance:
-                        found[item["sk"]["S"]] = ImageMatch(
-                            application_id=item["application_id"]["S"],
-                            document_id=item["document_id"]["S"],
-                            officer_id=item["officer_id"]["S"],
-                            recorded_at=datetime.fromisoformat(item["recorded_at"]["S"]),
-                            distance=distance,
-                            content=json.loads(item.get("content", {}).get("S") or "{}") or None,
-                        )
-                if "LastEvaluatedKey" not in response:
-                    break
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            response = self._db.query(TableName=self._table, KeyConditionExpression="pk = :pk",
+                                      ExpressionAttributeValues={":pk": {"S": f"BAND#{band}"}},
+                                      ScanIndexForward=False, Limit=self._read_limit)  # the newest, one page
+            for item in response.get("Items", []):
+                distance = hamming(phash, item["phash"]["S"])
+                if distance <= max_distance:
+                    found[f"{item['application_id']['S']}#{item['document_id']['S']}"] = ImageMatch(
+                        application_id=item["application_id"]["S"],
+                        document_id=item["document_id"]["S"],
+                        officer_id=item["officer_id"]["S"],
+                        recorded_at=datetime.fromisoformat(item["recorded_at"]["S"]),
+                        distance=distance,
+                        content=json.loads(item.get("content", {}).get("S") or "{}") or None,
+                    )
         return sorted(found.values(), key=lambda m: (m.recorded_at, m.application_id, m.document_id))
 
 
