@@ -1,6 +1,6 @@
 """Load run: applications at a steady rate, then a burst, through the local cloud (``make load``; issue 12, item 3).
 
-``python -m benchmarks.steady_burst [--count 1000] [--rate 30] [--burst-share 0.3] [--distinct 10] [--officers 32]``
+``python -m benchmarks.steady_burst [--count 1000] [--rate 20] [--burst-share 0.3] [--distinct 10] [--officers 32]``
 
 The first ``1 - burst_share`` of the applications start at ``rate`` per minute, the rest all at once. Each is
 carried by a field officer through the API (create, upload, submit once the documents are read; a customer
@@ -246,7 +246,7 @@ def write_report(data: dict, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=30.0, help="applications per minute before the burst")
+    parser.add_argument("--rate", type=float, default=20.0, help="applications per minute before the burst")
     parser.add_argument("--burst-share", type=float, default=0.3)
     parser.add_argument("--distinct", type=int, default=10)
     parser.add_argument("--officers", type=int, default=32)
