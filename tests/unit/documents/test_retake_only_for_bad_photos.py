@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from loanpipe.domain.documents import DocType
 from loanpipe.extraction.extract import extract_document
 from loanpipe.extraction.preprocess import ImageMeasures
-from loanpipe.extraction.quality import field_retake_reasons, unread_fields
+from loanpipe.extraction.quality import field_retake_reasons, statement_retake_reasons, unread_fields
 from testkit.samples.fonts import pdf_font_name, pil_font
 
 # A bank's export in a layout the statement parser was not written for: no 户名 label, no table it knows.
@@ -83,3 +83,23 @@ def test_a_missing_field_on_a_legible_photo_is_no_retake_whatever_the_measures_s
     reasons = field_retake_reasons(unread, measures=_measures(glare_fraction=0.4), legible=0.97, text_layer=False)
     # Then the picture is not at fault: no retake
     assert reasons == []
+
+
+def test_a_photographed_statement_whose_balance_confirms_few_rows_on_a_glaring_photo_asks_for_a_retake():
+    # Given a photo with glare on which the running balance confirms the figures of 2 rows of 12
+    reasons = statement_retake_reasons(10, 12, measures=_measures(glare_fraction=0.1), text_layer=False)
+    # Then the officer is asked for a new photo, saying why
+    assert reasons == ["glare"]
+
+
+def test_unconfirmed_rows_on_a_clean_photo_or_a_text_layer_are_no_retake():
+    # Given the same rows on a sharp, evenly lit photo (a layout not understood), and on a PDF's text layer
+    clean = statement_retake_reasons(10, 12, measures=_measures(), text_layer=False)
+    text = statement_retake_reasons(10, 12, measures=None, text_layer=True)
+    # Then neither is sent back: a new photo or upload would read the same
+    assert (clean, text) == ([], [])
+
+
+def test_a_few_unconfirmed_rows_on_a_poor_photo_are_no_retake():
+    # Given a photo with glare on which 3 of 12 rows are unconfirmed (within the share the reviewer sees)
+    assert statement_retake_reasons(3, 12, measures=_measures(glare_fraction=0.1), text_layer=False) == []

@@ -31,6 +31,7 @@ from loanpipe.domain.documents import (
     Transaction,
 )
 from loanpipe.domain.money import money_str
+from loanpipe.extraction.balances import SURE_FIGURES
 from loanpipe.extraction.boxes import place_fields, place_rows
 from loanpipe.extraction.classify import Classification, classify_text
 from loanpipe.extraction.confidence import AGREE_FLOOR, combine, field_confidence
@@ -42,7 +43,13 @@ from loanpipe.extraction.parsers.statement_table import StatementRow, Undated
 from loanpipe.extraction.pdf import TEXT_LAYER
 from loanpipe.extraction.picture import Picture, first_page_picture
 from loanpipe.extraction.plausible import UNSURE, doubts
-from loanpipe.extraction.quality import field_retake_reasons, legibility, poor_picture, unread_fields
+from loanpipe.extraction.quality import (
+    field_retake_reasons,
+    legibility,
+    poor_picture,
+    statement_retake_reasons,
+    unread_fields,
+)
 from loanpipe.extraction.reading import Deadline, EarlyRetake, Page, is_card, read_document
 from loanpipe.extraction.second_look import read_below_signature, read_undated
 from loanpipe.extraction.settings import extraction_settings
@@ -58,7 +65,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["MAX_FILE_BYTES", "MAX_OCR_PAGES", "MAX_PDF_PAGES", "MAX_PIXELS", "Extraction", "extract_document"]
 
-MAX_DOUBTFUL_ROWS = 0.3  # share of statement rows breaking the running balance above which a retake is asked
 
 
 @dataclass(frozen=True)
@@ -259,21 +265,20 @@ def _transactions(doc_type: DocType, rows: list[StatementRow], warnings: list[st
 def _retake_reasons(doc_type: DocType, reads: dict[str, FieldRead], rows: list[StatementRow], pages: list[Page],
                     warnings: list[str], *, text_layer: bool) -> list[str]:
     """The quality gate on what was read: a retake only when the picture is at fault (required fields
-    unread, or most statement rows not adding up, on a photo with an image problem). Otherwise what was
-    not read is a warning, and the document goes on to a reviewer with what was read."""
+    unread, or most statement rows' figures unconfirmed by the running balance, on a photo with an image
+    problem). Otherwise what was not read is a warning, and the document goes on to a reviewer with what was
+    read."""
     measures = next((page.measures for page in pages if page.measures is not None), None)
-    legible = _legibility(pages)
     unread = unread_fields(doc_type, reads, has_transactions=bool(rows), text_layer=text_layer)
-    reasons = field_retake_reasons(unread, measures=measures, legible=legible, text_layer=text_layer)
-    doubtful = sum(1 for row in rows if not row.balanced)
-    damaged = bool(rows) and not text_layer and doubtful > MAX_DOUBTFUL_ROWS * len(rows)
-    if not reasons and damaged:
-        # Most rows do not add up: on a poor photo, a better one lets the income be verified.
-        reasons = field_retake_reasons(["transactions"], measures=measures, legible=legible, text_layer=text_layer)
+    reasons = field_retake_reasons(unread, measures=measures, legible=_legibility(pages), text_layer=text_layer)
+    unconfirmed = sum(1 for row in rows if row.figures < SURE_FIGURES)
+    if not reasons:
+        reasons = statement_retake_reasons(unconfirmed, len(rows), measures=measures, text_layer=text_layer)
     if not reasons and unread:
         warnings.append(f"not read on a readable page (layout not understood): {', '.join(unread)}")
-    if not reasons and damaged:
-        warnings.append(f"transactions: {doubtful} of {len(rows)} rows do not add up on a readable page")
+    if not reasons and unconfirmed:
+        warnings.append(f"transactions: the running balance does not confirm the figures of {unconfirmed} of "
+                        f"{len(rows)} rows")
     return reasons
 
 

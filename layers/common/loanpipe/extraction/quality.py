@@ -3,9 +3,10 @@ document again, and say why (RETAKE-family reason codes with zh/en texts in loan
 
 A retake is asked only when the picture is at fault: blank, too dark or too small before any OCR; after
 it, required fields unread on a photo that shows an image problem (blur, glare, cut off) AND that the OCR
-read poorly (``legibility``). A legible page or a PDF's text layer whose fields were not found is a
-layout the parser does not know: a new photo would read the same, so it goes on with a warning and the
-reviewer completes the fields."""
+read poorly (``legibility``), or a photographed statement whose figures the running balance cannot confirm
+on most rows, on a photo that shows an image problem (``statement_retake_reasons``). A legible page or a
+PDF's text layer whose fields were not found is a layout the parser does not know: a new photo would read the
+same, so it goes on with a warning and the reviewer completes the fields."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ MIN_INK = 0.002  # below this share of dark pixels the page is blank
 # border of its frame); a field not found on it is a layout the parser does not know.
 LEGIBLE_MEDIAN = 0.90
 LEGIBLE_MIN_RUNS = 4
+# A photographed statement whose running balance confirms the figures of fewer than this share of its rows was
+# misread where it matters (the amounts the income check counts): a retake, when the photo shows why.
+MAX_UNCONFIRMED_ROWS = 0.3
 
 # Without these a document is useless for the decision; missing one asks for a retake.
 REQUIRED_FIELDS: dict[DocType, tuple[str, ...]] = {
@@ -107,3 +111,16 @@ def field_retake_reasons(unread: list[str], *, measures: ImageMeasures | None, l
     if not unread or text_layer:
         return []
     return poor_picture(measures, legible)
+
+
+def statement_retake_reasons(unconfirmed: int, rows: int, *, measures: ImageMeasures | None,
+                             text_layer: bool) -> list[str]:
+    """A retake for a photographed statement when the running balance confirms the figures of too few rows
+    (``unconfirmed``: rows whose amount and balance neither fit the balance before them nor were read alike
+    twice; a printed break, an edited row, is read alike and not counted) and the photo shows an image
+    problem. The page's median run confidence is no judge here: headings and descriptions read well on a photo
+    whose small figures are blurred. A sharp, clean photo whose rows do not add up goes on (a layout the parser
+    does not know: a new photo would read the same), and the reviewer sees the rows."""
+    if text_layer or not rows or unconfirmed <= MAX_UNCONFIRMED_ROWS * rows:
+        return []
+    return diagnose(measures)
