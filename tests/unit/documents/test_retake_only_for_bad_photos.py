@@ -78,11 +78,24 @@ def test_a_missing_field_on_a_blurred_photo_the_engine_read_poorly_asks_for_a_re
 
 
 def test_a_missing_field_on_a_legible_photo_is_no_retake_whatever_the_measures_say():
-    unread = unread_fields(DocType.ID_CARD_FRONT, {}, has_transactions=False, text_layer=False)
-    # Given white paper counted as glare, but the engine read the page's runs at 0.97
-    reasons = field_retake_reasons(unread, measures=_measures(glare_fraction=0.4), legible=0.97, text_layer=False)
-    # Then the picture is not at fault: no retake
+    unread = unread_fields(DocType.INCOME_CERTIFICATE, {}, has_transactions=False, text_layer=False)
+    # Given a letter's white paper counted as glare, but the engine read the page's runs at 0.97
+    reasons = field_retake_reasons(unread, measures=_measures(glare_fraction=0.4), legible=0.97, text_layer=False,
+                                   doc_type=DocType.INCOME_CERTIFICATE)
+    # Then the picture is not at fault (a letter in a layout the parser does not know): no retake
     assert reasons == []
+
+
+def test_a_card_field_unread_on_a_blurred_photo_asks_for_a_retake_however_legible_the_rest():
+    unread = unread_fields(DocType.ID_CARD_FRONT, {}, has_transactions=False, text_layer=False)
+    # Given a blurred card photo whose labels and frame were read at 0.95 (the card has one layout: the state's)
+    blurred = field_retake_reasons(unread, measures=_measures(sharpness=20.0), legible=0.95, text_layer=False,
+                                   doc_type=DocType.ID_CARD_FRONT)
+    # And the same unread fields on a sharp, clean card photo
+    sharp = field_retake_reasons(unread, measures=_measures(), legible=0.95, text_layer=False,
+                                 doc_type=DocType.ID_CARD_FRONT)
+    # Then the blurred one is retaken, saying why; the sharp one is not (the picture is not at fault)
+    assert (blurred, sharp) == (["blurry"], [])
 
 
 def test_a_photographed_statement_whose_balance_confirms_few_rows_on_a_glaring_photo_asks_for_a_retake():

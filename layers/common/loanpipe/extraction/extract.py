@@ -270,7 +270,8 @@ def _retake_reasons(doc_type: DocType, reads: dict[str, FieldRead], rows: list[S
     read."""
     measures = next((page.measures for page in pages if page.measures is not None), None)
     unread = unread_fields(doc_type, reads, has_transactions=bool(rows), text_layer=text_layer)
-    reasons = field_retake_reasons(unread, measures=measures, legible=_legibility(pages), text_layer=text_layer)
+    reasons = field_retake_reasons(unread, measures=measures, legible=_legibility(pages), text_layer=text_layer,
+                                   doc_type=doc_type)
     unconfirmed = sum(1 for row in rows if row.figures < SURE_FIGURES)
     if not reasons:
         reasons = statement_retake_reasons(unconfirmed, len(rows), measures=measures, text_layer=text_layer)

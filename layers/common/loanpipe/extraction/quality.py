@@ -3,10 +3,11 @@ document again, and say why (RETAKE-family reason codes with zh/en texts in loan
 
 A retake is asked only when the picture is at fault: blank, too dark or too small before any OCR; after
 it, required fields unread on a photo that shows an image problem (blur, glare, cut off) AND that the OCR
-read poorly (``legibility``), or a photographed statement whose figures the running balance cannot confirm
-on most rows, on a photo that shows an image problem (``statement_retake_reasons``). A legible page or a
-PDF's text layer whose fields were not found is a layout the parser does not know: a new photo would read the
-same, so it goes on with a warning and the reviewer completes the fields."""
+read poorly (``legibility``; on an identity card, whose layout is the state's, whatever the legibility), or
+a photographed statement whose figures the running balance cannot confirm on most rows, on a photo that shows
+an image problem (``statement_retake_reasons``). A legible page or a PDF's text layer whose fields were not
+found is a layout the parser does not know: a new photo would read the same, so it goes on with a warning
+and the reviewer completes the fields."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ LEGIBLE_MIN_RUNS = 4
 # misread where it matters (the amounts the income check counts): a retake, when the photo shows why.
 MAX_UNCONFIRMED_ROWS = 0.3
 
+# Documents printed in one layout everywhere (the resident identity card's two sides).
+FIXED_LAYOUT = frozenset({DocType.ID_CARD_FRONT, DocType.ID_CARD_BACK})
 # Without these a document is useless for the decision; missing one asks for a retake.
 REQUIRED_FIELDS: dict[DocType, tuple[str, ...]] = {
     DocType.ID_CARD_FRONT: ("name", "id_number", "birth_date", "sex"),
@@ -103,13 +106,18 @@ def poor_picture(measures: ImageMeasures | None, legible: float) -> list[str]:
 
 
 def field_retake_reasons(unread: list[str], *, measures: ImageMeasures | None, legible: float,
-                         text_layer: bool) -> list[str]:
+                         text_layer: bool, doc_type: DocType | None = None) -> list[str]:
     """A retake only when the picture is at fault: required fields unread on a photo that shows an image
     problem (blur, glare, cut off, too small, too dark) and that the OCR read poorly. Unread fields on a
     legible page (or a PDF's text layer) are a layout the parser does not know: a new photo would read the
-    same, so the document goes on and the reviewer completes the fields (validation: ``field_missing``)."""
+    same, so the document goes on and the reviewer completes the fields (validation: ``field_missing``).
+    An identity card has one layout, the state's: a required field unread on a card photo that shows an
+    image problem is the photo's fault however legible the rest of the card read (its labels and its
+    printed frame read well on a photo whose small value text is blurred), and the card is at the door."""
     if not unread or text_layer:
         return []
+    if doc_type in FIXED_LAYOUT:
+        return diagnose(measures)
     return poor_picture(measures, legible)
 
 
