@@ -51,7 +51,7 @@ from loanpipe.extraction.quality import (
     unread_fields,
 )
 from loanpipe.extraction.reading import Deadline, EarlyRetake, Page, is_card, read_document
-from loanpipe.extraction.second_look import read_below_signature, read_undated
+from loanpipe.extraction.second_look import read_below_signature, read_red_letterhead, read_undated
 from loanpipe.extraction.settings import extraction_settings
 from loanpipe.extraction.sniff import (  # the limits are re-exported for the API's presigned POST
     MAX_FILE_BYTES,
@@ -167,8 +167,8 @@ def _decide_type(expected: DocType | None, classification: Classification,
 
 def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
     """The fields of the pages; a certificate without its issue date is read again below its signing
-    line (where the seal sits), a statement line with amounts and no date in its date cell, and the pages
-    are parsed once more with what was found there."""
+    line (where the seal sits), a statement line with amounts and no date in its date cell, a statement
+    without its bank in its red letterhead, and the pages are parsed once more with what was found there."""
     texts = [page.text for page in pages]
     if doc_type is DocType.BANK_STATEMENT and any(page.image is not None for page in texts):  # not a text layer
         texts = [_with_undated_dates(page, table.undated) for page, table in zip(texts, statement_tables(texts),
@@ -179,6 +179,12 @@ def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
         below = _read_below_signature(texts[0])
         if below:
             texts[0] = replace(texts[0], boxes=texts[0].boxes + tuple(below))
+            parsed = parse_pages(doc_type, texts)
+    bank = parsed.reads.get("bank_name")
+    if doc_type is DocType.BANK_STATEMENT and not (bank and bank.value) and texts[0].image is not None:
+        head = read_red_letterhead(get_engine(texts[0].source), pages[0].colour)
+        if head:
+            texts[0] = replace(texts[0], boxes=texts[0].boxes + tuple(head))
             parsed = parse_pages(doc_type, texts)
     return parsed
 

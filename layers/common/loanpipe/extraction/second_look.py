@@ -1,6 +1,7 @@
 """Second looks: where a document's layout says the first reading of a page missed or cut text, the
 engine is asked to look again there (``OcrEngine.read_line`` / ``reread`` / ``read_crop``). This module
-knows where to look (the card's 性别 zone, a statement's date column, the certificate's signing line);
+knows where to look (the card's 性别 zone, a statement's date column, the certificate's signing line, a
+page's red letterhead);
 the engine knows how. An engine without a second look returns nothing and the first reading stands."""
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from loanpipe.extraction.normalize import clean_text, find_sex, parse_date
 from loanpipe.extraction.parsers.certificate import ORG_ENDINGS
 from loanpipe.extraction.parsers.statement_columns import DATE_CELL, Column, find_header
 from loanpipe.extraction.parsers.statement_table import Undated
+from loanpipe.extraction.preprocess import red_seal_mask
+
+HEAD_SHARE = 0.18  # the head of a page, where a bank or an employer prints its name and logo
+RED_IN_BOX = 0.05  # share of a run's box in red ink for the run to be the red lettering
 
 
 def read_lone_sex(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
@@ -137,4 +142,24 @@ def read_undated(engine: OcrEngine, image: np.ndarray, undated: Sequence[Undated
             continue
         x0, x1 = region.cell
         found.append(TextBox(match.group(0), x0, top, max(x1, x0 + 1), bottom, line.confidence if line else 0.0))
+    return found
+
+
+def read_red_letterhead(engine: OcrEngine, colour: np.ndarray | None) -> list[TextBox]:
+    """A bank's name printed in red at the head of the page (the logo's lettering: 中国银行, 招商银行 ...) is
+    taken out with the seals before the page is read: red strokes read as paper. The head of the page is
+    read again in its green channel, where red ink is as dark as black, and the runs printed in red are
+    kept (the black ones were read the first time). ``colour``: the page as read (BGR, the boxes' pixels)."""
+    if colour is None or colour.ndim != 3:
+        return []
+    band = colour[: int(colour.shape[0] * HEAD_SHARE)]
+    red = red_seal_mask(band) > 0
+    if red.mean() < 0.001:
+        return []
+    found = []
+    for box in engine.read_crop(np.ascontiguousarray(band[:, :, 1])):
+        y0, y1 = max(0, int(box.y0)), min(band.shape[0], int(box.y1))
+        x0, x1 = max(0, int(box.x0)), min(band.shape[1], int(box.x1))
+        if y1 > y0 and x1 > x0 and red[y0:y1, x0:x1].mean() >= RED_IN_BOX:
+            found.append(box)
     return found
