@@ -17,7 +17,12 @@ from loanpipe.extraction.pdf import check_ocr_pages, open_pdf, read_text_layer, 
 from loanpipe.extraction.picture import upright_colour
 from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT, WORK_SIDE, ImageMeasures, PreparedPage, prepare
 from loanpipe.extraction.quality import diagnose, image_retake_reasons
-from loanpipe.extraction.second_look import complete_cut_dates, lines_below_table, read_lone_sex
+from loanpipe.extraction.second_look import (
+    complete_cut_dates,
+    lines_below_table,
+    read_lone_ethnicity,
+    read_lone_sex,
+)
 from loanpipe.extraction.sniff import FileKind, open_image
 
 
@@ -111,7 +116,10 @@ def ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
     engine = get_engine(engine_name)
     card = is_card(prepared.aspect)
     scan = engine.read_page(prepared.gray, card=card, skip=None if card else lines_below_table)
-    boxes = read_lone_sex(engine, scan.image, scan.boxes) if card else complete_cut_dates(engine, scan, scan.boxes)
+    if card:
+        boxes = read_lone_ethnicity(engine, scan.image, read_lone_sex(engine, scan.image, scan.boxes))
+    else:
+        boxes = complete_cut_dates(engine, scan, scan.boxes)
     height, width = scan.image.shape[:2]
     return PageText(boxes=tuple(boxes), width=width, height=height, source=engine.name, image=scan.image)
 

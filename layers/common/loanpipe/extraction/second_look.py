@@ -1,6 +1,6 @@
 """Second looks: where a document's layout says the first reading of a page missed or cut text, the
 engine is asked to look again there (``OcrEngine.read_line`` / ``reread`` / ``read_crop``). This module
-knows where to look (the card's 性别 zone, a statement's date column, the certificate's signing line, a
+knows where to look (the card's 性别 and 民族 zones, a statement's date column, the certificate's signing line, a
 page's red letterhead);
 the engine knows how. An engine without a second look returns nothing and the first reading stands."""
 
@@ -14,7 +14,7 @@ import numpy as np
 from loanpipe.extraction.engines.base import OcrEngine, PageScan, Stretch
 from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import PageText, TextBox
-from loanpipe.extraction.normalize import clean_text, find_sex, parse_date
+from loanpipe.extraction.normalize import clean_text, find_ethnicity, find_sex, parse_date
 from loanpipe.extraction.parsers.certificate import ORG_ENDINGS
 from loanpipe.extraction.parsers.statement_columns import DATE_CELL, Column, find_header
 from loanpipe.extraction.parsers.statement_table import Undated
@@ -46,6 +46,31 @@ def read_lone_sex(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) ->
     if sex is None:
         return boxes
     return [*boxes, TextBox(sex, left, top, right, bottom, line.confidence)]
+
+
+def read_lone_ethnicity(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
+    """The card's 民族 (a small label and one or two characters) stands on the 性别 line, past the sex, and
+    the detector now and then finds neither. When nothing past the sex was read on that line, the line is
+    read there as it is printed, up to the photo (the card's left three fifths), and kept when it names one
+    of the 56 ethnic groups (the parser trusts a value without its label no higher than 0.90)."""
+    label = next((b for b in boxes if compact(b.text).startswith("性别")), None)
+    if label is None:
+        return boxes
+    height = label.height
+    on_line = [b for b in boxes if b is not label and abs(b.cy - label.cy) < 0.5 * height and b.x0 > label.x0]
+    if any("民族" in b.text or find_ethnicity(compact(b.text)) for b in on_line):
+        return boxes
+    left = int(max([label.x1, *(b.x1 for b in on_line)]) + 0.5 * height)
+    right = int(0.62 * image.shape[1])
+    top, bottom = max(0, int(label.y0 - 0.15 * height)), min(image.shape[0], int(label.y1 + 0.15 * height))
+    if right - left < 2 * height or bottom - top < 8:
+        return boxes
+    line = engine.read_line(image[top:bottom, left:right])
+    text = compact(clean_text(line.text)).split("民族")[-1] if line is not None else ""
+    ethnicity = find_ethnicity(text) if 0 < len(text) <= 4 else None
+    if ethnicity is None:
+        return boxes
+    return [*boxes, TextBox(ethnicity, left, top, right, bottom, line.confidence)]
 
 
 def lines_below_table(top: Sequence[TextBox], found: Sequence[TextBox]) -> set[int]:
