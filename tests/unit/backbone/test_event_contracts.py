@@ -24,8 +24,11 @@ from loanpipe.service.access import Caller, Role
 from loanpipe.service.dispatch import dispatch
 from loanpipe.service.extraction import handle_upload
 from loanpipe.service.intake import create_application
+from loanpipe.service.messages import ContractRequested, ScoreRequested, parse_stage_message
 from loanpipe.service.review import ReviewConfig, ReviewDecision, claim, decide
+from loanpipe.service.scoring import handle_scoring
 from loanpipe.service.signing import CodeRequest, SignatureUpload, SigningConfig, capture_signature, request_code
+from loanpipe.service.validation import handle_validation
 from testkit.fakes import InMemorySmsSender
 from testkit.scenarios import build_scenario
 
@@ -164,3 +167,29 @@ def test_the_eventbridge_adapter_puts_the_models_detail_json_on_the_bus():
                                                                              "ContractReady")
     assert parse_event(entry["DetailType"], entry["Detail"]) == event
 
+
+
+def test_a_score_request_run_again_after_its_approval_was_written_sends_what_the_dying_attempt_may_have_lost():
+    # Given a clean application validated and approved by the score stage, whose function then died before the
+    # queue and the bus took its contract request and its decision event
+    clean = build_scenario("clean", 11)
+    chain = Chain(clean.ports)
+    app_id = chain.validating(clean.case)
+    sent, published = chain.ports.queue.sent, chain.ports.events.published
+    handle_validation(parse_stage_message(sent.pop(0)[1]), chain.validate)
+    score_request = parse_stage_message(sent.pop(0)[1])
+    assert isinstance(score_request, ScoreRequested)
+    handle_scoring(score_request, chain.score)
+    assert chain.ports.repo.get(app_id).state == AppState.APPROVED
+    decided = [event for event in published if event[0] == "ApplicationDecided"]
+    sent.clear()
+    published.clear()
+    # When the score request runs again (its message returned after the visibility timeout)
+    outcome = handle_scoring(score_request, chain.score)
+    # Then the contract is requested again and the same decision event goes to the bus
+    assert outcome == "resent"
+    assert [type(parse_stage_message(body)) for _, body in sent] == [ContractRequested]
+    assert [event for event in published if event[0] == "ApplicationDecided"] == decided
+    # and the contract stage renders one contract from it
+    chain.drain()
+    assert chain.ports.repo.get(app_id).state == AppState.AWAITING_SIGNATURE

@@ -13,7 +13,7 @@ def test_the_outcome_values_the_dashboards_count_are_unchanged():
                                                  "duplicate", "superseded", "refused"}
     assert {o.value for o in ValidateOutcome} == {"validated", "resent", "stale", "superseded",
                                                   "unknown_application"}
-    assert {o.value for o in ScoreOutcome} == {"approve", "review", "decline", "stale", "superseded",
+    assert {o.value for o in ScoreOutcome} == {"approve", "review", "decline", "resent", "stale", "superseded",
                                                "unknown_application"}
     assert {o.value for o in ContractOutcome} == {"rendered", "duplicate", "not_approved", "stale", "superseded",
                                                   "unknown_application"}

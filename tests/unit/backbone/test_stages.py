@@ -445,3 +445,26 @@ def test_an_approved_application_gets_a_contract_pdf_with_its_hash_and_waits_for
 
     assert hashlib.sha256(pdf).hexdigest() == record.contract.sha256
     assert handle_contract(message, deps) == "duplicate"
+
+
+def test_a_contract_request_run_again_after_its_attempt_died_sends_the_contract_ready_event_it_may_have_lost():
+    # Given an approved application whose contract was rendered and its state written, and then the function died
+    # before the bus took its ContractReady (the event is lost: the bus is cleared)
+    ports = in_memory_ports()
+    app_id = _new_application(ports.repo).application_id
+
+    def approve(record):
+        record.state = AppState.APPROVED
+        return Change()
+
+    apply_change(ports.repo, app_id, approve)
+    deps = contract_deps(CONTRACT, ports)
+    message = ContractRequested(application_id=app_id, round=1, approved_by="machine")
+    assert handle_contract(message, deps) == "rendered"
+    first = [event for event in ports.events.published if event[0] == "ContractReady"]
+    ports.events.published.clear()
+    # When the request runs again (its message returned after the visibility timeout)
+    outcome = handle_contract(message, deps)
+    # Then no second contract is rendered, and the same ContractReady is sent
+    assert outcome == "duplicate" and ports.repo.get(app_id).state == AppState.AWAITING_SIGNATURE
+    assert [event for event in ports.events.published if event[0] == "ContractReady"] == first

@@ -68,6 +68,11 @@ def handle_contract(message: ContractRequested, deps: ContractDeps) -> ContractO
         log.info("stale contract request ignored")
         return ContractOutcome.STALE
     if record.state == AppState.AWAITING_SIGNATURE and record.contract is not None:
+        # Rendered before. The attempt that rendered it may have died between writing the state and sending
+        # its event (the runner's idempotency lets a request run again only when its last attempt did not
+        # finish): ContractReady goes again, the same event (a bus delivers at least once; consumers key it
+        # by application and contract hash).
+        deps.events.publish(_contract_ready(record))
         return ContractOutcome.DUPLICATE
     if record.state != AppState.APPROVED:
         log.info("contract request for an application that is not approved ignored")
@@ -94,6 +99,11 @@ def _await_signature(record: ApplicationRecord, round_: int, contract: ContractR
     record.contract = contract
     move_application(record, AppState.AWAITING_SIGNATURE, change, actor=ACTOR, action="contract.rendered",
                      sha256=contract.sha256, contract_number=contract_number)
-    change.outbox.events.append(ContractReady(application_id=record.application_id, officer_id=record.officer_id,
-                                              sha256=contract.sha256))
+    change.outbox.events.append(_contract_ready(record))
     return change
+
+
+def _contract_ready(record: ApplicationRecord) -> ContractReady:
+    assert record.contract is not None
+    return ContractReady(application_id=record.application_id, officer_id=record.officer_id,
+                         sha256=record.contract.sha256)

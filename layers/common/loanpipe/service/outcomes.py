@@ -38,6 +38,7 @@ class ScoreOutcome(StrEnum):
     APPROVE = "approve"
     REVIEW = "review"
     DECLINE = "decline"
+    RESENT = "resent"  # approved before: the contract request and the decision event sent again
     STALE = "stale"
     SUPERSEDED = "superseded"
     UNKNOWN_APPLICATION = "unknown_application"
@@ -47,7 +48,7 @@ class ContractOutcome(StrEnum):
     """A contract request (metric prefix ``Contract``)."""
 
     RENDERED = "rendered"
-    DUPLICATE = "duplicate"  # rendered before
+    DUPLICATE = "duplicate"  # rendered before (its ContractReady sent again)
     NOT_APPROVED = "not_approved"
     STALE = "stale"
     SUPERSEDED = "superseded"

@@ -12,10 +12,10 @@ from loanpipe.domain.events import ApplicationDecided
 from loanpipe.domain.lifecycle import AppState
 from loanpipe.domain.records import ApplicationRecord, RecordedDecision, ReviewState, utcnow
 from loanpipe.policy.model import Policy
-from loanpipe.service.dispatch import apply_and_dispatch
+from loanpipe.service.dispatch import apply_and_dispatch, dispatch
 from loanpipe.service.messages import ContractRequested, ScoreRequested
 from loanpipe.service.outcomes import ScoreOutcome
-from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, StageQueue
+from loanpipe.service.ports import ApplicationRepository, BlobStore, EventPublisher, Outbox, StageQueue
 from loanpipe.service.transitions import Change, move_application
 from loanpipe.service.validation import build_case
 from loanpipe.validation.report import ValidationReport
@@ -46,6 +46,12 @@ def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> ScoreOutcome:
     except NotFound:
         log.warning("message for an unknown application dropped")
         return ScoreOutcome.UNKNOWN_APPLICATION
+    if record.round == message.round and record.state == AppState.APPROVED and record.contract is None:
+        # Our earlier attempt approved it but may have died before it sent the contract request and the
+        # decision event (it stays approved until the contract is rendered: nothing changed it since).
+        # Both go again; the contract stage renders once, and the event is the same one.
+        dispatch(_approved_outbox(record, deps.config), deps.queue, deps.events)
+        return ScoreOutcome.RESENT
     if record.round != message.round or record.state != AppState.SCORING:
         log.info("stale score request ignored")
         return ScoreOutcome.STALE
@@ -81,9 +87,7 @@ def _record_decision(record: ApplicationRecord, round_: int, credit: Decision,
     if decision.decision is Outcome.APPROVE:
         move_application(record, AppState.APPROVED, change, actor=ACTOR, action="decision.approved",
                          score=decision.score, policy_version=decision.policy_version)
-        contract = ContractRequested(application_id=record.application_id, round=record.round,
-                                     approved_by="machine")
-        change.outbox.messages.append((config.contract_queue_url, contract.model_dump_json()))
+        change.outbox.messages.append(_contract_request(record, config))
     elif decision.decision is Outcome.DECLINE:
         move_application(record, AppState.DECLINED, change, actor=ACTOR, action="decision.declined",
                          reasons=codes, score=decision.score, policy_version=decision.policy_version)
@@ -94,3 +98,13 @@ def _record_decision(record: ApplicationRecord, round_: int, credit: Decision,
     change.outbox.events.append(ApplicationDecided.of(record, by="machine"))
     change.result = ScoreOutcome(decision.decision.value)
     return change
+
+
+def _contract_request(record: ApplicationRecord, config: ScoreConfig) -> tuple[str, str]:
+    request = ContractRequested(application_id=record.application_id, round=record.round, approved_by="machine")
+    return config.contract_queue_url, request.model_dump_json()
+
+
+def _approved_outbox(record: ApplicationRecord, config: ScoreConfig) -> Outbox:
+    return Outbox(messages=[_contract_request(record, config)],
+                  events=[ApplicationDecided.of(record, by="machine")])
