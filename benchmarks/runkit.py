@@ -348,6 +348,7 @@ def reconcile(cloud, runs: list[AppRun], bus_events: list[dict], disbursements: 
     - no application has two decisions (audit), two contracts (audit and contracts bucket), two decision events
       (distinct ``ApplicationDecided`` on the bus) or two disbursement instructions (distinct instruction ids on
       the disbursement queue; a re-sent copy of the same instruction is counted apart);
+    - every contract rendered was announced (a ``ContractReady`` on the bus: events go at least once);
     - every application is in a state where it waits for a person or is finished, or shows a live stall (a
       visible reason); none is stuck without one.
 
@@ -386,8 +387,11 @@ def reconcile(cloud, runs: list[AppRun], bus_events: list[dict], disbursements: 
     contract_objects = Counter(parse_contract_owner(key) for key in _versions(s3, contracts_bucket, "contracts/")
                                if key.endswith("/contract.pdf"))
     decided_events = defaultdict(set)
+    announced = Counter()
     for event in bus_events:
         counts[f"bus_{event.get('detail-type')}"] += 1
+        if event.get("detail-type") == "ContractReady":
+            announced[event["detail"]["application_id"]] += 1
         if event.get("detail-type") == "ApplicationDecided":
             detail = event["detail"]
             decided_events[detail["application_id"]].add(json.dumps(detail, sort_keys=True))
@@ -409,6 +413,8 @@ def reconcile(cloud, runs: list[AppRun], bus_events: list[dict], disbursements: 
                         ("disbursement instructions", len(instructions[app_id]))):
             if n > 1:
                 problems.append(f"{app_id}: {n} {what}")
+        if rendered and not announced[app_id]:
+            problems.append(f"{app_id}: contract rendered, no ContractReady on the bus")
         if contract_objects[app_id] > 1:
             problems.append(f"{app_id}: {contract_objects[app_id]} contract PDF versions")
         if state == "SIGNED" and len(instructions[app_id]) != 1:
