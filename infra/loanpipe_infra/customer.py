@@ -79,6 +79,9 @@ def sign_at_the_door(api: ApiClient, application_id: str, applicant: dict, captu
             path = out_dir / f"{application_id}-signed.pdf"
             path.write_bytes(signed)
             return Signed("SIGNED", path, view["signed"]["sha256"])
+        state = api.get(f"/applications/{application_id}")["state"]
+        if state not in ("AWAITING_SIGNATURE", "SIGNED"):  # pulled back before the seal: no seal will come
+            return Signed(state, note=f"the application went to {state} before the seal")
         time.sleep(0.5)
     return Signed(api.get(f"/applications/{application_id}")["state"], note="no seal within the timeout")
 
