@@ -46,9 +46,11 @@ def handle_scoring(message: ScoreRequested, deps: ScoreDeps) -> ScoreOutcome:
     except NotFound:
         log.warning("message for an unknown application dropped")
         return ScoreOutcome.UNKNOWN_APPLICATION
-    if record.round == message.round and record.state == AppState.APPROVED and record.contract is None:
+    if (record.round == message.round and record.state == AppState.APPROVED and record.contract is None
+            and record.decision is not None and record.decision.decided_by == "machine"):
         # Our earlier attempt approved it but may have died before it sent the contract request and the
-        # decision event (it stays approved until the contract is rendered: nothing changed it since).
+        # decision event (it stays approved until the contract is rendered; a reviewer's approval is not
+        # the machine's to announce).
         # Both go again; the contract stage renders once, and the event is the same one.
         dispatch(_approved_outbox(record, deps.config), deps.queue, deps.events)
         return ScoreOutcome.RESENT
