@@ -43,6 +43,7 @@ from loanpipe.extraction.parsers.statement_table import StatementRow, Undated
 from loanpipe.extraction.pdf import TEXT_LAYER
 from loanpipe.extraction.picture import Picture, first_page_picture
 from loanpipe.extraction.plausible import UNSURE, doubts
+from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT
 from loanpipe.extraction.quality import (
     field_retake_reasons,
     legibility,
@@ -97,7 +98,7 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
         expected_type = DocType(expected_type)
     sniffed = sniff(data, filename=filename, content_type=content_type)
 
-    read = read_document(data, sniffed.kind, engines, deadline)
+    read = read_document(data, sniffed.kind, engines, deadline, shape=_expected_shape(expected_type))
     if read.early is not None:
         return _early_retake(read.early, len(read.pages), expected_type, mode, started_cpu)
     pages = read.pages
@@ -122,6 +123,12 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     _log(result, used_engine, len(pages), started_cpu)
     return Extraction(result=result, text=full_text, engine=used_engine, pages=len(pages),
                       picture=first_page_picture(pages[0].colour, pages[0].text.source == TEXT_LAYER, data))
+
+
+def _expected_shape(expected: DocType | None) -> float | None:
+    if expected is None:
+        return None
+    return ID_CARD_ASPECT if expected in (DocType.ID_CARD_FRONT, DocType.ID_CARD_BACK) else A4_ASPECT
 
 
 def _early_retake(early: EarlyRetake, pages: int, expected: DocType | None, mode: str,

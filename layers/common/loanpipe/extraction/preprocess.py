@@ -172,17 +172,22 @@ def locate_document(photo: np.ndarray) -> tuple[np.ndarray | None, float, bool]:
     return quad / scale, fraction, touches
 
 
-def _snap_aspect(aspect: float) -> float:
-    """The nearest standard shape (ID-1 card, A4 page) when the measured one is close to it."""
+def _snap_aspect(aspect: float, expected: float | None = None) -> float:
+    """The nearest standard shape (ID-1 card, A4 page) when the measured one is close to it. A photo taken at
+    an angle foreshortens the document, so an outline measured between the two shapes is either: it is the
+    shape the officer said they photographed (``expected``: the slot's), when there is one."""
+    if expected is not None and min(ID_CARD_ASPECT, A4_ASPECT) <= aspect <= max(ID_CARD_ASPECT, A4_ASPECT):
+        return expected
     nearest = min((ID_CARD_ASPECT, A4_ASPECT), key=lambda standard: abs(aspect - standard))
     return nearest if abs(aspect - nearest) / nearest < 0.12 else aspect
 
 
-def rectify(photo: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """Undo the perspective: the card becomes 1000 px wide, a page 1654 px on its short side."""
+def rectify(photo: np.ndarray, quad: np.ndarray, shape: float | None = None) -> np.ndarray:
+    """Undo the perspective: the card becomes 1000 px wide, a page 1654 px on its short side. ``shape``: the
+    aspect of the document expected (the upload slot's), None when not known."""
     width, height = _quad_size(quad)
     landscape = width >= height
-    aspect = min(2.5, _snap_aspect(max(width, height) / max(1.0, min(width, height))))
+    aspect = min(2.5, _snap_aspect(max(width, height) / max(1.0, min(width, height)), shape))
     if aspect == ID_CARD_ASPECT:
         long_side, short_side = CARD_WIDTH, int(round(CARD_WIDTH / aspect))
     else:
@@ -317,9 +322,10 @@ def _measure(gray: np.ndarray, flat: np.ndarray, document_fraction: float, touch
                          touches_border=touches, found_quad=found_quad, ink_fraction=ink)
 
 
-def prepare(image: Image.Image, *, locate: bool = True) -> PreparedPage:
+def prepare(image: Image.Image, *, locate: bool = True, shape: float | None = None) -> PreparedPage:
     """Locate, rectify, deskew, flatten the lighting and remove the seal. ``locate=False`` for pages
-    rendered from a PDF's own drawing (already flat)."""
+    rendered from a PDF's own drawing (already flat); ``shape``: the aspect the upload slot expects
+    (``ID_CARD_ASPECT``, ``A4_ASPECT``), None when not known."""
     photo = to_bgr(image)
     quad, fraction, touches = (locate_document(photo) if locate else (None, 1.0, False))
     if quad is not None and touches:
@@ -327,7 +333,7 @@ def prepare(image: Image.Image, *, locate: bool = True) -> PreparedPage:
         # of frame): warping by it would distort the page. Read the photo as it is.
         quad = None
     if quad is not None:
-        page = rectify(photo, quad)
+        page = rectify(photo, quad, shape)
     else:
         page = photo
         height, width = page.shape[:2]

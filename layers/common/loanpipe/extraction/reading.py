@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from loanpipe.domain.errors import PlatformError, RejectedInput
+from loanpipe.extraction.card_layout import settle_front_labels
 from loanpipe.extraction.engines import EngineChoice, get_engine
 from loanpipe.extraction.layout import PageText
 from loanpipe.extraction.pdf import check_ocr_pages, open_pdf, read_text_layer, render_page
@@ -22,6 +23,7 @@ from loanpipe.extraction.second_look import (
     lines_below_table,
     read_lone_ethnicity,
     read_lone_sex,
+    read_sex_without_label,
 )
 from loanpipe.extraction.sniff import FileKind, open_image
 
@@ -103,10 +105,13 @@ def is_card(aspect: float) -> bool:
             and abs(aspect - ID_CARD_ASPECT) / ID_CARD_ASPECT < 0.12)
 
 
-def read_document(data: bytes, kind: FileKind, engines: EngineChoice, deadline: Deadline) -> PagesRead:
+def read_document(data: bytes, kind: FileKind, engines: EngineChoice, deadline: Deadline, *,
+                  shape: float | None = None) -> PagesRead:
+    """``shape``: the aspect of the document the upload slot expects (a card, a page), for a photo taken
+    at an angle; None when not known."""
     if kind is FileKind.PDF:
         return read_pdf(data, engines, deadline)
-    return read_photo(open_image(data, max_side=WORK_SIDE), engines, deadline)
+    return read_photo(open_image(data, max_side=WORK_SIDE), engines, deadline, shape=shape)
 
 
 def ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
@@ -117,15 +122,18 @@ def ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
     card = is_card(prepared.aspect)
     scan = engine.read_page(prepared.gray, card=card, skip=None if card else lines_below_table)
     if card:
-        boxes = read_lone_ethnicity(engine, scan.image, read_lone_sex(engine, scan.image, scan.boxes))
+        boxes = settle_front_labels(scan.boxes, scan.image.shape[1])
+        boxes = read_sex_without_label(engine, scan.image, read_lone_sex(engine, scan.image, boxes))
+        boxes = read_lone_ethnicity(engine, scan.image, boxes)
     else:
         boxes = complete_cut_dates(engine, scan, scan.boxes)
     height, width = scan.image.shape[:2]
     return PageText(boxes=tuple(boxes), width=width, height=height, source=engine.name, image=scan.image)
 
 
-def read_photo(image: Image.Image, engines: EngineChoice, deadline: Deadline) -> PagesRead:
-    prepared = prepare(image)
+def read_photo(image: Image.Image, engines: EngineChoice, deadline: Deadline, *,
+               shape: float | None = None) -> PagesRead:
+    prepared = prepare(image, shape=shape)
     early = image_retake_reasons(prepared.measures)
     if early:
         return PagesRead([], [], EarlyRetake(early, prepared.aspect))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -46,6 +47,40 @@ def read_lone_sex(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) ->
     if sex is None:
         return boxes
     return [*boxes, TextBox(sex, left, top, right, bottom, line.confidence)]
+
+
+def read_sex_without_label(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
+    """No 性别 read at all (a pale label in glare, its lone 男 or 女 not detected): the sex line lies halfway
+    between the 姓名 and 出生 lines, the sex under the name's value. That zone, up to the 民族 label when it
+    was read, is read as it is printed; the label goes back in the column with what was found there (a sex
+    already read alone in the zone is kept as read)."""
+    if any("性别" in compact(b.text) for b in boxes):
+        return boxes
+    name = next((b for b in boxes if compact(b.text).startswith("姓名")), None)
+    birth = next((b for b in boxes if compact(b.text).startswith("出生")), None)
+    if name is None or birth is None:
+        return boxes
+    height = (name.height + birth.height) / 2
+    if birth.cy - name.cy < 2 * height:
+        return boxes
+    column_x, cy = min(name.x0, birth.x0), (name.cy + birth.cy) / 2
+    top, bottom = max(0, int(cy - 0.8 * height)), min(image.shape[0], int(cy + 0.8 * height))
+    left = int(column_x + 1.6 * height)
+    ethnicity = next((b for b in boxes if "民族" in compact(b.text) and abs(b.cy - cy) < height), None)
+    right = int(min(ethnicity.x0 - 0.3 * height if ethnicity else image.shape[1], column_x + 4 * height))
+    label = TextBox("性别", column_x, top, left - 1, bottom, min(name.confidence, birth.confidence))
+    if any(find_sex(compact(b.text)) and len(compact(b.text)) <= 2 and abs(b.cy - cy) < 0.6 * height
+           for b in boxes):
+        return [*boxes, label]
+    if right - left < height or bottom - top < 8:
+        return boxes
+    line = engine.read_line(image[top:bottom, left:right])
+    text = compact(clean_text(line.text)) if line is not None else ""
+    sex = find_sex(text) if 0 < len(text) <= 2 else None
+    if sex is None:
+        return boxes
+    return [*boxes, replace(label, confidence=min(label.confidence, line.confidence)),
+            TextBox(sex, left, top, right, bottom, line.confidence)]
 
 
 def read_lone_ethnicity(engine: OcrEngine, image: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
