@@ -53,3 +53,15 @@ def test_a_birth_date_that_disagrees_with_the_id_number_is_not_trusted():
     reads = read_id_card_front(_rows(*lines))
     assert reads["birth_date"].check is Check.FAILED
     assert field_confidence(reads["birth_date"]) < REVIEW_THRESHOLD
+
+
+def test_a_validity_period_whose_label_was_not_read_is_found_below_the_authority_and_judged_by_its_length():
+    # Given an emblem side whose pale 有效期限 was lost in the reading (the period itself read, a dot lost)
+    reads = read_id_card_back(_rows("中华人民共和国", "居民身份证", "签发机关 乌鲁木齐市公安局沙依巴克分局",
+                                    "2025.0218-2045.02.18"))
+    # Then the period is read, confirmed by its twenty years
+    assert (reads["valid_from"].value, reads["valid_until"].value) == ("2025-02-18", "2045-02-18")
+    assert reads["valid_until"].check is Check.CONFIRMED
+    # and a date that is not a period (one date, no 长期) is not taken for it
+    reads = read_id_card_back(_rows("签发机关 乌鲁木齐市公安局沙依巴克分局", "2025.02.18"))
+    assert reads["valid_from"].value is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from loanpipe.extraction.card_layout import LAYOUT_CAP
 from loanpipe.extraction.labels import compact, find_label, right_of, value_after
 from loanpipe.extraction.layout import TextBox, rows
 from loanpipe.extraction.normalize import (
@@ -138,7 +139,7 @@ def read_id_card_back(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
     if value and not value.endswith(("局", "分局", "公安局", "所", "厅")):
         reads["issuing_authority"].check = Check.FAILED
 
-    validity = row_after(boxes, ["有效期限", "有效期", "效期限"])
+    validity = row_after(boxes, ["有效期限", "有效期", "效期限"]) or _validity_without_label(boxes, authority)
     valid_from = valid_until = None
     confidence = 0.0
     long_term = False
@@ -165,3 +166,16 @@ def read_id_card_back(boxes: Sequence[TextBox]) -> dict[str, FieldRead]:
     until_value = valid_until.isoformat() if valid_until else (LONG_TERM if long_term and valid_from else None)
     reads["valid_until"] = FieldRead(until_value, confidence if until_value else 0.0, check)
     return reads
+
+
+def _validity_without_label(boxes: Sequence[TextBox], authority: tuple[str, float, TextBox, list[TextBox]] | None,
+                            ) -> tuple[str, float, TextBox, list[TextBox]] | None:
+    """No 有效期限 read (a pale label in glare): the validity is the one run below the issuing authority that
+    holds a period, a date then a second date or 长期; the period's length judges it as any other reading."""
+    below = authority[2].y1 if authority else float("-inf")
+    periods = [box for box in boxes if box.cy > below and (len(find_dates(box.text)) == 2 or (
+        len(find_dates(box.text)) == 1 and LONG_TERM in compact(box.text)))]
+    if len(periods) != 1:
+        return None
+    box = periods[0]
+    return compact(box.text), min(box.confidence, LAYOUT_CAP), box, []
