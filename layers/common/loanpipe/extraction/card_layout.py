@@ -21,14 +21,11 @@ from statistics import median
 from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import TextBox
 from loanpipe.extraction.normalize import ETHNICITIES, find_id_number, halfwidth
-from loanpipe.extraction.parsers.reads import person_name
+from loanpipe.extraction.parsers.reads import LAYOUT_CAP, person_name
 
 # The label column, top to bottom (民族 shares the 性别 line, right of the sex).
 COLUMN = ("姓名", "性别", "出生", "住址", "公民身份号码")
 ETHNICITY_LABEL = "民族"
-# A label put back by the layout: the engine's confidence in the run, at most this (0.85 once calibrated,
-# above the review threshold, below the band where a value is trusted without a validator).
-LAYOUT_CAP = 0.97
 # The photo fills the card's right part; labels and values stand left of it.
 TEXT_SHARE = 0.62
 _FULL_DATE = re.compile(r"^(?:19|20)\d{2}年\d{1,2}月\d{1,2}日?$")

@@ -42,7 +42,7 @@ from loanpipe.extraction.parsers.reads import Check, FieldRead
 from loanpipe.extraction.parsers.statement_table import StatementRow, Undated
 from loanpipe.extraction.pdf import TEXT_LAYER
 from loanpipe.extraction.picture import Picture, first_page_picture
-from loanpipe.extraction.plausible import UNSURE, doubts
+from loanpipe.extraction.plausible import UNSURE, doubts, known_surname_reading
 from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT
 from loanpipe.extraction.quality import (
     field_retake_reasons,
@@ -108,6 +108,7 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     doc_type, warnings, reasons = _identify(expected_type, pages, full_text, text_layer)
 
     reads, rows = _parse_with_second_look(doc_type, pages)
+    _known_surnames(reads, pages)
     floors: dict[str, float] = {}
     if read.second:
         reads, floors = _consensus(reads, parse_pages(doc_type, [page.text for page in read.second]).reads)
@@ -194,6 +195,20 @@ def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
             texts[0] = replace(texts[0], boxes=texts[0].boxes + tuple(head))
             parsed = parse_pages(doc_type, texts)
     return parsed
+
+
+def _known_surnames(reads: dict[str, FieldRead], pages: list[Page]) -> None:
+    """A name read with a first character no one bears as a surname, where the recogniser's next choice there
+    is a known surname: that name, doubtful (``plausible.known_surname_reading``)."""
+    for name in ("name", "account_holder"):
+        read = reads.get(name)
+        if read is None or not read.value:
+            continue
+        better = known_surname_reading(read.value, (box for page in pages for box in page.text.boxes))
+        if better:
+            reads[name] = FieldRead(better, read.ocr, read.check, [*read.notes, (
+                "the first character as read is no one's surname; the recogniser's next choice there, a known "
+                "surname, taken")], certainty=min(read.certainty, UNSURE))
 
 
 def _with_undated_dates(page: PageText, undated: list[Undated]) -> PageText:

@@ -10,6 +10,9 @@ import numpy as np
 
 from loanpipe.extraction.normalize import clean_text
 
+# Per character read: the character, its probability, and the next likeliest characters with theirs.
+Alternatives = tuple[tuple[str, float, tuple[tuple[str, float], ...]], ...]
+
 
 @dataclass(frozen=True)
 class TextBox:
@@ -24,6 +27,9 @@ class TextBox:
     confidence: float = 1.0
     angle: float | None = None  # slope of the text line in degrees (y grows with x), when the engine knows it
     word_confidence: float | None = None  # the engine's confidence in the letters and digits alone (no punctuation)
+    # Each character as the engine read it, with the next likeliest characters it saw there and their
+    # probabilities (an engine that says nothing of them: empty).
+    alternatives: Alternatives = field(default=(), compare=False, repr=False)
 
     @property
     def cx(self) -> float:

@@ -18,9 +18,10 @@ Chinese banks and employers print, and ``doubts`` returns a cap for each value t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from loanpipe.domain.documents import DocType
+from loanpipe.extraction.layout import TextBox
 from loanpipe.extraction.normalize import halfwidth
 
 CONTRADICTED = 0.50
@@ -138,6 +139,34 @@ def person_name_doubt(value: str) -> tuple[float, str] | None:
         return UNSURE, "an unusual name length"
     if han[0] not in _SURNAMES_1 and han[:2] not in _SURNAMES_2:
         return UNSURE, "not a known surname (a misread first character?)"
+    return None
+
+
+# The first character's own probability below which the recogniser's next choices there are worth a look.
+DOUBTFUL_GLYPH = 0.9
+
+
+def known_surname_reading(name: str, boxes: Iterable[TextBox]) -> str | None:
+    """A name whose first character no one bears as a surname, where the recogniser hesitated and a known
+    surname was among its next choices at that character (卞 read as 卡 or 下, rare glyphs the recogniser
+    confuses with common ones): the name with that surname, the likeliest such. None when the name's surname
+    is known, the first character was read surely (a rare surname read as printed), or no run shows the
+    name with the engine's choices. The reading stays doubtful (``UNSURE``): which of the two was printed is
+    for a second source (the declared name, a reader) to say."""
+    if "·" in name or not 2 <= len(name) <= 4 or person_name_doubt(name) is None:
+        return None
+    for box in boxes:
+        read = "".join(char for char, _, _ in box.alternatives)
+        index = read.find(name)
+        if index < 0:
+            continue
+        _, probability, others = box.alternatives[index]
+        if probability >= DOUBTFUL_GLYPH:
+            return None
+        for other, _ in others:
+            if person_name_doubt(other + name[1:]) is None:
+                return other + name[1:]
+        return None
     return None
 
 

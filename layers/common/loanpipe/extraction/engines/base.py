@@ -19,7 +19,7 @@ from typing import ClassVar, Literal, Protocol
 
 import numpy as np
 
-from loanpipe.extraction.layout import TextBox
+from loanpipe.extraction.layout import Alternatives, TextBox
 
 
 class OcrUnavailable(RuntimeError):
@@ -29,11 +29,13 @@ class OcrUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class LineRead:
     """One line image recognised as it is, without looking for text on it first: the text, the mean
-    confidence of its printed characters, and of its letters and digits alone."""
+    confidence of its printed characters, and of its letters and digits alone; each character with the next
+    likeliest ones the engine saw there (``TextBox.alternatives``)."""
 
     text: str
     confidence: float
     word_confidence: float
+    alternatives: Alternatives = ()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from loanpipe.extraction.engines.base import (
 from loanpipe.extraction.engines.geometry import bgr, frames_of, lines_run_vertically, merge_split_quads, stretch_quad
 from loanpipe.extraction.engines.orientation import DirectionClassifier
 from loanpipe.extraction.engines.recmodel import fused_session
-from loanpipe.extraction.layout import TextBox
+from loanpipe.extraction.layout import Alternatives, TextBox
 from loanpipe.extraction.normalize import clean_text
 
 WRITTEN_AGAINST = "1.4.4"  # the rapidocr_onnxruntime whose internals this adapter reads (pinned in pyproject)
@@ -42,6 +42,7 @@ PAGE_REC_MIN_WIDTH = 120  # page cells are words and figures: a narrower padding
 REC_BATCH = 8
 REC_BATCH_SPREAD = 1.12  # crops batched together differ in width by at most 12% (the padding is computed)
 MIN_SCORE = 0.3  # a recognised line below this confidence is noise (a stamp's stroke, a rule)
+ALTERNATIVE_MIN = 0.02  # a character the recogniser gave less than this at a step is no alternative there
 
 # The detector needs glyphs of ~12-20 px: an ID card at 640 px, a page at 1000 px on the long side.
 DET_LONG_SIDE_CARD = 640
@@ -279,7 +280,7 @@ class RapidOcrEngine(OcrEngine):
                 continue
             frame = detection.frames[index]
             boxes.append(TextBox(text, frame.x0, frame.y0, frame.x1, frame.y1, line.confidence, frame.angle,
-                                 line.word_confidence))
+                                 line.word_confidence, line.alternatives))
         return boxes
 
     def recognise_crops(self, crops: Sequence[np.ndarray], *, min_width: int = REC_MIN_WIDTH) -> list[LineRead]:
@@ -314,7 +315,7 @@ class RapidOcrEngine(OcrEngine):
         normalise)."""
         best, probability = predictions.argmax(axis=2), predictions.max(axis=2)
         decoded = []
-        for indexes, probabilities in zip(best, probability, strict=True):
+        for line, indexes, probabilities in zip(predictions, best, probability, strict=True):
             keep = indexes != 0
             keep[1:] &= indexes[1:] != indexes[:-1]
             chars = [self._alphabet[i] for i in indexes[keep]]
@@ -324,8 +325,23 @@ class RapidOcrEngine(OcrEngine):
             printed = [p for char, p in zip(chars, kept, strict=True) if not char.isspace()]
             score = float(np.mean(printed)) if printed else 0.0
             word = [p for char, p in zip(chars, kept, strict=True) if char.isalnum()]
-            decoded.append(LineRead("".join(chars), score, float(np.mean(word)) if word else score))
+            decoded.append(LineRead("".join(chars), score, float(np.mean(word)) if word else score,
+                                    self._alternatives(line[keep], chars, kept)))
         return decoded
+
+    def _alternatives(self, steps: np.ndarray, chars: Sequence[str], kept: np.ndarray) -> Alternatives:
+        """Each character read with the (up to) three likeliest other characters at its step, above
+        ``ALTERNATIVE_MIN`` (the blank, CTC's "no character", left out)."""
+        if not len(steps):
+            return ()
+        candidates = np.argpartition(-steps, 4, axis=1)[:, :5]
+        result = []
+        for char, probability, row, indexes in zip(chars, kept, steps, candidates, strict=True):
+            others = sorted(((self._alphabet[i], float(row[i])) for i in indexes
+                             if i != 0 and self._alphabet[i] != char and row[i] >= ALTERNATIVE_MIN),
+                            key=lambda pair: -pair[1])
+            result.append((char, float(probability), tuple(others[:3])))
+        return tuple(result)
 
     def read(self, image: np.ndarray, *, det_scale: float = 0.5) -> list[TextBox]:
         """Every text run on ``image``, as found and read (no turning, no skipping)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from loanpipe.extraction.card_layout import LAYOUT_CAP
 from loanpipe.extraction.labels import compact, find_label, right_of, value_after
 from loanpipe.extraction.layout import TextBox, rows
 from loanpipe.extraction.normalize import (
@@ -20,7 +19,15 @@ from loanpipe.extraction.normalize import (
     id_sex,
     parse_date,
 )
-from loanpipe.extraction.parsers.reads import Check, FieldRead, cjk_text, id_number_read, person_name, row_after
+from loanpipe.extraction.parsers.reads import (
+    LAYOUT_CAP,
+    Check,
+    FieldRead,
+    cjk_text,
+    id_number_read,
+    person_name,
+    row_after,
+)
 
 # ---------------------------------------------------------------- ID card front (人像面)
 

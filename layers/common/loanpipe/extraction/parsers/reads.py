@@ -28,6 +28,10 @@ class Check(Enum):
 # The certainty of a value a parser found by a weak fallback (a line guessed to be the letterhead, a date
 # without its label, a candidate only one place names): below the policy's review threshold (0.80).
 WEAK = 0.7
+# A value whose label the card's layout put back (the label lost or misread, ``card_layout``): the engine's
+# confidence in the run, at most this (0.85 once calibrated: above the review threshold, below the band where
+# a value is trusted without a validator).
+LAYOUT_CAP = 0.97
 
 
 @dataclass
