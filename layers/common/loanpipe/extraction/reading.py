@@ -19,6 +19,7 @@ from loanpipe.extraction.picture import upright_colour
 from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT, WORK_SIDE, ImageMeasures, PreparedPage, prepare
 from loanpipe.extraction.quality import diagnose, image_retake_reasons
 from loanpipe.extraction.second_look import (
+    complete_cut_account_number,
     complete_cut_dates,
     lines_below_table,
     read_lone_ethnicity,
@@ -126,7 +127,7 @@ def ocr_page(prepared: PreparedPage, engine_name: str) -> PageText:
         boxes = read_sex_without_label(engine, scan.image, read_lone_sex(engine, scan.image, boxes))
         boxes = read_lone_ethnicity(engine, scan.image, boxes)
     else:
-        boxes = complete_cut_dates(engine, scan, scan.boxes)
+        boxes = complete_cut_account_number(engine, scan, complete_cut_dates(engine, scan, scan.boxes))
     height, width = scan.image.shape[:2]
     return PageText(boxes=tuple(boxes), width=width, height=height, source=engine.name, image=scan.image)
 
