@@ -79,6 +79,20 @@ def test_a_minus_sign_lost_by_ocr_is_restored_by_the_running_balance():
     assert parsed[2].confidence >= 0.8
 
 
+def test_a_decimal_point_lost_by_ocr_is_put_back_where_the_running_balance_places_it():
+    # Given a debit of 64.00 read as "6400" and a balance of 9,164.50 read as "916450" (points lost in small print)
+    rows = [ROWS[0], ("2026-05-05", "代发工资", "+8,200.00", "916450"), ("2026-05-06", "快捷支付", "-6400", "9,100.50")]
+    # When the statement is parsed
+    _, parsed = _extract(_page(rows))
+    # Then the figures get their points back, the digits as read, and the rows are confirmed
+    assert [(str(r.amount), str(r.balance)) for r in parsed[1:]] == [("8200.00", "9164.50"), ("-64.00", "9100.50")]
+    assert all(row.confidence >= 0.8 for row in parsed)
+    # but a figure read with its point that breaks the chain is not moved
+    rows = [ROWS[0], ROWS[1], ("2026-05-06", "快捷支付", "-6400.00", "9,100.50")]
+    _, parsed = _extract(_page(rows))
+    assert str(parsed[2].amount) == "-6400.00" and parsed[2].confidence < 0.8
+
+
 def test_a_row_that_breaks_the_running_balance_is_not_trusted():
     # Given a row whose amount was misread (35.50 read as 36.50)
     rows = [("2026-05-02", "消费", "-36.50", "964.50"), ROWS[1], ROWS[2]]

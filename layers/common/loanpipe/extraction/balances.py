@@ -13,7 +13,9 @@ import numpy as np
 from loanpipe.domain.money import money_str
 from loanpipe.extraction.confidence import calibrate, counterparty_confidence
 from loanpipe.extraction.engines import figure_reader
-from loanpipe.extraction.normalize import parse_amount
+from loanpipe.extraction.labels import compact
+from loanpipe.extraction.layout import TextBox
+from loanpipe.extraction.normalize import halfwidth, parse_amount
 from loanpipe.extraction.parsers.reads import Check, FieldRead
 from loanpipe.extraction.parsers.statement_table import StatementRow
 from loanpipe.extraction.parsers.statement_terms import DESCRIPTION_TERMS, description_fits_sign
@@ -133,20 +135,46 @@ def _figures_confidence(row: StatementRow, fits: bool) -> float:
 
 def _fit_running_balance(rows: list[StatementRow], opening: Decimal | None) -> list[bool]:
     """Whether each row's balance is the previous one plus its amount; an amount that fits only with the
-    other sign had its minus sign lost by OCR and is turned."""
+    other sign had its minus sign lost by OCR and is turned; a figure read without its decimal point
+    (48628 for 486.28: the point lost in small print) that fits with the point before its last two digits
+    had it lost, and gets it back (the digits are the ones read; the balance chain only places the point)."""
     previous = opening
     fits: list[bool] = []
     for row in rows:
         ok = False
         if previous is not None and row.balance is not None:
-            if previous + row.amount == row.balance:
-                ok = True
-            elif previous - row.amount == row.balance:
-                row.amount = -row.amount
-                ok = True
+            for amount, balance in _with_points(row):
+                if previous + amount == balance:
+                    ok = True
+                elif previous - amount == balance:
+                    amount, ok = -amount, True
+                if ok:
+                    if (amount, balance) not in ((row.amount, row.balance), (-row.amount, row.balance)):
+                        row.ocr = min(row.ocr, 0.97)
+                    row.amount, row.balance = amount, balance
+                    break
         fits.append(ok)
         previous = row.balance
     return fits
+
+
+_POINTLESS = re.compile(r"[-+]?\d{3,}")
+
+
+def _with_points(row: StatementRow) -> list[tuple[Decimal, Decimal]]:
+    """The row's figures as read, then with the decimal point put back where a figure was read without one."""
+    assert row.balance is not None
+    amounts, balances = [row.amount], [row.balance]
+    if _point_lost(row.amount_boxes) and row.amount == row.amount.to_integral_value():
+        amounts.append(row.amount / 100)
+    if _point_lost(row.balance_boxes) and row.balance == row.balance.to_integral_value():
+        balances.append(row.balance / 100)
+    return [(amount, balance) for balance in balances for amount in amounts]
+
+
+def _point_lost(boxes: tuple[TextBox, ...]) -> bool:
+    text = halfwidth("".join(compact(box.text) for box in boxes))
+    return bool(boxes) and _POINTLESS.fullmatch(text) is not None
 
 
 def _in_date_order(rows: list[StatementRow], index: int) -> bool:
