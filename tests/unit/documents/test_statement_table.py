@@ -93,6 +93,15 @@ def test_a_decimal_point_lost_by_ocr_is_put_back_where_the_running_balance_place
     assert str(parsed[2].amount) == "-6400.00" and parsed[2].confidence < 0.8
 
 
+def test_a_date_with_a_misread_year_digit_is_repaired_next_to_its_neighbours():
+    # Given a row whose year was read with a 6 for a 0 (2626-05-05, seen on a dev-set scan)
+    rows = [ROWS[0], ("2626-05-05", "代发工资", "+8,200.00", "9,164.50"), ROWS[2]]
+    # When the statement is parsed
+    _, parsed = _extract(_page(rows))
+    # Then the row keeps its place with the one-digit repair that falls between its neighbours' dates
+    assert [r.date for r in parsed] == ["2026-05-02", "2026-05-05", "2026-05-06"]
+
+
 def test_a_row_that_breaks_the_running_balance_is_not_trusted():
     # Given a row whose amount was misread (35.50 read as 36.50)
     rows = [("2026-05-02", "消费", "-36.50", "964.50"), ROWS[1], ROWS[2]]

@@ -17,8 +17,9 @@ _DIGIT_SWAPS = {"0": "986", "9": "08", "8": "036", "6": "085", "5": "63", "3": "
 
 
 def repair_date(text: str, previous: str | None) -> date | None:
-    """A statement date OCR made impossible (2025/00/02): the one-digit repair that lands on or after
-    the previous row's date and closest to it. None when nothing fits or there is no previous row."""
+    """A statement date OCR made impossible (2025/00/02, 2625/02/24): the one-digit repair that lands on or
+    after the previous row's date, within a month of it, and closest to it. None when nothing fits or there is
+    no previous row."""
     if previous is None:
         return None
     digits = re.sub(r"\D", "", halfwidth(text))
@@ -26,7 +27,7 @@ def repair_date(text: str, previous: str | None) -> date | None:
         return None
     after = date.fromisoformat(previous)
     best: date | None = None
-    for position in range(4, 8):  # month and day digits
+    for position in range(8):  # any digit: 2625/02/24 is 2025/02/24 read with a 6 for a 0
         for swap in _DIGIT_SWAPS.get(digits[position], ""):
             candidate = digits[:position] + swap + digits[position + 1:]
             try:
