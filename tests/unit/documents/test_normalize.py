@@ -43,6 +43,8 @@ def test_a_validity_period_yields_both_dates_in_order():
 @pytest.mark.parametrize(("printed", "amount"), [
     ("12,500.00", "12500.00"), ("¥8200", "8200.00"), ("-35.50", "-35.50"), ("+8,200.00元", "8200.00"),
     ("１２，５００．００", "12500.00"), ("6.600.00", "6600.00"),
+    # reading noise seen on dev-set scans: a point read as a colon, a stray mark after the figure
+    ("126:91", "126.91"), ("-1,234:56", "-1234.56"), ("96490.98.代扣", "96490.98"), ("4.364.79.", "4364.79"),
 ])
 def test_figure_amounts_read_as_decimal(printed, amount):
     # Given an amount in figures (full-width, with a misread thousands separator...)
@@ -50,6 +52,11 @@ def test_figure_amounts_read_as_decimal(printed, amount):
     value = parse_amount(printed)
     assert isinstance(value, Decimal)
     assert value == Decimal(amount)
+
+
+def test_a_time_is_not_taken_for_a_figure_with_a_misread_point():
+    # hours have one or two digits: 19:26 is no 19.26
+    assert parse_amount("19:26") == Decimal("19.00")
 
 
 @pytest.mark.parametrize(("capital", "amount"), [

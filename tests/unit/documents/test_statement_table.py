@@ -12,7 +12,7 @@ from loanpipe.extraction.engines import get_engine
 from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.parse import parse_pages
 from loanpipe.extraction.parsers.statement_table import read_table
-from loanpipe.extraction.second_look import read_undated
+from loanpipe.extraction.second_look import read_undated, read_unnamed
 from testkit.samples.fonts import pil_font
 
 HEADER = [("交易日期", 100), ("摘要", 300), ("交易金额", 720), ("账户余额", 970), ("对方户名", 1110)]
@@ -100,6 +100,26 @@ def test_a_date_with_a_misread_year_digit_is_repaired_next_to_its_neighbours():
     _, parsed = _extract(_page(rows))
     # Then the row keeps its place with the one-digit repair that falls between its neighbours' dates
     assert [r.date for r in parsed] == ["2026-05-02", "2026-05-05", "2026-05-06"]
+
+
+def test_a_counterparty_the_reading_lost_is_read_again_in_its_cell():
+    # Given a salary row whose 对方户名 was not read (a seal printed over it), the others read
+    boxes = _page(ROWS)
+    lost = next(b for b in boxes if b.text == "永辉超市" and 380 + 40 - 20 < b.cy < 380 + 40 + 20)
+    boxes = [b for b in boxes if b is not lost]
+    table = read_table(boxes)
+    assert table.rows[1].counterparty == "" and not table.rows[1].whole
+    # Then its cell is named for a second look, where the other rows' counterparties stand
+    [region] = table.unnamed
+    assert region.left <= lost.x0 and region.right >= lost.x1 and region.top <= lost.cy <= region.bottom
+    # and read there, the row gets its counterparty back
+    image = Image.new("L", (1654, 2339), 255)
+    ImageDraw.Draw(image).text((lost.x0, lost.y0 + 2), "永辉超市", fill=40, font=pil_font("song", 28))
+    found = read_unnamed(get_engine("rapidocr"), np.asarray(image), table.unnamed)
+    assert [b.text for b in found] == ["永辉超市"]
+    assert read_table(boxes + found).rows[1].counterparty == "永辉超市"
+    # an empty cell gives nothing
+    assert read_unnamed(get_engine("rapidocr"), np.full((2339, 1654), 255, np.uint8), table.unnamed) == []
 
 
 def test_a_row_that_breaks_the_running_balance_is_not_trusted():

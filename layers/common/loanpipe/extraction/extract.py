@@ -39,7 +39,7 @@ from loanpipe.extraction.engines import choose_engines, get_engine
 from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.parse import Parsed, parse_pages, statement_tables
 from loanpipe.extraction.parsers.reads import Check, FieldRead
-from loanpipe.extraction.parsers.statement_table import StatementRow, Undated
+from loanpipe.extraction.parsers.statement_table import StatementRow, Undated, Unnamed
 from loanpipe.extraction.pdf import TEXT_LAYER
 from loanpipe.extraction.picture import Picture, first_page_picture
 from loanpipe.extraction.plausible import UNSURE, doubts, known_surname_reading
@@ -52,7 +52,7 @@ from loanpipe.extraction.quality import (
     unread_fields,
 )
 from loanpipe.extraction.reading import Deadline, EarlyRetake, Page, is_card, read_document
-from loanpipe.extraction.second_look import read_below_signature, read_red_letterhead, read_undated
+from loanpipe.extraction.second_look import read_below_signature, read_red_letterhead, read_undated, read_unnamed
 from loanpipe.extraction.settings import extraction_settings
 from loanpipe.extraction.sniff import (  # the limits are re-exported for the API's presigned POST
     MAX_FILE_BYTES,
@@ -175,12 +175,13 @@ def _decide_type(expected: DocType | None, classification: Classification,
 
 def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
     """The fields of the pages; a certificate without its issue date is read again below its signing
-    line (where the seal sits), a statement line with amounts and no date in its date cell, a statement
-    without its bank in its red letterhead, and the pages are parsed once more with what was found there."""
+    line (where the seal sits), a statement line with amounts and no date in its date cell or a row without the
+    counterparty it names, a statement without its bank in its red letterhead, and the pages are parsed once
+    more with what was found there."""
     texts = [page.text for page in pages]
     if doc_type is DocType.BANK_STATEMENT and any(page.image is not None for page in texts):  # not a text layer
-        texts = [_with_undated_dates(page, table.undated) for page, table in zip(texts, statement_tables(texts),
-                                                                                strict=True)]
+        texts = [_with_lost_cells(page, table.undated, table.unnamed)
+                 for page, table in zip(texts, statement_tables(texts), strict=True)]
     parsed = parse_pages(doc_type, texts)
     issue_date = parsed.reads.get("issue_date")
     if doc_type is DocType.INCOME_CERTIFICATE and not (issue_date and issue_date.value):
@@ -211,10 +212,12 @@ def _known_surnames(reads: dict[str, FieldRead], pages: list[Page]) -> None:
                 "surname, taken")], certainty=min(read.certainty, UNSURE))
 
 
-def _with_undated_dates(page: PageText, undated: list[Undated]) -> PageText:
-    if not undated or page.image is None:
+def _with_lost_cells(page: PageText, undated: list[Undated], unnamed: list[Unnamed]) -> PageText:
+    """The page with the dates and counterparties its table lost read again where they are printed."""
+    if not (undated or unnamed) or page.image is None:
         return page
-    found = read_undated(get_engine(page.source), page.image, undated)
+    engine = get_engine(page.source)
+    found = read_undated(engine, page.image, undated) + read_unnamed(engine, page.image, unnamed)
     return replace(page, boxes=page.boxes + tuple(found)) if found else page
 
 

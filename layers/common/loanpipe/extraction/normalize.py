@@ -133,11 +133,19 @@ _MISREAD_SEPARATORS = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+)[.,](\d{2})
 _BAD_GROUPING = re.compile(r"(?<![\d,])\d+(?:,\d+)*,\d{1,2}(?=\.\d{2}(?!\d))")
 
 
+_COLON_POINT = re.compile(r"(?<![\d:])(\d{1,3}(?:,\d{3})+|\d{3,})[:](\d{2})(?![\d:])")
+_TRAILING_MARK = re.compile(r"(\d\.\d{2})[.,·。:](?=\D|$)")
+
+
 def parse_amount(text: str | None) -> Decimal | None:
     """A figure amount: ``12,500.00``, ``¥8200``, ``-35.50``, ``+8,200.00元``; None if there is none."""
     if not text:
         return None
     text = halfwidth(text).replace(" ", "")
+    # A point read as a colon (126:91; a time's hours have one or two digits, a figure here three or more)
+    # and a stray mark after the figure (96,490.98. 代扣: a speck, the cell's rule) are reading noise.
+    text = _COLON_POINT.sub(r"\1.\2", text)
+    text = _TRAILING_MARK.sub(r"\1", text)
     # "2,00.00" (a digit lost after a thousands comma): commas that do not group by three are noise.
     text = _BAD_GROUPING.sub(lambda m: m.group(0).replace(",", ""), text)
     text = _MISREAD_SEPARATORS.sub(lambda m: re.sub(r"[.,]", ",", m.group(1)) + "." + m.group(2), text)

@@ -18,7 +18,7 @@ from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.normalize import clean_text, find_ethnicity, find_sex, parse_date
 from loanpipe.extraction.parsers.certificate import ORG_ENDINGS
 from loanpipe.extraction.parsers.statement_columns import DATE_CELL, Column, find_header
-from loanpipe.extraction.parsers.statement_table import Undated
+from loanpipe.extraction.parsers.statement_table import Undated, Unnamed
 from loanpipe.extraction.preprocess import red_seal_mask
 
 HEAD_SHARE = 0.18  # the head of a page, where a bank or an employer prints its name and logo
@@ -243,6 +243,26 @@ def read_undated(engine: OcrEngine, image: np.ndarray, undated: Sequence[Undated
             continue
         x0, x1 = region.cell
         found.append(TextBox(match.group(0), x0, top, max(x1, x0 + 1), bottom, line.confidence if line else 0.0))
+    return found
+
+
+def read_unnamed(engine: OcrEngine, image: np.ndarray, unnamed: Sequence[Unnamed]) -> list[TextBox]:
+    """A row that names its counterparty (a salary, a purchase) whose 对方户名 cell was read empty: a seal
+    printed over the name, or a faint print, left the detector nothing to find. The cell is read as one line
+    and kept when it holds a word (two characters or more); the row's confidence then follows that reading."""
+    found = []
+    for region in unnamed:
+        top, bottom = max(0, int(region.top)), min(image.shape[0], int(region.bottom))
+        left, right = max(0, int(region.left)), min(image.shape[1], int(region.right))
+        if bottom - top < 8 or right - left < 2 * (bottom - top):
+            continue
+        line = engine.read_line(image[top:bottom, left:right])
+        text = compact(clean_text(line.text)) if line is not None else ""
+        if len(re.sub(r"[^\w\u3400-\u9fff]", "", text)) < 2 or line is None:
+            continue
+        width = min(right - left, (bottom - top) * 0.9 * len(text))
+        found.append(TextBox(text, left + 0.5 * (bottom - top), top, left + 0.5 * (bottom - top) + width, bottom,
+                             line.confidence))
     return found
 
 

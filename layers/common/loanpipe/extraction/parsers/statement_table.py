@@ -79,6 +79,17 @@ class Undated:
     cell: tuple[float, float]  # the date column's extent on that line, where a date read there belongs
 
 
+@dataclass(frozen=True)
+class Unnamed:
+    """Where a row that names its counterparty (a salary, a purchase, a transfer) had none read: the page
+    region of its 对方户名 cell, for a second look (a seal printed over the name leaves it faint)."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+
 @dataclass
 class StatementTable:
     rows: list[StatementRow]
@@ -87,6 +98,7 @@ class StatementTable:
     has_counterparty: bool = False  # the table prints a 对方户名 column
     columns: list[Column] = field(default_factory=list)  # the columns the rows were read by (for the next page)
     undated: list[Undated] = field(default_factory=list)  # lines with figures whose date was not read
+    unnamed: list[Unnamed] = field(default_factory=list)  # rows whose counterparty was not read
 
 
 @dataclass
@@ -129,7 +141,26 @@ def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) ->
         for row in table.rows:
             if not row.counterparty and names_a_counterparty(row.summary):
                 row.whole = False  # a purchase, transfer or salary names its counterparty: one was not read
+                _note_unnamed(table, row, columns, body)
     return table
+
+
+def _note_unnamed(table: StatementTable, row: StatementRow, columns: list[Column], body: list[TextBox]) -> None:
+    """The counterparty cell of ``row``, on the row's dated line: where the counterparties read on the page
+    start and end (a header is often centred over its column), else from the header's left edge over
+    twelve characters."""
+    column = next(column for column in columns if column.role == "counterparty")
+    if not row.boxes:
+        return
+    height = min(box.height for box in row.boxes)
+    top, bottom = min(box.y0 for box in row.boxes), max(box.y1 for box in row.boxes)
+    read = cells_of(body, columns).get("counterparty", [])
+    if read:
+        starts = sorted(box.x0 for box in read)
+        left, right = starts[len(starts) // 2], max(box.x1 for box in read)
+    else:
+        left, right = column.x0, column.x0 + 12 * height
+    table.unnamed.append(Unnamed(top, bottom, left - 0.5 * height, right + height))
 
 
 class _Drift:
