@@ -87,6 +87,10 @@ def test_a_decimal_point_lost_by_ocr_is_put_back_where_the_running_balance_place
     # Then the figures get their points back, the digits as read, and the rows are confirmed
     assert [(str(r.amount), str(r.balance)) for r in parsed[1:]] == [("8200.00", "9164.50"), ("-64.00", "9100.50")]
     assert all(row.confidence >= 0.8 for row in parsed)
+    # and so does a figure whose separators were garbled (9.16450 for 9,164.50)
+    rows = [ROWS[0], ("2026-05-05", "代发工资", "+8,200.00", "9.16450"), ROWS[2]]
+    _, parsed = _extract(_page(rows))
+    assert (str(parsed[1].balance), parsed[1].confidence >= 0.8) == ("9164.50", True)
     # but a figure read with its point that breaks the chain is not moved
     rows = [ROWS[0], ROWS[1], ("2026-05-06", "快捷支付", "-6400.00", "9,100.50")]
     _, parsed = _extract(_page(rows))

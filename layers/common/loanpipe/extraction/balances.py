@@ -135,9 +135,10 @@ def _figures_confidence(row: StatementRow, fits: bool) -> float:
 
 def _fit_running_balance(rows: list[StatementRow], opening: Decimal | None) -> list[bool]:
     """Whether each row's balance is the previous one plus its amount; an amount that fits only with the
-    other sign had its minus sign lost by OCR and is turned; a figure read without its decimal point
-    (48628 for 486.28: the point lost in small print) that fits with the point before its last two digits
-    had it lost, and gets it back (the digits are the ones read; the balance chain only places the point)."""
+    other sign had its minus sign lost by OCR and is turned; a figure whose separators the reading lost or
+    garbled (48628 for 486.28, 6.26137 for 6,261.37, 8,62263 for 8,622.63: small print) that fits with its
+    digits as read and the point before the last two gets it back (the digits are the ones read; the balance
+    chain only places the point, and must then hold to the fen)."""
     previous = opening
     fits: list[bool] = []
     for row in rows:
@@ -158,23 +159,21 @@ def _fit_running_balance(rows: list[StatementRow], opening: Decimal | None) -> l
     return fits
 
 
-_POINTLESS = re.compile(r"[-+]?\d{3,}")
-
-
 def _with_points(row: StatementRow) -> list[tuple[Decimal, Decimal]]:
-    """The row's figures as read, then with the decimal point put back where a figure was read without one."""
+    """The row's figures as read, then with the point put back before the last two digits read."""
     assert row.balance is not None
-    amounts, balances = [row.amount], [row.balance]
-    if _point_lost(row.amount_boxes) and row.amount == row.amount.to_integral_value():
-        amounts.append(row.amount / 100)
-    if _point_lost(row.balance_boxes) and row.balance == row.balance.to_integral_value():
-        balances.append(row.balance / 100)
+    amounts = [row.amount] + _repointed(row.amount, row.amount_boxes)
+    balances = [row.balance] + _repointed(row.balance, row.balance_boxes)
     return [(amount, balance) for balance in balances for amount in amounts]
 
 
-def _point_lost(boxes: tuple[TextBox, ...]) -> bool:
-    text = halfwidth("".join(compact(box.text) for box in boxes))
-    return bool(boxes) and _POINTLESS.fullmatch(text) is not None
+def _repointed(value: Decimal, boxes: tuple[TextBox, ...]) -> list[Decimal]:
+    digits = re.sub(r"\D", "", halfwidth("".join(compact(box.text) for box in boxes)))
+    if len(digits) < 3:
+        return []
+    figure = Decimal(digits).scaleb(-2)
+    figure = -figure if value < 0 else figure
+    return [figure] if figure != value else []
 
 
 def _in_date_order(rows: list[StatementRow], index: int) -> bool:
