@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from loanpipe.extraction.engines import get_engine
 from loanpipe.extraction.layout import TextBox
-from loanpipe.extraction.plausible import known_surname_reading
+from loanpipe.extraction.plausible import hesitant_glyph, known_surname_reading
 from testkit.samples.fonts import pil_font
 
 
@@ -34,6 +34,17 @@ def test_a_surname_read_surely_or_already_known_or_without_choices_is_left_as_re
     # no known surname among the choices, or no run holding the name
     assert known_surname_reading("卡彬喆", [_run("卡彬喆", {0: (0.60, (("上", 0.30),))})]) is None
     assert known_surname_reading("卡彬喆", [_run("卡宾喆", {0: (0.60, (("卞", 0.30),))})]) is None
+
+
+def test_a_name_with_a_character_the_recogniser_hesitated_over_is_doubted():
+    # Given 王莉兰 read as 王利兰, 利 at 0.43 with 莉 at 0.34 beside it (a dev-set certificate photo), on a line
+    # whose mean confidence is 0.98
+    boxes = [_run("王利兰,女,身份证号:110106196205280365", {1: (0.43, (("莉", 0.34), ("和", 0.03)))})]
+    assert hesitant_glyph("王利兰", boxes)
+    # a name read surely, or a low character with nothing else likely there, is not
+    assert not hesitant_glyph("王利兰", [_run("王利兰", {})])
+    assert not hesitant_glyph("王利兰", [_run("王利兰", {1: (0.60, ())})])
+    assert not hesitant_glyph("王利兰", [_run("张伟", {0: (0.40, (("弓", 0.3),))})])
 
 
 def test_the_recogniser_gives_each_character_read_its_probability_and_next_choices():

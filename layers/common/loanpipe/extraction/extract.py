@@ -42,7 +42,7 @@ from loanpipe.extraction.parsers.reads import Check, FieldRead
 from loanpipe.extraction.parsers.statement_table import StatementRow, Undated, Unnamed
 from loanpipe.extraction.pdf import TEXT_LAYER
 from loanpipe.extraction.picture import Picture, first_page_picture
-from loanpipe.extraction.plausible import UNSURE, doubts, known_surname_reading
+from loanpipe.extraction.plausible import UNSURE, doubts, hesitant_glyph, known_surname_reading
 from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT
 from loanpipe.extraction.quality import (
     field_retake_reasons,
@@ -108,7 +108,7 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     doc_type, warnings, reasons = _identify(expected_type, pages, full_text, text_layer)
 
     reads, rows = _parse_with_second_look(doc_type, pages)
-    _known_surnames(reads, pages)
+    _person_names(reads, pages)
     floors: dict[str, float] = {}
     if read.second:
         reads, floors = _consensus(reads, parse_pages(doc_type, [page.text for page in read.second]).reads)
@@ -198,18 +198,25 @@ def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
     return parsed
 
 
-def _known_surnames(reads: dict[str, FieldRead], pages: list[Page]) -> None:
-    """A name read with a first character no one bears as a surname, where the recogniser's next choice there
-    is a known surname: that name, doubtful (``plausible.known_surname_reading``)."""
+def _person_names(reads: dict[str, FieldRead], pages: list[Page]) -> None:
+    """Names judged by their characters, not by their line's mean: a first character no one bears as a
+    surname, where the recogniser's next choice there is a known surname, takes that surname
+    (``plausible.known_surname_reading``); a name with a character the recogniser hesitated over (王利兰 read
+    with 利 at 0.43 and 莉 at 0.34) stays below the review threshold however well the rest of its line read
+    (``plausible.hesitant_glyph``). Either is then for the declared name or a reader to settle."""
+    boxes = [box for page in pages for box in page.text.boxes]
     for name in ("name", "account_holder"):
         read = reads.get(name)
         if read is None or not read.value:
             continue
-        better = known_surname_reading(read.value, (box for page in pages for box in page.text.boxes))
+        better = known_surname_reading(read.value, boxes)
         if better:
             reads[name] = FieldRead(better, read.ocr, read.check, [*read.notes, (
                 "the first character as read is no one's surname; the recogniser's next choice there, a known "
                 "surname, taken")], certainty=min(read.certainty, UNSURE))
+        elif hesitant_glyph(read.value, boxes):
+            read.certainty = min(read.certainty, UNSURE)
+            read.notes.append("a character of the name was read hesitantly (the recogniser saw another as likely)")
 
 
 def _with_lost_cells(page: PageText, undated: list[Undated], unnamed: list[Unnamed]) -> PageText:

@@ -170,6 +170,21 @@ def known_surname_reading(name: str, boxes: Iterable[TextBox]) -> str | None:
     return None
 
 
+def hesitant_glyph(name: str, boxes: Iterable[TextBox]) -> bool:
+    """Did the recogniser hesitate over a character of ``name`` (its probability below ``DOUBTFUL_GLYPH``,
+    with another character likely there)? A name has no validator: one character read as a near twin (莉 as
+    利) is another person's name, and the line's mean confidence does not show it. False when no run shows
+    the name with the engine's choices."""
+    for box in boxes:
+        read = "".join(char for char, _, _ in box.alternatives)
+        index = read.find(name)
+        if index < 0:
+            continue
+        return any(probability < DOUBTFUL_GLYPH and others
+                   for _, probability, others in box.alternatives[index:index + len(name)])
+    return False
+
+
 def organisation_doubt(value: str) -> tuple[float, str] | None:
     name = halfwidth(value).strip()
     if _ORG_SENTENCE.search(name):
