@@ -1,8 +1,8 @@
 """Second looks: where a document's layout says the first reading of a page missed or cut text, the
 engine is asked to look again there (``OcrEngine.read_line`` / ``reread`` / ``read_crop``). This module
-knows where to look (the card's 性别 and 民族 zones, a statement's date column, the certificate's signing line, a
-page's red letterhead);
-the engine knows how. An engine without a second look returns nothing and the first reading stands."""
+knows where to look (the card's 性别 and 民族 zones, a statement's date column, counterparty cells and account
+number, the certificate's signing line, a page's red letterhead); the engine knows how. An engine without a
+second look returns nothing and the first reading stands."""
 
 from __future__ import annotations
 
