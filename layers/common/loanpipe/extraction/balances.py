@@ -5,6 +5,7 @@ confirmed or marked doubtful, and the opening and closing balances checked (``ch
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 import cv2
@@ -159,12 +160,15 @@ def _fit_running_balance(rows: list[StatementRow], opening: Decimal | None) -> l
     return fits
 
 
-def _with_points(row: StatementRow) -> list[tuple[Decimal, Decimal]]:
-    """The row's figures as read, then with the point put back before the last two digits read."""
+def _with_points(row: StatementRow) -> Iterator[tuple[Decimal, Decimal]]:
+    """The row's figures as read, then (only when those do not fit) with the point put back before the last
+    two digits read."""
     assert row.balance is not None
+    yield row.amount, row.balance
     amounts = [row.amount] + _repointed(row.amount, row.amount_boxes)
     balances = [row.balance] + _repointed(row.balance, row.balance_boxes)
-    return [(amount, balance) for balance in balances for amount in amounts]
+    yield from ((amount, balance) for balance in balances for amount in amounts
+                if (amount, balance) != (row.amount, row.balance))
 
 
 def _repointed(value: Decimal, boxes: tuple[TextBox, ...]) -> list[Decimal]:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from loanpipe.domain.documents import DocType
-from loanpipe.extraction.layout import TextBox
+from loanpipe.extraction.layout import Alternatives, TextBox
 from loanpipe.extraction.normalize import halfwidth
 
 CONTRADICTED = 0.50
@@ -146,6 +146,16 @@ def person_name_doubt(value: str) -> tuple[float, str] | None:
 DOUBTFUL_GLYPH = 0.9
 
 
+def _choices_for(name: str, boxes: Iterable[TextBox]) -> Alternatives | None:
+    """The recogniser's choices at each character of ``name``, from the first run that shows it read so
+    (None: no run does, or the engine gives no choices)."""
+    for box in boxes:
+        index = "".join(char for char, _, _ in box.alternatives).find(name)
+        if index >= 0:
+            return box.alternatives[index:index + len(name)]
+    return None
+
+
 def known_surname_reading(name: str, boxes: Iterable[TextBox]) -> str | None:
     """A name whose first character no one bears as a surname, where the recogniser hesitated and a known
     surname was among its next choices at that character (卞 read as 卡 or 下, rare glyphs the recogniser
@@ -155,19 +165,13 @@ def known_surname_reading(name: str, boxes: Iterable[TextBox]) -> str | None:
     for a second source (the declared name, a reader) to say."""
     if "·" in name or not 2 <= len(name) <= 4 or person_name_doubt(name) is None:
         return None
-    for box in boxes:
-        read = "".join(char for char, _, _ in box.alternatives)
-        index = read.find(name)
-        if index < 0:
-            continue
-        _, probability, others = box.alternatives[index]
-        if probability >= DOUBTFUL_GLYPH:
-            return None
-        for other, _ in others:
-            if person_name_doubt(other + name[1:]) is None:
-                return other + name[1:]
+    choices = _choices_for(name, boxes)
+    if choices is None:
         return None
-    return None
+    _, probability, others = choices[0]
+    if probability >= DOUBTFUL_GLYPH:
+        return None
+    return next((other + name[1:] for other, _ in others if person_name_doubt(other + name[1:]) is None), None)
 
 
 def hesitant_glyph(name: str, boxes: Iterable[TextBox]) -> bool:
@@ -175,14 +179,9 @@ def hesitant_glyph(name: str, boxes: Iterable[TextBox]) -> bool:
     with another character likely there)? A name has no validator: one character read as a near twin (莉 as
     利) is another person's name, and the line's mean confidence does not show it. False when no run shows
     the name with the engine's choices."""
-    for box in boxes:
-        read = "".join(char for char, _, _ in box.alternatives)
-        index = read.find(name)
-        if index < 0:
-            continue
-        return any(probability < DOUBTFUL_GLYPH and others
-                   for _, probability, others in box.alternatives[index:index + len(name)])
-    return False
+    choices = _choices_for(name, boxes)
+    return choices is not None and any(probability < DOUBTFUL_GLYPH and others
+                                       for _, probability, others in choices)
 
 
 def organisation_doubt(value: str) -> tuple[float, str] | None:

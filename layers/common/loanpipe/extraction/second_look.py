@@ -184,20 +184,17 @@ def complete_cut_account_number(engine: OcrEngine, scan: PageScan, boxes: list[T
     if not cut:
         return boxes
     again = engine.reread(scan, [Stretch(box, 1.5 * box.width) for box in cut])
-    longer = {}
-    for box in again:
-        match = _ACCOUNT_RUN.match(compact(box.text))
-        if match:
-            longer[(round(box.x0), round(box.y0))] = (match["digits"].replace(" ", ""), box)
+    longer = {(round(box.x0), round(box.y0)): (match, box) for box in again
+              if (match := _ACCOUNT_RUN.match(compact(box.text)))}
     result = []
     for box in boxes:
         found = longer.get((round(box.x0), round(box.y0))) if box in cut else None
         first = _ACCOUNT_RUN.match(compact(box.text))
         if found is not None and first is not None:
-            digits, better = found
-            before = first["digits"].replace(" ", "")
+            second, better = found
+            digits, before = second["digits"].replace(" ", ""), first["digits"].replace(" ", "")
             if len(digits) > len(before) and digits.startswith(before[:8]):
-                label = max(first["label"], _ACCOUNT_RUN.match(compact(better.text))["label"], key=len)
+                label = max(first["label"], second["label"], key=len)
                 box = TextBox(label + digits, box.x0, box.y0, box.x0 + 1.5 * box.width, box.y1,
                               min(box.confidence, better.confidence), box.angle)
         result.append(box)

@@ -180,9 +180,13 @@ def _validity_without_label(boxes: Sequence[TextBox], authority: tuple[str, floa
     """No 有效期限 read (a pale label in glare): the validity is the one run below the issuing authority that
     holds a period, a date then a second date or 长期; the period's length judges it as any other reading."""
     below = authority[2].y1 if authority else float("-inf")
-    periods = [box for box in boxes if box.cy > below and (len(find_dates(box.text)) == 2 or (
-        len(find_dates(box.text)) == 1 and LONG_TERM in compact(box.text)))]
+    periods = [box for box in boxes if box.cy > below and _holds_period(box.text)]
     if len(periods) != 1:
         return None
     box = periods[0]
     return compact(box.text), min(box.confidence, LAYOUT_CAP), box, []
+
+
+def _holds_period(text: str) -> bool:
+    dates = len(find_dates(text))
+    return dates == 2 or (dates == 1 and LONG_TERM in compact(text))

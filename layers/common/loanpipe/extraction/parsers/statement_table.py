@@ -138,29 +138,35 @@ def read_table(boxes: Sequence[TextBox], carried: list[Column] | None = None) ->
     _check_left_edges(table.rows, marks.starts)
     _check_text_fills_box(table.rows, marks.widths)
     if table.has_counterparty:
-        for row in table.rows:
-            if not row.counterparty and names_a_counterparty(row.summary):
-                row.whole = False  # a purchase, transfer or salary names its counterparty: one was not read
-                _note_unnamed(table, row, columns, body)
+        unnamed = [row for row in table.rows if not row.counterparty and names_a_counterparty(row.summary)]
+        for row in unnamed:
+            row.whole = False  # a purchase, transfer or salary names its counterparty: one was not read
+        if unnamed:
+            extent = _counterparty_extent(body, columns)
+            table.unnamed.extend(_unnamed_cell(row, extent, columns) for row in unnamed if row.boxes)
     return table
 
 
-def _note_unnamed(table: StatementTable, row: StatementRow, columns: list[Column], body: list[TextBox]) -> None:
-    """The counterparty cell of ``row``, on the row's dated line: where the counterparties read on the page
-    start and end (a header is often centred over its column), else from the header's left edge over
-    twelve characters."""
-    column = next(column for column in columns if column.role == "counterparty")
-    if not row.boxes:
-        return
+def _counterparty_extent(body: list[TextBox], columns: list[Column]) -> tuple[float, float] | None:
+    """Where the counterparties read on the page start and end (a header is often centred over its column);
+    None when none was read."""
+    read = cells_of(body, columns).get("counterparty", [])
+    if not read:
+        return None
+    starts = sorted(box.x0 for box in read)
+    return starts[len(starts) // 2], max(box.x1 for box in read)
+
+
+def _unnamed_cell(row: StatementRow, extent: tuple[float, float] | None, columns: list[Column]) -> Unnamed:
+    """The counterparty cell of ``row``, on the row's dated line: over the page's counterparties' extent,
+    else from the header's left edge over twelve characters."""
     height = min(box.height for box in row.boxes)
     top, bottom = min(box.y0 for box in row.boxes), max(box.y1 for box in row.boxes)
-    read = cells_of(body, columns).get("counterparty", [])
-    if read:
-        starts = sorted(box.x0 for box in read)
-        left, right = starts[len(starts) // 2], max(box.x1 for box in read)
-    else:
-        left, right = column.x0, column.x0 + 12 * height
-    table.unnamed.append(Unnamed(top, bottom, left - 0.5 * height, right + height))
+    if extent is None:
+        column = next(column for column in columns if column.role == "counterparty")
+        extent = column.x0, column.x0 + 12 * height
+    left, right = extent
+    return Unnamed(top, bottom, left - 0.5 * height, right + height)
 
 
 class _Drift:
