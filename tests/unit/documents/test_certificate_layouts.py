@@ -290,3 +290,13 @@ def test_a_signed_organisation_without_a_suffix_is_given_but_not_trusted():
     page = _read(["收入证明", "兹证明张伟系我单位员工，月收入8000元。", "单位（盖章）：华信智能科技", "2025年1月2日"])
     assert page["employer"].value == "华信智能科技"
     assert not _trusted(page["employer"])
+
+
+def test_a_letter_whose_opening_word_was_misread_still_gives_the_holder_named_before_the_particulars():
+    # 兹 read as 蕴 on a tilted photo: the name is the one followed by (性别…, after the 证明 it belongs to
+    page = _read(["收入证明", f"蕴证明李明轩(性别:男·身份证号码:{ID_NUMBER})系我单位正式员",
+                  "工,现任会计职务。", "本证明仅用于证明我单位的工作及收入情况"])
+    assert page["name"].value == "李明轩"
+    # words between 证明 and a comma, with no particulars after them, are no name
+    page = _read(["收入证明", "本证明仅用于证明我单位的工作,不作为担保", "证明单位:北京华远科技有限公司"])
+    assert page["name"].value is None

@@ -42,6 +42,7 @@ from loanpipe.extraction.parsers.reads import Check, FieldRead
 from loanpipe.extraction.parsers.statement_table import StatementRow, Undated, Unnamed
 from loanpipe.extraction.pdf import TEXT_LAYER
 from loanpipe.extraction.picture import Picture, first_page_picture
+from loanpipe.extraction.places import mend_authority, mend_place_prefix
 from loanpipe.extraction.plausible import UNSURE, doubts, hesitant_glyph, known_surname_reading
 from loanpipe.extraction.preprocess import A4_ASPECT, ID_CARD_ASPECT
 from loanpipe.extraction.quality import (
@@ -109,6 +110,7 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
 
     reads, rows = _parse_with_second_look(doc_type, pages)
     _person_names(reads, pages)
+    _place_names(reads)
     floors: dict[str, float] = {}
     if read.second:
         reads, floors = _consensus(reads, parse_pages(doc_type, [page.text for page in read.second]).reads)
@@ -217,6 +219,24 @@ def _person_names(reads: dict[str, FieldRead], pages: list[Page]) -> None:
         elif hesitant_glyph(read.value, boxes):
             read.certainty = min(read.certainty, UNSURE)
             read.notes.append("a character of the name was read hesitantly (the recogniser saw another as likely)")
+
+
+_PLACE_FIELDS = {"address": mend_place_prefix, "employer": mend_place_prefix, "issuing_authority": mend_authority}
+
+
+def _place_names(reads: dict[str, FieldRead]) -> None:
+    """Places checked against the lexicon of China's divisions (``places``): a place name one character off
+    the only name that fits there (城华区 under 成都市) takes that name, and the value stays doubtful
+    (below the review threshold) for the declared data or a reader to confirm."""
+    for name, mend in _PLACE_FIELDS.items():
+        read = reads.get(name)
+        if read is None or not read.value:
+            continue
+        mended = mend(read.value)
+        if mended.changes:
+            reads[name] = FieldRead(mended.text, read.ocr, read.check, [*read.notes, (
+                "a place name one character off the only division that fits there, taken from the lexicon")],
+                certainty=min(read.certainty, UNSURE))
 
 
 def _with_lost_cells(page: PageText, undated: list[Undated], unnamed: list[Unnamed]) -> PageText:

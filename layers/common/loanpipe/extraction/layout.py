@@ -3,6 +3,8 @@ that turns boxes back into lines, label/value pairs and table rows."""
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -73,7 +75,27 @@ def merge(boxes: Sequence[TextBox], sep: str = "") -> TextBox:
                    max(b.x1 for b in ordered), max(b.y1 for b in ordered), min(b.confidence for b in ordered))
 
 
+MEASURED_SLOPE_TOLERANCE = 0.02  # about 1.1 degrees
+
+
 def _slope_field(boxes: Sequence[TextBox]) -> tuple[float, float, float]:
+    """The text-line slope field (``_fitted_slope_field``), checked against the slopes the engine measured
+    on long runs (a detector's quadrilateral follows its line): a page with few runs can give a spurious
+    peak from pairs across lines (two short lines' ends one line apart), and the rows it makes mix lines.
+    When the field misses most measured slopes by more than ``MEASURED_SLOPE_TOLERANCE``, the page's
+    slope is the measured runs' median, the same everywhere."""
+    a, b, c = _fitted_slope_field(boxes)
+    measured = [(box, math.tan(math.radians(box.angle))) for box in boxes
+                if box.angle is not None and box.width >= 4 * box.height]
+    if len(measured) < 3:
+        return a, b, c
+    misses = [abs(a + b * box.cx + c * box.cy - slope) for box, slope in measured]
+    if statistics.median(misses) <= MEASURED_SLOPE_TOLERANCE:
+        return a, b, c
+    return statistics.median(slope for _, slope in measured), 0.0, 0.0
+
+
+def _fitted_slope_field(boxes: Sequence[TextBox]) -> tuple[float, float, float]:
     """Text-line slope as a linear function of position, ``slope(x, y) = a + b*x + c*y``. Measured from
     the boxes themselves: pairs of boxes side by side on one printed line give ``dy/dx``; the pairs of
     one line agree (a sharp peak), pairs across lines scatter. A photo's residual rotation gives ``a``,

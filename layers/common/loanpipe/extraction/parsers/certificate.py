@@ -35,9 +35,11 @@ _NAME_SENTENCES = [
     re.compile(rf"兹(?:证明|有)[:：]?(?:(?:我|本)(?:单位|公司|院|校|司)(?:员工|职工|同志)?)?({_NAME}){_NAME_END}"),
     re.compile(rf"(?:我|本)(?:单位|公司)(?:员工|职工)({_NAME}){_NAME_END}"),
     re.compile(rf"(?:员工|职工)[:：]?({_NAME})[,，(（]"),
+    # 兹证明张伟（性别：男… with its 兹 misread (蕴证明): the name is followed by the holder's particulars
+    re.compile(r"证明[:：]?((?:(?!证明)[\u3400-\u9fff·]){2,12}?)[,，(（]\s*(?:性别|身份证|[男女][,，、)）])"),
 ]
 # A short letter opens its body with the holder: 张伟，男，身份证号：… (the name opens its line).
-_NAME_OPENING = re.compile(rf"({_NAME})(?:[,，.、·\s](?:性别[:：]?)?[男女][,，.、·\s(（]?(?:身份证|证件|[\d,，])"
+_NAME_OPENING = re.compile(rf"({_NAME})(?:[,，.、·\s(（](?:性别[:：]?)?[男女][,，.、·\s(（]?(?:身份证|证件|[\d,，])"
                            r"|(?:同志|先生|女士)[,，(（]?(?:系|为|是|在|于|自|身份证|性别))")
 _NOT_A_NAME = re.compile(r"证明|单位|公司|员工|职工|性别|身份|我|本|以下|人员|兹|收入|工作|特此")
 _POSITION_SENTENCES = [
