@@ -22,6 +22,11 @@ BUILD_ID=5.0.0.93-2
 
 PY313=${1:?usage: build-opencv.sh PYTHON3.13 OUT_DIR}
 OUT=${2:?usage: build-opencv.sh PYTHON3.13 OUT_DIR}
+# Both as absolute paths (the build runs in its work folder; the Makefile passes the interpreter relative to the
+# checkout). The interpreter's folder is made absolute, not its symlinks resolved: it is a venv's python.
+PY313="$(cd "$(dirname "$PY313")" && pwd)/$(basename "$PY313")"
+mkdir -p "$(dirname "$OUT")"
+OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
 VERSION=5.0.0.93
 SDIST=opencv_python_headless-${VERSION}.tar.gz
 SDIST_SHA256=b82f9831daab90b725c7c1ee1b36cb5732c367096ac76d119e64e14eb70d5f3c
