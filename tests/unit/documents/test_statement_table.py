@@ -287,3 +287,29 @@ def test_a_line_whose_date_the_detector_missed_is_read_again_in_its_date_cell():
     assert [(row.date, str(row.amount)) for row in parsed] == [
         ("2026-05-02", "-35.50"), ("2026-05-04", "-20.00"), ("2026-05-05", "8200.00")]
     assert all(row.balanced and not row.after_gap for row in parsed)
+
+
+def test_dated_lines_whose_figures_were_not_read_are_counted_and_weigh_on_the_retake():
+    from loanpipe.extraction import extract
+    from loanpipe.extraction.parsers.reads import FieldRead
+    from loanpipe.extraction.quality import ImageMeasures
+    from loanpipe.extraction.reading import Page
+
+    # Given a photographed page whose glare hid the amount and balance of three of its eight rows
+    rows = [(f"2026-05-{day:02d}", "消费", "-1.00", f"{1000 - day:,.2f}") for day in range(1, 9)]
+    boxes = [box for box in _page(rows) if not (480 < box.y0 < 570 and 720 <= box.x0 < 1100)]
+    # When the table is read
+    table = read_table(boxes)
+    # Then the rows read are those with figures, and the dated lines without are counted, not dropped silently
+    assert [row.date for row in table.rows] == [f"2026-05-{day:02d}" for day in (1, 2, 3, 7, 8)]
+    assert table.figureless == 3
+    # and on a glaring photo, three lost rows of eight ask for a retake where the five read alone would not
+    glare = ImageMeasures(sharpness=200.0, glare_fraction=0.1, brightness=150.0, contrast=120.0,
+                          document_fraction=0.8, touches_border=False, found_quad=True, ink_fraction=0.1)
+    page = Page(PageText(tuple(boxes), 1654, 2339, "rapidocr"), glare, 1.41)
+    checked = parse_pages(DocType.BANK_STATEMENT, [page.text]).rows  # the rows with the balance check done
+    reads = {"account_holder": FieldRead("张三", 0.99)}
+    for lost, expected in ((0, []), (3, ["glare"])):
+        reasons = extract._retake_reasons(DocType.BANK_STATEMENT, reads, checked, [page], [], text_layer=False,
+                                          figureless=lost)
+        assert reasons == expected

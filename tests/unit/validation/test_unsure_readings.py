@@ -130,6 +130,22 @@ def test_salary_credits_read_too_unsurely_to_name_a_payer_are_a_reading_gap_not_
     assert "employer_mismatch" in decision.reason_codes
 
 
+def test_salary_credits_that_name_no_payer_are_not_another_employer():
+    scenario = build_scenario("clean", 13)
+    employer = scenario.draft.persona.employer
+
+    # Given salary credits read surely as their salary word alone (a statement printing no counterparty, or
+    # a photo whose counterparty column was lost)
+    case = with_rows(scenario.case, payer_read_as(f" {employer}", "", 0.98))
+    assert all(employer not in row.description for row in document(case, DocType.BANK_STATEMENT).extraction
+               .transactions)
+    # When it is judged
+    report, decision = judge(scenario, case)
+    # Then who paid is not known, which is not another employer: the check could not run, for a reader
+    assert statuses(report, "salary_from_employer") == {CheckStatus.NOT_RUN}
+    assert "employer_mismatch" not in decision.reason_codes and decision.decision is Outcome.REVIEW
+
+
 def test_a_certified_income_far_from_the_salary_is_named_even_when_another_company_pays_it():
     scenario = build_scenario("employer_mismatch", 13)
     income = Decimal(document(scenario.case, DocType.INCOME_CERTIFICATE).extraction.fields["monthly_income"].value)

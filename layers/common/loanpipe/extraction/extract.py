@@ -108,7 +108,8 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
     full_text = "\n\f".join(page.text.text for page in pages)
     doc_type, warnings, reasons = _identify(expected_type, pages, full_text, text_layer)
 
-    reads, rows = _parse_with_second_look(doc_type, pages)
+    parsed, figureless = _parse_with_second_look(doc_type, pages)
+    reads, rows = parsed.reads, parsed.rows
     _person_names(reads, pages)
     _place_names(reads)
     floors: dict[str, float] = {}
@@ -120,7 +121,8 @@ def extract_document(data: bytes, *, expected_type: DocType | None = None, filen
                               pages[0].text)
     transactions = place_rows(_transactions(doc_type, rows, warnings), rows, pages[0].text)
     if not reasons:
-        reasons = _retake_reasons(doc_type, reads, rows, pages, warnings, text_layer=text_layer)
+        reasons = _retake_reasons(doc_type, reads, rows, pages, warnings, text_layer=text_layer,
+                                  figureless=figureless)
     result = ExtractionResult(doc_type=doc_type, fields=fields_out, transactions=transactions,
                               quality=Quality(ok=not reasons, reasons=reasons), warnings=warnings)
     _log(result, used_engine, len(pages), started_cpu)
@@ -175,15 +177,19 @@ def _decide_type(expected: DocType | None, classification: Classification,
     return expected, [], []
 
 
-def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
+def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> tuple[Parsed, int]:
     """The fields of the pages; a certificate without its issue date is read again below its signing
     line (where the seal sits), a statement line with amounts and no date in its date cell or a row without the
     counterparty it names, a statement without its bank in its red letterhead, and the pages are parsed once
-    more with what was found there."""
+    more with what was found there. With them, how many of a photographed statement's dated lines had no
+    amount read (rows the reading lost: the retake rule counts them with the rows it doubts)."""
     texts = [page.text for page in pages]
+    figureless = 0
     if doc_type is DocType.BANK_STATEMENT and any(page.image is not None for page in texts):  # not a text layer
+        tables = statement_tables(texts)
+        figureless = sum(table.figureless for table in tables)
         texts = [_with_lost_cells(page, table.undated, table.unnamed)
-                 for page, table in zip(texts, statement_tables(texts), strict=True)]
+                 for page, table in zip(texts, tables, strict=True)]
     parsed = parse_pages(doc_type, texts)
     issue_date = parsed.reads.get("issue_date")
     if doc_type is DocType.INCOME_CERTIFICATE and not (issue_date and issue_date.value):
@@ -197,7 +203,7 @@ def _parse_with_second_look(doc_type: DocType, pages: list[Page]) -> Parsed:
         if head:
             texts[0] = replace(texts[0], boxes=texts[0].boxes + tuple(head))
             parsed = parse_pages(doc_type, texts)
-    return parsed
+    return parsed, figureless
 
 
 def _person_names(reads: dict[str, FieldRead], pages: list[Page]) -> None:
@@ -321,23 +327,26 @@ def _transactions(doc_type: DocType, rows: list[StatementRow], warnings: list[st
 
 
 def _retake_reasons(doc_type: DocType, reads: dict[str, FieldRead], rows: list[StatementRow], pages: list[Page],
-                    warnings: list[str], *, text_layer: bool) -> list[str]:
+                    warnings: list[str], *, text_layer: bool, figureless: int = 0) -> list[str]:
     """The quality gate on what was read: a retake only when the picture is at fault (required fields
-    unread, or most statement rows' figures unconfirmed by the running balance, on a photo with an image
-    problem). Otherwise what was not read is a warning, and the document goes on to a reviewer with what was
-    read."""
+    unread, or too many statement rows' figures unconfirmed by the running balance or not read at all
+    (``figureless``: dated lines without an amount), on a photo with an image problem). Otherwise what was not
+    read is a warning, and the document goes on to a reviewer with what was read."""
     measures = next((page.measures for page in pages if page.measures is not None), None)
     unread = unread_fields(doc_type, reads, has_transactions=bool(rows), text_layer=text_layer)
     reasons = field_retake_reasons(unread, measures=measures, legible=_legibility(pages), text_layer=text_layer,
                                    doc_type=doc_type)
     unconfirmed = sum(1 for row in rows if row.figures < SURE_FIGURES)
     if not reasons:
-        reasons = statement_retake_reasons(unconfirmed, len(rows), measures=measures, text_layer=text_layer)
+        reasons = statement_retake_reasons(unconfirmed + figureless, len(rows) + figureless, measures=measures,
+                                           text_layer=text_layer)
     if not reasons and unread:
         warnings.append(f"not read on a readable page (layout not understood): {', '.join(unread)}")
     if not reasons and unconfirmed:
         warnings.append(f"transactions: the running balance does not confirm the figures of {unconfirmed} of "
                         f"{len(rows)} rows")
+    if not reasons and figureless:
+        warnings.append(f"transactions: {figureless} dated line(s) with no amount read, left out")
     return reasons
 
 

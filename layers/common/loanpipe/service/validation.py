@@ -39,6 +39,9 @@ _CASE_STATES = {
 }
 
 
+_READ_STATES = (CaseDocumentState.EXTRACTED, CaseDocumentState.RETAKE_REQUESTED)
+
+
 @dataclass
 class ValidateConfig:
     results_bucket: str
@@ -85,7 +88,8 @@ def build_case(record: ApplicationRecord, blobs: BlobStore, results_bucket: str)
             document_id=doc.document_id,
             doc_type=doc.slot,
             state=state,
-            extraction=_extraction(doc, blobs, results_bucket) if state is CaseDocumentState.EXTRACTED else None,
+            # a document awaiting a retake carries what was read of it: the checks name the defects it shows
+            extraction=(_extraction(doc, blobs, results_bucket) if state in _READ_STATES else None),
             evidence=evidence,
             state_reasons=list(doc.reasons),
         ))

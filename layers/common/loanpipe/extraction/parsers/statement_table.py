@@ -99,6 +99,7 @@ class StatementTable:
     columns: list[Column] = field(default_factory=list)  # the columns the rows were read by (for the next page)
     undated: list[Undated] = field(default_factory=list)  # lines with figures whose date was not read
     unnamed: list[Unnamed] = field(default_factory=list)  # rows whose counterparty was not read
+    figureless: int = 0  # dated lines whose amount was not read (no row made of them)
 
 
 @dataclass
@@ -220,6 +221,7 @@ def _read_line(table: StatementTable, marks: _RowMarks, items: list[tuple[TextBo
     amount = signed_amount(cells)
     if amount is None:
         marks.lost = bool(table.rows)  # a dated line without a readable amount: a row the reading lost
+        table.figureless += 1
         return
     table.rows.append(_transaction(cells, items, when.isoformat(), amount, summary=summary, counterparty=counterparty,
                                    repaired=repaired, pitch=marks.pitch))

@@ -62,9 +62,12 @@ def _check_salary_from_employer(log: CheckLog, employer: str | None, credits: li
         log.not_run("salary_from_employer", "no salary credits")
     elif employer_months >= rules.min_salary_months:
         log.passed("salary_from_employer", f"salary from the certified employer in {employer_months} months")
-    elif any(credit.sure and not credit.from_employer for credit in salary):
+    elif any(credit.sure and credit.names_payer and not credit.from_employer for credit in salary):
         log.failed("salary_from_employer", "employer_mismatch",
                    f"{len(from_employer)} of {len(salary)} salary credits name the certified employer")
+    elif not any(credit.names_payer for credit in salary if not credit.from_employer):
+        # 工资 and nothing else: the statement does not say who paid, which is no other employer
+        log.not_run("salary_from_employer", f"{len(salary) - len(from_employer)} salary credit(s) name no payer")
     elif len(salary) > len(from_employer):
         # Only credits whose words were read unsurely name no employer: a reading gap (low_confidence
         # names those rows), not evidence that someone else pays the salary.

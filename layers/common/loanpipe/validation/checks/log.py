@@ -30,6 +30,10 @@ class CheckLog:
     def not_applicable(self, check: str, detail: str) -> None:
         self._add(check, CheckStatus.NOT_APPLICABLE, None, detail, None)
 
+    def add(self, result: CheckResult) -> None:
+        """A result a check run elsewhere gave (``checks.provisional``), as it is."""
+        self.results.append(result)
+
     def field_missing(self, document: CaseDocument, name: str, problem: str) -> None:
         key = (document.document_id, name)
         if key in self._missing:

@@ -37,6 +37,7 @@ class Credit:
     salary: bool
     from_employer: bool
     sure: bool = True
+    names_payer: bool = True  # the row names who paid (a counterparty), not only a salary word (工资, 代发)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,18 @@ def _credits(rows: list[Row], employer: str | None, keywords: list[str], *, empl
             sure = row.confidence >= row_threshold
             from_employer = names_employer(row.description, employer, read_unsurely=not (sure and employer_sure))
             salary = from_employer or any(keyword in row.description.lower() for keyword in keywords)
-            credits.append(Credit(row.on, row.amount, salary, from_employer, sure))
+            credits.append(Credit(row.on, row.amount, salary, from_employer, sure,
+                                  names_payer=from_employer or _names_payer(row.description, keywords)))
     return credits
+
+
+def _names_payer(description: str, keywords: list[str]) -> bool:
+    """Does the row name someone beside its salary words? 工资 or 代发工资 alone (a statement printing no
+    counterparty, or one whose counterparty cell was not read) says nothing of who paid."""
+    rest = "".join(char for char in description.lower() if char.isalnum())
+    for keyword in sorted(keywords, key=len, reverse=True):
+        rest = rest.replace(keyword.lower(), "")
+    return len(rest) >= 2
 
 
 def _check_period(log: CheckLog, periods: list[Period], rules: StatementRules, as_of: date,
