@@ -14,6 +14,7 @@ A mended value is the lexicon's inference, not a reading: the caller keeps it be
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from loanpipe.domain.divisions import below
 
@@ -69,7 +70,7 @@ def _chain(text: str) -> tuple[str, int, str | None, int]:
     四川省简阳市): (text, where they end, the deepest place's code, characters mended)."""
     pos, code, changes = 0, None, 0
     while code is None or len(code) < 6:
-        hit = _match(text, pos, below(code))
+        hit = _match(text, pos, _lexicon(code))
         if hit is None:
             break
         found, name = hit
@@ -81,13 +82,39 @@ def _chain(text: str) -> tuple[str, int, str | None, int]:
     return text, pos, code, changes
 
 
-def _match(text: str, pos: int, candidates: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
-    for code, name in candidates:  # longest first
-        if text.startswith(name, pos):
-            return code, name
-    near = {name: code for code, name in candidates
-            if len(name) >= 3 and _one_off(text[pos:pos + len(name)], name, same_last=True)
-            and not text.startswith(_WORDS_AFTER_SUFFIX, pos + len(name) - 1)}
+@dataclass(frozen=True)
+class _Lexicon:
+    """The places under one parent (``divisions.below``) indexed for a match at a position: by length, the
+    name's first code (an exact reading); by length and suffix, every (name, code) in ``below``'s order (a
+    reading one character off can only be a name of its length ending as it does)."""
+
+    exact: dict[int, dict[str, str]]
+    by_shape: dict[tuple[int, str], list[tuple[str, str]]]
+
+
+@cache
+def _lexicon(parent: str | None) -> _Lexicon:
+    exact: dict[int, dict[str, str]] = {}
+    by_shape: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    for code, name in below(parent):
+        exact.setdefault(len(name), {}).setdefault(name, code)
+        if len(name) >= 3:
+            by_shape.setdefault((len(name), name[-1]), []).append((name, code))
+    return _Lexicon(exact, by_shape)
+
+
+def _match(text: str, pos: int, lexicon: _Lexicon) -> tuple[str, str] | None:
+    for length in sorted(lexicon.exact, reverse=True):  # longest first
+        code = lexicon.exact[length].get(text[pos:pos + length])
+        if code is not None:
+            return code, text[pos:pos + length]
+    near: dict[str, str] = {}
+    for (length, suffix), names in lexicon.by_shape.items():
+        if pos + length > len(text) or text[pos + length - 1] != suffix:
+            continue
+        if text.startswith(_WORDS_AFTER_SUFFIX, pos + length - 1):
+            continue
+        near.update((name, code) for name, code in names if _one_off(text[pos:pos + length], name, same_last=True))
     if len(near) != 1:
         return None
     name, code = near.popitem()
