@@ -26,15 +26,19 @@ class Hit:
 
 
 def _fuzzy_find(text: str, label: str) -> tuple[int, int] | None:
-    """Position of ``label`` in ``text``; labels of 3+ characters may have one character misread."""
+    """Position of ``label`` in ``text``; labels of 3+ characters may have one character misread (not the
+    first: only the windows that start with the label's first character are compared)."""
     index = text.find(label)
     if index >= 0:
         return index, index + len(label)
     if len(label) >= 3:
-        for start in range(0, len(text) - len(label) + 1):
-            window = text[start:start + len(label)]
-            if sum(1 for a, b in zip(window, label, strict=True) if a != b) == 1 and window[0] == label[0]:
+        first, rest = label[0], label[1:]
+        last = len(text) - len(label)
+        start = text.find(first)
+        while 0 <= start <= last:
+            if sum(1 for a, b in zip(text[start + 1:start + len(label)], rest, strict=True) if a != b) == 1:
                 return start, start + len(label)
+            start = text.find(first, start + 1)
     return None
 
 
@@ -44,16 +48,15 @@ def find_label(boxes: Sequence[TextBox], labels: Sequence[str], avoid: Sequence[
     are looked for on the whole page before a label with one misread character is accepted; a run
     holding one of ``avoid`` (a sibling label such as 期初余额 for 期末余额) never matches fuzzily.
     ``at_start``: the label must open the run (a table cell), not sit inside a sentence."""
-    ordered = sorted(boxes, key=lambda b: (b.y0, b.x0))
+    ordered = [(box, compact(box.text)) for box in sorted(boxes, key=lambda b: (b.y0, b.x0))]
     for fuzzy in (False, True):
+        candidates = ordered if not fuzzy else [(box, text) for box, text in ordered
+                                                 if not any(other in text for other in avoid)]
         for label in labels:
             if fuzzy and len(label) < 3:
                 continue
-            for box in ordered:
-                text = compact(box.text)
+            for box, text in candidates:
                 if fuzzy:
-                    if any(other in text for other in avoid):
-                        continue
                     found = _fuzzy_find(text, label)
                 else:
                     index = text.find(label)

@@ -66,7 +66,10 @@ def encode(image: np.ndarray) -> Picture:
     # Pillow encodes: the extract function's OpenCV has no image codecs (layers/vision/build-opencv.sh).
     from PIL import Image
 
-    pixels = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 2::-1])  # BGR -> RGB
+    if image.ndim == 2:
+        pixels = image
+    else:  # BGR(A) -> RGB; cvtColor, not a reversed-stride copy (a tenth of the time on a page)
+        pixels = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB if image.shape[2] == 4 else cv2.COLOR_BGR2RGB)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, "JPEG", quality=QUALITY)
     return Picture(buffer.getvalue(), (image.shape[1], image.shape[0]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from loanpipe.extraction.labels import compact
 from loanpipe.extraction.layout import TextBox, rows
@@ -52,13 +53,20 @@ class Column:
 
 
 def _one_misread(text: str, word: str) -> int:
-    """Where a four-character header word stands in ``text`` with one character misread (交别金额)."""
-    return next((i for i in range(len(text) - len(word) + 1)
-                 if sum(x != y for x, y in zip(text[i:i + len(word)], word, strict=True)) == 1), -1)
+    """Where a four-character header word stands in ``text`` with one character misread (交别金额). A window
+    with one character wrong has the word's first or second character in place: only those are compared."""
+    size = len(word)
+    if len(text) < size:
+        return -1
+    starts = sorted({i for i, char in enumerate(text[:len(text) - size + 1]) if char == word[0]}
+                    | {i - 1 for i, char in enumerate(text[1:len(text) - size + 2], start=1) if char == word[1]})
+    return next((i for i in starts if sum(x != y for x, y in zip(text[i:i + size], word, strict=True)) == 1), -1)
 
 
-def _matches(text: str, *, fuzzy: bool) -> list[tuple[int, int, str]]:
-    """Every header word in ``text`` as (start, end, role), exactly or with one character misread."""
+@lru_cache(maxsize=4096)
+def _matches(text: str, *, fuzzy: bool) -> tuple[tuple[int, int, str], ...]:
+    """Every header word in ``text`` as (start, end, role), exactly or with one character misread (a page's
+    runs are looked at for a header more than once: the answer is kept)."""
     spans = []
     for word, role in _WORDS_LONGEST_FIRST:
         if fuzzy and len(word) < 4:
@@ -70,7 +78,7 @@ def _matches(text: str, *, fuzzy: bool) -> list[tuple[int, int, str]]:
                 break
             spans.append((index, index + len(word), role))
             start = index + len(word)
-    return spans
+    return tuple(spans)
 
 
 def _roles_in(box: TextBox) -> list[Column]:
