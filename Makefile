@@ -26,8 +26,8 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-m
                 fonts-arphic-ukai fonts-dejavu-core chromium chromium-driver
 
 .PHONY: help setup system-deps demo test test-unit test-integration test-smoke lint lint-code lint-architecture lint-template \
-        lint-policies lint-security build bench-imports bench bench-all capacity bench-extract bench-decision bench-devset \
-        bench-pipeline bench-console bench-libraries bench-bombs chaos load clean
+        lint-policies lint-security build bench-imports bench bench-all capacity bench-extract bench-cpu-then \
+        bench-decision bench-devset bench-pipeline bench-console bench-libraries bench-bombs chaos load clean
 
 help:
 	@echo "make demo   run the whole pipeline on the local cloud (ARGS=\"...\" go to loanpipe demo)"
@@ -167,10 +167,15 @@ $(BIN)/.bench-plots: pyproject.toml
 	@touch $@
 
 # Every separate benchmark with its own report (hours): extraction, decisions, dev set, pipeline, console, libraries.
-bench-all: bench-extract bench-decision bench-devset bench-pipeline bench-console bench-libraries bench-bombs
+bench-all: bench-extract bench-cpu-then bench-decision bench-devset bench-pipeline bench-console bench-libraries bench-bombs
 
 bench-extract: setup
 	$(BIN)/python -m benchmarks.extract
+
+# Issue 8's "no slower than today", measured side by side: the extraction of main when the issue was filed (fb58edb)
+# and the working tree, reading the same ID card sides and statements in one run -> benchmarks/cpu-then-report.md
+bench-cpu-then: setup
+	$(BIN)/python -m benchmarks.cpu_then $(ARGS)
 
 bench-decision: setup
 	$(BIN)/python -m benchmarks.decision
