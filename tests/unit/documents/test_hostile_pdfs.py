@@ -5,8 +5,12 @@ attachment or the XFA form); they are written object by object in the bad-input 
 
 from __future__ import annotations
 
+import base64
 import io
+import random
+import re
 import tracemalloc
+import zlib
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -18,7 +22,7 @@ from loanpipe.domain.errors import RejectedInput
 from loanpipe.domain.reasons import ReasonKind, describe, kind_of
 from loanpipe.extraction.extract import extract_document
 from loanpipe.extraction.pdfguard import MAX_STREAM_INFLATED, scan_pdf
-from loanpipe.extraction.pdfstreams import decoded
+from loanpipe.extraction.pdfstreams import a85decode, decoded
 from testkit import bad_inputs as corpus
 
 ACTIVE = [
@@ -125,6 +129,34 @@ def test_the_guard_decodes_lzw_as_pdfium_does():
     finally:
         document.close()
     scan_pdf(pdf)
+
+
+def test_the_guard_decodes_ascii85_as_the_standard_library_does():
+    # Given ASCII85 texts as exporters write them (zero groups as z, a short last group, the ~> end mark, lines
+    # broken) and damaged ones (a z inside a group, a digit past u, a group over 2^32, a > among the digits)
+    rng = random.Random(8)
+    texts = []
+    for size in (0, 1, 2, 3, 4, 5, 9, 64, 1000):
+        raw = bytes(rng.randrange(256) if rng.random() < 0.7 else 0 for _ in range(size))
+        texts.append(base64.a85encode(raw, wrapcol=30) + b"~>")
+    texts += [b"zz!!", b"!!z!!", b"s8W-\"", b"s8W-!", b"s8W-\"~>", b"oB4>", b"9jqo^v", b"9jq~o^~>", b""]
+    texts += [bytes(rng.choice(b"!#&+0<>@Zsuz~") for _ in range(rng.randint(1, 12))) for _ in range(2000)]
+    for text in texts:
+        stripped = re.sub(rb"\s", b"", text)
+        try:
+            expected = base64.a85decode(stripped, adobe=False, ignorechars=b"~>")
+        except ValueError:
+            expected = None
+        # Then the guard's decoder gives the same bytes, and refuses what the library refuses
+        if expected is None:
+            with pytest.raises(ValueError):
+                a85decode(stripped)
+        else:
+            assert a85decode(stripped) == expected, text
+    # And a stream coded ASCII85 then Flate (as reportlab writes page contents) inflates to its content
+    content = corpus._TEXT * 300
+    coded = base64.a85encode(zlib.compress(content), wrapcol=72) + b"~>"
+    assert b"".join(decoded(coded, [b"ASCII85Decode", b"FlateDecode"])) == content
 
 
 def test_names_inside_a_string_are_text_not_active_content():
