@@ -139,7 +139,8 @@ def test_the_guard_decodes_ascii85_as_the_standard_library_does():
     for size in (0, 1, 2, 3, 4, 5, 9, 64, 1000):
         raw = bytes(rng.randrange(256) if rng.random() < 0.7 else 0 for _ in range(size))
         texts.append(base64.a85encode(raw, wrapcol=30) + b"~>")
-    texts += [b"zz!!", b"!!z!!", b"s8W-\"", b"s8W-!", b"s8W-\"~>", b"oB4>", b"9jqo^v", b"9jq~o^~>", b""]
+    texts += [b"zz!!", b"!!z!!", b"s8W-\"", b"s8W-!", b"s8W-\"~>", b"oB4>", b"9jqo^v", b"9jq~o^~>", b"",
+              b"z" * 100_000, b"!!!!!" + b"z" * 1000 + b"s8W-!z"]
     texts += [bytes(rng.choice(b"!#&+0<>@Zsuz~") for _ in range(rng.randint(1, 12))) for _ in range(2000)]
     for text in texts:
         stripped = re.sub(rb"\s", b"", text)

@@ -130,25 +130,26 @@ def a85decode(text: bytes) -> bytes:
     numpy: the standard library's loop spent a quarter of a text-layer statement's reading on its font streams. As
     the library does, ``~`` is skipped (``>`` is a digit there: the ignored characters are looked at only after the
     digits ``!``..``u``), the text is read with ``uuuu`` after it, a ``z`` stands for four zero bytes between
-    groups, and what the padding added is cut off at the end."""
-    parts = (text.translate(None, b"~") + b"uuuu").split(b"z")
-    out: list[bytes] = []
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        if not last and len(part) % 5:
-            raise ValueError("z inside Ascii85 5-tuple")
-        digits = np.frombuffer(part, dtype=np.uint8)
-        if digits.size and (int(digits.min()) < 33 or int(digits.max()) > 117):
-            raise ValueError("Non-Ascii85 digit found")
-        whole = len(part) // 5 * 5
-        values = (digits[:whole].reshape(-1, 5).astype(np.uint64) - 33) @ _A85_WEIGHTS
-        if values.size and int(values.max()) > 0xFFFFFFFF:
-            raise ValueError("Ascii85 overflow")
-        out.append(values.astype(">u4").tobytes())
-        if not last:
-            out.append(b"\0\0\0\0")
-    padding = 4 - (len(parts[-1]) - len(parts[-1]) // 5 * 5)
-    result = b"".join(out)
+    groups, and what the padding added is cut off at the end. No loop runs per group or per ``z``: a stream of
+    nothing but ``z`` costs what any other of its size does."""
+    stream = np.frombuffer(text.translate(None, b"~") + b"uuuu", dtype=np.uint8)
+    zero = stream == ord("z")
+    digits = stream[~zero]
+    if digits.size and (int(digits.min()) < 33 or int(digits.max()) > 117):
+        raise ValueError("Non-Ascii85 digit found")
+    before = np.cumsum(~zero)[zero]  # the digits before each z (a z is no digit: the count at it is theirs)
+    if np.any(before % 5):
+        raise ValueError("z inside Ascii85 5-tuple")
+    whole = digits.size // 5 * 5
+    values = (digits[:whole].reshape(-1, 5).astype(np.uint64) - 33) @ _A85_WEIGHTS
+    if values.size and int(values.max()) > 0xFFFFFFFF:
+        raise ValueError("Ascii85 overflow")
+    # Each z is four zero bytes before the group it precedes: the groups move one place on per z before them.
+    groups_before_z = before // 5
+    units = np.zeros(values.size + groups_before_z.size, dtype=">u4")
+    units[np.arange(values.size) + np.searchsorted(groups_before_z, np.arange(values.size), side="right")] = values
+    padding = 4 - (digits.size - whole)
+    result = units.tobytes()
     return result[:-padding] if padding else result
 
 
