@@ -30,6 +30,7 @@ from reportlab.pdfgen import canvas
 
 from loanpipe.contracts.render import _register_font  # the contract's own CJK font, registered once
 from loanpipe.contracts.seal import ConsentRecord, check_signature_image
+from loanpipe.domain.native import PDFIUM
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SIGNATURE_LABEL = "借款人签字"
@@ -182,12 +183,13 @@ def stamp_signature_page(contract_pdf: bytes, signature_png: bytes, consent: Con
     record on the signature page (see the module docstring)."""
     check_signature_image(signature_png)
     font = _register_font(font_path)
-    document = pdfium.PdfDocument(contract_pdf)
-    try:
-        row = find_signature_row(document)
-        overlay, targets = _overlay(document, row, signature_png, consent, font)
-    finally:
-        document.close()
+    with PDFIUM:  # pdfium is not thread-safe (domain.native)
+        document = pdfium.PdfDocument(contract_pdf)
+        try:
+            row = find_signature_row(document)
+            overlay, targets = _overlay(document, row, signature_png, consent, font)
+        finally:
+            document.close()
     writer = IncrementalPdfFileWriter(io.BytesIO(contract_pdf), strict=False)
     overlay_reader = PdfFileReader(io.BytesIO(overlay), strict=False)
     resources = generic.DictionaryObject

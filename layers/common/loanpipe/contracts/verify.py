@@ -92,11 +92,14 @@ def _consent_names_the_issued_contract(reader: Any, pdf: bytes) -> tuple[bool, s
 
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(pdf)
-    try:
-        text = " ".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
+    from loanpipe.domain.native import PDFIUM
+
+    with PDFIUM:  # pdfium is not thread-safe; the demo verifies four contracts at once (domain.native)
+        document = pdfium.PdfDocument(pdf)
+        try:
+            text = " ".join(page.get_textpage().get_text_range() for page in document)
+        finally:
+            document.close()
     printed = re.search(r"Contract digest:\s*([0-9a-f]{64})", text)
     if printed is None:
         return True, None

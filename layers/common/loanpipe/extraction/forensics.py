@@ -37,6 +37,7 @@ from PIL import Image, UnidentifiedImageError
 
 from loanpipe.domain.case import ImageEvidence
 from loanpipe.domain.errors import RejectedInput
+from loanpipe.domain.native import PDFIUM
 
 _HASH_SIDE = 32
 _HASH_KEEP = 8
@@ -151,34 +152,38 @@ def _image_evidence(data: bytes, kind: str) -> ImageEvidence:
 def _pdf_evidence(data: bytes) -> ImageEvidence:
     import pypdfium2 as pdfium  # lazy: only PDFs need it
 
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise RejectedInput("corrupt_file", "the PDF cannot be opened") from exc
-    try:
-        if len(document) == 0:
-            raise RejectedInput("corrupt_file", "the PDF has no page")
-        metadata = document.get_metadata_dict(skip_empty=True)
-        software = None
-        for key in ("Creator", "Producer"):
-            if names_image_editor(metadata.get(key)):
-                software = metadata[key]
-                break
-        page = document[0]
+    with PDFIUM:  # pdfium is not thread-safe (domain.native)
         try:
-            page_width, page_height = page.get_size()
-            scale = max(_DECODE_SIDE / max(min(page_width, page_height), 1.0), 0.05)
-            bitmap = page.render(scale=scale, grayscale=True)
-            picture = bitmap.to_pil()
-            phash, detail = perceptual_hash(picture), detail_hash(picture)
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise RejectedInput("corrupt_file", "the PDF cannot be opened") from exc
+        try:
+            if len(document) == 0:
+                raise RejectedInput("corrupt_file", "the PDF has no page")
+            metadata = document.get_metadata_dict(skip_empty=True)
+            software = None
+            for key in ("Creator", "Producer"):
+                if names_image_editor(metadata.get(key)):
+                    software = metadata[key]
+                    break
+            page = document[0]
+            try:
+                page_width, page_height = page.get_size()
+                scale = max(_DECODE_SIDE / max(min(page_width, page_height), 1.0), 0.05)
+                bitmap = page.render(scale=scale, grayscale=True)
+                try:
+                    picture = bitmap.to_pil()
+                    phash, detail = perceptual_hash(picture), detail_hash(picture)
+                finally:
+                    bitmap.close()  # here, under the lock: not by the garbage collector in another thread
+            finally:
+                page.close()
+        except pdfium.PdfiumError as exc:
+            raise RejectedInput("corrupt_file", "the PDF page cannot be rendered") from exc
         finally:
-            page.close()
-    except pdfium.PdfiumError as exc:
-        raise RejectedInput("corrupt_file", "the PDF page cannot be rendered") from exc
-    finally:
-        document.close()
-    return ImageEvidence(phash=phash, detail_hash=detail, software=software, content_type="application/pdf",
-                         width=round(page_width), height=round(page_height))
+            document.close()
+        return ImageEvidence(phash=phash, detail_hash=detail, software=software, content_type="application/pdf",
+                             width=round(page_width), height=round(page_height))
 
 
 def _text(value: object) -> str | None:

@@ -13,6 +13,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from loanpipe.domain.errors import RejectedInput
+from loanpipe.domain.native import PDFIUM
 from loanpipe.extraction.layout import PageText, TextBox
 from loanpipe.extraction.normalize import clean_text
 from loanpipe.extraction.pdfguard import active, scan_pdf
@@ -31,22 +32,23 @@ def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
     """Open a PDF from bytes; active, inflating, encrypted, malformed, empty and over-long documents are
     refused (the structure is checked before pdfium parses anything)."""
     structure = scan_pdf(data)
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
-            raise RejectedInput("pdf_encrypted", "the PDF is protected by a password") from exc
-        raise RejectedInput("corrupt_file", "the PDF is damaged or not a PDF") from exc
-    try:
-        pages = len(document)
-        if pages == 0:
-            raise RejectedInput("corrupt_file", "the PDF has no pages")
-        if pages > MAX_PDF_PAGES:
-            raise RejectedInput("too_many_pages", f"the PDF has {pages} pages; at most {MAX_PDF_PAGES} are read")
-        _check_opened(document, encrypted=structure.encrypted)
-        yield document
-    finally:
-        document.close()
+    with PDFIUM:  # held until the document is closed (domain.native: pdfium is not thread-safe)
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if getattr(exc, "err_code", None) in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+                raise RejectedInput("pdf_encrypted", "the PDF is protected by a password") from exc
+            raise RejectedInput("corrupt_file", "the PDF is damaged or not a PDF") from exc
+        try:
+            pages = len(document)
+            if pages == 0:
+                raise RejectedInput("corrupt_file", "the PDF has no pages")
+            if pages > MAX_PDF_PAGES:
+                raise RejectedInput("too_many_pages", f"the PDF has {pages} pages; at most {MAX_PDF_PAGES} are read")
+            _check_opened(document, encrypted=structure.encrypted)
+            yield document
+        finally:
+            document.close()
 
 
 def _check_opened(document: pdfium.PdfDocument, *, encrypted: bool) -> None:
